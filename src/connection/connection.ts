@@ -1,0 +1,103 @@
+import { Redis } from "ioredis";
+import type { Cluster, RedisOptions } from "ioredis";
+import { ConnectionError, NotConnectedError } from "../errors.js";
+
+/** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** Options for `connect()` beyond the URL. */
+export interface ConnectOptions {
+  /** Redis URL; `REDIS_URL`, else redis://127.0.0.1:6379. */
+  readonly url?: string | undefined;
+  /** Reconnect attempts before commands fail with a ConnectionError (default 20, about 10 s). */
+  readonly maxReconnectAttempts?: number | undefined;
+  /** Extra ioredis options, passed through. */
+  readonly redisOptions?: RedisOptions | undefined;
+}
+
+let current: RedisClient | undefined;
+let owned = false;
+
+const DEFAULT_URL = "redis://127.0.0.1:6379";
+
+/**
+ * Connects popoto to Redis. Nothing connects at import; call this once at start-up.
+ *
+ * - `connect()` uses `REDIS_URL`, else redis://127.0.0.1:6379.
+ * - `connect("redis://host:6379/2")` uses that URL.
+ * - `connect(client)` uses your own ioredis client (popoto will not close it on `disconnect()`).
+ *
+ * A lost connection is retried with backoff; each command is retried a few times, then fails
+ * with a ConnectionError.
+ * @example await connect(); await Book.create({ title: "Dune", pages: 412 });
+ */
+export async function connect(target?: string | RedisClient | ConnectOptions): Promise<RedisClient> {
+  if (current) await disconnect();
+  if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
+    current = target;
+    owned = false;
+    return target;
+  }
+  const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
+  const url = options.url ?? process.env["REDIS_URL"] ?? DEFAULT_URL;
+  const attempts = options.maxReconnectAttempts ?? 20;
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 3,
+    // Back off up to 1 s between attempts; give up after `attempts`, which fails queued commands.
+    retryStrategy: (times) => (times > attempts ? null : Math.min(times * 100, 1000)),
+    ...options.redisOptions,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new ConnectionError(
+      `popoto could not connect to Redis at ${url}: ${(error as Error).message}. ` +
+        `Start redis-server, or pass the right URL to connect() or in REDIS_URL.`,
+      error,
+    );
+  }
+  current = client;
+  owned = true;
+  return client;
+}
+
+/** Closes the connection popoto opened (a client you passed in is left open for you to close). */
+export async function disconnect(): Promise<void> {
+  const client = current;
+  current = undefined;
+  if (!client || !owned) return;
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}
+
+/** The connected client; throws NotConnectedError before `connect()`. */
+export function getConnection(): RedisClient {
+  if (!current) throw new NotConnectedError();
+  return current;
+}
+
+/** True when popoto writes the cluster layout (`{Model}` hash tags): on a Cluster client. */
+export function isClusterMode(): boolean {
+  return current !== undefined && "nodes" in current && typeof current.nodes === "function";
+}
+
+/** Turns ioredis transport failures into a ConnectionError that says what to do. */
+export function wrapRedisError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const transport =
+    error.name === "MaxRetriesPerRequestError" ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue/.test(
+      error.message,
+    );
+  if (!transport) return error;
+  return new ConnectionError(
+    `Redis command failed after retries: ${error.message}. Check that Redis is reachable; ` +
+      `the client keeps reconnecting in the background.`,
+    error,
+  );
+}

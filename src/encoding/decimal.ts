@@ -1,0 +1,63 @@
+/**
+ * Decimal values as text. popoto holds a Python `Decimal` as its exact plain text ("1.10": the
+ * trailing zero is significant to Decimal, so the text is kept, not a number).
+ */
+
+/** The canonical decimal text popoto holds: plain digits, no exponent. */
+export const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** What Python's `str(Decimal)` can produce besides plain text: an `E` exponent. */
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Any finite decimal text (plain, or with an exponent as Python writes `1E+3` or `1.5E-7`) → the
+ * canonical plain text, keeping the value's exponent (so "1.10" stays "1.10") and dropping
+ * redundant leading zeros ("007.5" → "7.5", as `str(Decimal("007.5"))` does). Returns null for
+ * anything else, including Python's `NaN` and `Infinity`, which popoto does not hold.
+ */
+export const toPlainDecimal = (text: string): string | null => {
+  const m = DECIMAL_TEXT.exec(text);
+  if (!m) return null;
+  const [, sign = "", whole = "", fraction = "", exponentText = "0"] = m;
+  if (whole === "" && fraction === "") return null;
+  const exponent = Number(exponentText) - fraction.length;
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > 10_000) return null;
+  const digits = (whole + fraction).replace(/^0+(?=\d)/, "");
+  const prefix = sign === "-" ? "-" : "";
+  if (exponent >= 0) return prefix + (digits === "0" ? "0" : digits + "0".repeat(exponent));
+  const places = -exponent;
+  const padded = digits.padStart(places + 1, "0");
+  return `${prefix}${padded.slice(0, -places)}.${padded.slice(-places)}`;
+};
+
+/**
+ * A finite number → plain decimal text of its shortest round-trip digits (what `String(n)` shows,
+ * without the exponent JS uses past 1e21 or below 1e-6): 1.1 → "1.1", 1e21 → "1000…0".
+ */
+export const decimalFromNumber = (value: number): string => {
+  // String(-0) is "0"; a negative zero has no use as a decimal value.
+  const plain = toPlainDecimal(String(value));
+  if (plain === null) throw new RangeError(`not a finite number: ${value}`);
+  return plain;
+};
+
+/**
+ * Python's `str(Decimal(text))` for canonical plain text: the same text, except that a value
+ * whose first significant digit is more than six places after the point switches to scientific
+ * notation, as the General Decimal Arithmetic "to-scientific-string" rule says:
+ * "0.0000001" → "1E-7", "0.00000000" → "0E-8". Key parts and the `__Decimal__` tag use this so
+ * Popoto writes and reads the very same text.
+ */
+export const pythonDecimalStr = (plain: string): string => {
+  const negative = plain.startsWith("-");
+  const unsigned = negative ? plain.slice(1) : plain;
+  const point = unsigned.indexOf(".");
+  if (point === -1) return plain;
+  const exponent = -(unsigned.length - point - 1);
+  const digits = (unsigned.slice(0, point) + unsigned.slice(point + 1)).replace(/^0+(?=\d)/, "");
+  const leftDigits = exponent + digits.length;
+  if (leftDigits > -6) return plain;
+  const mantissa = digits.length > 1 ? `${digits[0] ?? ""}.${digits.slice(1)}` : digits;
+  const shown = leftDigits - 1;
+  return `${negative ? "-" : ""}${mantissa}E${shown >= 0 ? "+" : ""}${shown}`;
+};

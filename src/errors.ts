@@ -1,0 +1,206 @@
+/**
+ * Every error popoto throws extends PopotoError and carries a stable `code`, so callers can branch
+ * on `err.code` (or `isPopotoError(err, "UNIQUE_VIOLATION")`) without relying on `instanceof`
+ * across two installed copies of the package.
+ */
+export type PopotoErrorCode =
+  | "VALIDATION"
+  | "QUERY"
+  | "UNIQUE_VIOLATION"
+  | "MODEL_DEFINITION"
+  | "KEY_CONFLICT"
+  | "CONCURRENT_MODIFICATION"
+  | "CORRUPT_DATA"
+  | "NOT_CONNECTED"
+  | "CONNECTION"
+  | "MULTIPLE_RESULTS"
+  | "PROTECTED"
+  | "NOT_SAVED";
+
+export class PopotoError extends Error {
+  readonly code: PopotoErrorCode;
+  /** The model involved, when there is one. */
+  readonly model: string | undefined;
+
+  constructor(
+    code: PopotoErrorCode,
+    message: string,
+    options?: { model?: string | undefined; cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.model = options?.model;
+  }
+}
+
+/** One invalid field of a ValidationError. */
+export interface ValidationIssue {
+  readonly field: string;
+  /** What the field accepts, e.g. `int (a safe integer)` or `string of at most 10 characters`. */
+  readonly expected: string;
+  /** A short description of what was given, e.g. `string "12"` or `undefined`. */
+  readonly received: string;
+  readonly message: string;
+}
+
+/** Bad values given to a model: thrown before anything is written. */
+export class ValidationError extends PopotoError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(model: string, issues: readonly ValidationIssue[], action = "saved") {
+    const lines = issues.map((i) => `  - ${model}.${i.field}: ${i.message}`);
+    super(
+      "VALIDATION",
+      `${model} cannot be ${action}: ${issues.length} invalid field${issues.length === 1 ? "" : "s"}\n${lines.join("\n")}`,
+      { model },
+    );
+    this.issues = issues;
+  }
+}
+
+/** A filter, ordering or other query option the model cannot answer. */
+export class QueryError extends PopotoError {
+  readonly field: string | undefined;
+  constructor(model: string, message: string, field?: string) {
+    super("QUERY", `${model} query: ${message}`, { model });
+    this.field = field;
+  }
+}
+
+/** A model declared in a way popoto cannot store; thrown when `Model()` runs. */
+export class ModelDefinitionError extends PopotoError {
+  readonly field: string | undefined;
+  constructor(model: string, message: string, field?: string) {
+    super("MODEL_DEFINITION", `Model ${model}: ${message}`, { model });
+    this.field = field;
+  }
+}
+
+/** A unique value already held by another instance; nothing was written. */
+export class UniqueViolationError extends PopotoError {
+  readonly field: string;
+  readonly value: unknown;
+  /** Instance key of the instance that holds the value. */
+  readonly holder: string;
+  constructor(model: string, field: string, value: unknown, holder: string) {
+    super(
+      "UNIQUE_VIOLATION",
+      `${model}.${field} must be unique, but ${formatValue(value)} is already held by ${holder}. ` +
+        `Choose another value, or load and update ${holder} instead.`,
+      { model },
+    );
+    this.field = field;
+    this.value = value;
+    this.holder = holder;
+  }
+}
+
+/** A key-field change would move an instance onto a key another instance already has. */
+export class KeyConflictError extends PopotoError {
+  readonly from: string;
+  readonly to: string;
+  constructor(model: string, from: string, to: string) {
+    super(
+      "KEY_CONFLICT",
+      `${model}: cannot move ${from} to ${to}, because ${to} already exists. ` +
+        `Delete ${to} first, or change the key fields to a value no instance has.`,
+      { model },
+    );
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** Other writers kept changing the instance while popoto tried to save it; nothing was written. */
+export class ConcurrentModificationError extends PopotoError {
+  readonly key: string;
+  constructor(model: string, key: string, attempts: number) {
+    super(
+      "CONCURRENT_MODIFICATION",
+      `${model}: ${key} changed under every one of ${attempts} attempts to write it; nothing was written. ` +
+        `Retry the operation, or reduce the number of writers updating this instance at once.`,
+      { model },
+    );
+    this.key = key;
+  }
+}
+
+/** Stored bytes that do not decode as the field's type (written by another client, or damaged). */
+export class CorruptDataError extends PopotoError {
+  readonly key: string;
+  readonly field: string;
+  constructor(model: string, key: string, field: string, detail: string) {
+    super(
+      "CORRUPT_DATA",
+      `${model}: field "${field}" of ${key} cannot be decoded (${detail}). ` +
+        `Rewrite it with a valid value, or delete the instance.`,
+      { model },
+    );
+    this.key = key;
+    this.field = field;
+  }
+}
+
+/** `get()` matched more than one instance. */
+export class MultipleResultsError extends PopotoError {
+  constructor(model: string, count: number) {
+    super(
+      "MULTIPLE_RESULTS",
+      `${model}.query.get() matched ${count > 2 ? "several" : count} instances; give every key field to ` +
+        `name one instance, or use filter() to get them all.`,
+      { model },
+    );
+  }
+}
+
+export class NotConnectedError extends PopotoError {
+  constructor() {
+    super(
+      "NOT_CONNECTED",
+      "popoto is not connected to Redis: call `await connect()` (or connect(url | client)) first.",
+    );
+  }
+}
+
+/** A Redis command failed after the client's retries were spent. */
+export class ConnectionError extends PopotoError {
+  constructor(message: string, cause: unknown) {
+    super("CONNECTION", message, { cause });
+  }
+}
+
+/** True when `error` is a PopotoError, optionally of the given code. */
+export const isPopotoError = (error: unknown, code?: PopotoErrorCode): error is PopotoError => {
+  if (!(error instanceof Error) || !("model" in error) || !("code" in error)) return false;
+  return typeof error.code === "string" && (code === undefined || error.code === code);
+};
+
+/** A short, bounded rendering of a value for error messages. */
+export const formatValue = (value: unknown): string => {
+  if (value === undefined) return "undefined";
+  if (value === null) return "null";
+  if (typeof value === "string") {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    return JSON.stringify(shown);
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value instanceof Uint8Array) return `bytes(${value.length})`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (value instanceof Set) return `Set(${value.size})`;
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return name && name !== "Object" ? name : "object";
+  }
+  return typeof value;
+};
+
+/** `formatValue` prefixed with the JS type, for "received" in validation issues. */
+export const describeReceived = (value: unknown): string => {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === "string") return `string ${formatValue(value)}`;
+  if (typeof value === "number") return `number ${formatValue(value)}`;
+  return formatValue(value);
+};

@@ -1,0 +1,77 @@
+/**
+ * popoto: a typed object mapper for Redis, byte-compatible with Python Popoto.
+ * Nothing connects at import: call `connect()` first.
+ */
+export { connect, disconnect, getConnection } from "./connection/connection.js";
+export type { ConnectOptions, RedisClient } from "./connection/connection.js";
+export {
+  ConcurrentModificationError,
+  ConnectionError,
+  CorruptDataError,
+  isPopotoError,
+  KeyConflictError,
+  ModelDefinitionError,
+  MultipleResultsError,
+  NotConnectedError,
+  PopotoError,
+  QueryError,
+  UniqueViolationError,
+  ValidationError,
+} from "./errors.js";
+export type { PopotoErrorCode, ValidationIssue } from "./errors.js";
+export {
+  AutoKeyField,
+  BooleanField,
+  BytesField,
+  DateField,
+  DatetimeField,
+  DecimalField,
+  DictField,
+  Field,
+  FieldDef,
+  FloatField,
+  IntField,
+  KeyField,
+  ListField,
+  SetField,
+  SortedField,
+  SortedKeyField,
+  StringField,
+  TimeField,
+  TupleField,
+  UniqueKeyField,
+} from "./fields/field.js";
+export type {
+  AutoKeyFieldOptions,
+  CommonOptions,
+  DatetimeOptions,
+  FieldConfig,
+  FieldKind,
+  FieldOptions,
+  KeyFieldOptions,
+  SortedFieldOptions,
+  UniqueKeyFieldOptions,
+} from "./fields/field.js";
+export type { FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";
+export { Model } from "./model/model.js";
+export type { InstanceMembers, ModelClass, ModelInstance, QueryInstance } from "./model/model.js";
+export type { ModelOptions } from "./model/meta.js";
+export type { Models } from "./model/registry.js";
+export type {
+  ConstructInput,
+  CreateInput,
+  Fields,
+  KeyLookup,
+  OrderName,
+  StoredFields,
+  Values,
+} from "./model/types.js";
+export type {
+  CheckedFilter,
+  FilterError,
+  FilterInput,
+  PathValue,
+  ShallowFilter,
+  ValidFilter,
+} from "./query/filter-types.js";
+export type { Query, ValuesQuery } from "./query/query.js";

@@ -1,0 +1,62 @@
+/**
+ * The only module that spells Redis key names. Layout: docs/storage.md (Popoto's, plus the
+ * `$LexF`, `$LexRevF` and `$IndexValues` structures popoto adds).
+ */
+import { isClusterMode } from "../connection/connection.js";
+import type { ModelMeta } from "../model/meta.js";
+import type { KeyType } from "../fields/field-type.js";
+import { escapePart, joinKey } from "./escape.js";
+import { toKeyPart } from "./parts.js";
+
+/** The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one slot. */
+export const modelTag = (model: ModelMeta | string): string => {
+  const name = typeof model === "string" ? model : model.name;
+  return isClusterMode() ? `{${name}}` : name;
+};
+
+/** `Book:The Hobbit` from already-escaped key parts. */
+export const instanceKey = (model: ModelMeta, escapedParts: readonly string[]): string =>
+  joinKey([modelTag(model), ...escapedParts]);
+
+/** `$Class:Book`: every instance key of the model. */
+export const classSet = (model: ModelMeta): string => `$Class:${modelTag(model)}`;
+
+/**
+ * A value as a key part: Python `str()` rules (docs/storage.md §2), then Popoto escaping.
+ * `null` is the part `None`.
+ */
+export const valuePart = (type: KeyType, value: unknown): string => escapePart(toKeyPart(type, value));
+
+/** `$KeyF:Book:title:<part>` or `$UniqueKeyF:…` (the prefix follows the field's kind); `part` is escaped. */
+export const keyFieldSet = (model: ModelMeta, field: string, part: string, unique: boolean): string =>
+  `${unique ? "$UniqueKeyF" : "$KeyF"}:${modelTag(model)}:${field}:${part}`;
+
+/** `$SortF:Book:pages[:<partition part>…]` or `$SortedKeyF:…`; partition parts are escaped (or instance keys). */
+export const sortedSet = (
+  model: ModelMeta,
+  field: string,
+  partitionParts: readonly string[],
+  key: boolean,
+): string => joinKey([`${key ? "$SortedKeyF" : "$SortF"}`, modelTag(model), field, ...partitionParts]);
+
+/** `$RelationshipF:Book:author:Author:Tolkien`: the related key is appended as it is, not escaped again. */
+export const relationshipSet = (model: ModelMeta, field: string, relatedKey: string | null): string =>
+  `$RelationshipF:${modelTag(model)}:${field}:${relatedKey ?? "None"}`;
+
+/**
+ * `$LexF:Book:title`: a sorted set (all scores 0) of `<value>\0\0<instance key>` for the string key
+ * field `title`, so `__startswith` is a ZRANGEBYLEX whose cost follows the answer. popoto's own
+ * structure; Python Popoto does not write it, `rebuildIndexes()` can.
+ */
+export const lexIndex = (model: ModelMeta, field: string): string => `$LexF:${modelTag(model)}:${field}`;
+
+/** `$LexRevF:Book:title`: as `$LexF`, with each value's characters reversed, for `__endswith`. */
+export const lexReverseIndex = (model: ModelMeta, field: string): string =>
+  `$LexRevF:${modelTag(model)}:${field}`;
+
+/**
+ * `$IndexValues:Book:Book:The Hobbit`: for models with a ttl, the indexed fields' stored bytes,
+ * kept without expiry so the index entries of an expired instance can still be found and removed.
+ */
+export const indexValuesHash = (model: ModelMeta, key: string): string =>
+  `$IndexValues:${modelTag(model)}:${key}`;

@@ -1,0 +1,202 @@
+import { coerceValue } from "../encoding/coerce.js";
+import { ModelDefinitionError } from "../errors.js";
+import { AutoKeyField, givenOptions, type AnyField, type FieldSpec, FieldDef } from "../fields/field.js";
+import { FIELD_TYPES, KEY_TYPES, SORTED_TYPES } from "../fields/field-type.js";
+import type { ModelMeta, ModelOptions } from "./meta.js";
+
+/** Field names that would shadow instance members or query options. */
+export const RESERVED_FIELD_NAMES = new Set([
+  // Popoto's reserved lookup options
+  "limit",
+  "order_by",
+  "values",
+  // instance and query members of popoto
+  "save",
+  "delete",
+  "redisKey",
+  "pk",
+  "toJSON",
+  "toDict",
+  "reload",
+  "refresh",
+  "load",
+  "related",
+  "atomicIncrement",
+  "constructor",
+  "prototype",
+  "orderBy",
+  "offset",
+  "fields",
+  "query",
+  "objects",
+]);
+
+/** The hidden key field a model without key fields gets (Popoto's `_auto_key`). */
+export const AUTO_KEY_FIELD = "_auto_key";
+
+const KNOWN_OPTIONS: Record<string, readonly string[]> = {
+  Field: ["type", "null", "default", "maxLength"],
+  DatetimeField: ["null", "default", "maxLength", "autoNow", "autoNowAdd"],
+  KeyField: ["type", "null", "default", "maxLength"],
+  UniqueKeyField: ["type", "null", "default", "maxLength"],
+  AutoKeyField: ["length", "null"],
+  SortedField: ["type", "null", "default", "partitionBy"],
+  SortedKeyField: ["type", "null", "default", "partitionBy"],
+};
+const SHORTCUT_OPTIONS = ["null", "default", "maxLength"];
+
+const isKeyKind = (spec: FieldSpec): boolean =>
+  spec.kind === "key" || spec.kind === "uniqueKey" || spec.kind === "autoKey" || spec.kind === "sortedKey";
+
+/** Code-point order, as Python sorts str: not `localeCompare`. */
+export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function checkFieldName(model: string, name: string): void {
+  const fail = (why: string): never => {
+    throw new ModelDefinitionError(model, `field name "${name}" ${why}`, name);
+  };
+  if (!/^[a-z_]/.test(name)) fail("must start with a lowercase letter or _ (Popoto's rule); rename it.");
+  if (!/^[A-Za-z0-9_]+$/.test(name)) fail("may only contain letters, digits and _; rename it.");
+  if (name.includes("__"))
+    fail('contains "__", which separates lookups in filters (author__name__startswith); use a single _.');
+  if (name.endsWith("_"))
+    fail("ends with _, which makes lookups such as name___in ambiguous; drop the trailing _.");
+  if (RESERVED_FIELD_NAMES.has(name)) fail("is reserved by popoto; choose another name.");
+}
+
+function checkSpec(
+  model: string,
+  name: string,
+  spec: FieldSpec,
+  fields: ReadonlyMap<string, FieldSpec>,
+): void {
+  const fail = (why: string): never => {
+    throw new ModelDefinitionError(model, `${spec.factory} "${name}" ${why}`, name);
+  };
+  if (!Object.hasOwn(FIELD_TYPES, spec.type))
+    fail(
+      `has type ${JSON.stringify(spec.type)}, which is not a valid Field type; use one of ${Object.keys(FIELD_TYPES).join(", ")}.`,
+    );
+  const known = KNOWN_OPTIONS[spec.factory] ?? SHORTCUT_OPTIONS;
+  for (const option of Object.keys(givenOptions(spec))) {
+    if (!known.includes(option))
+      fail(`has unknown option "${option}"; ${spec.factory} accepts ${known.join(", ")}.`);
+  }
+  if (spec.kind === "key" || spec.kind === "uniqueKey" || spec.kind === "sortedKey") {
+    if (!Object.hasOwn(KEY_TYPES, spec.type))
+      fail(
+        `has type ${spec.type}, which is not a valid KeyField type: key values become part of the Redis key. ` +
+          `Use one of ${Object.keys(KEY_TYPES).join(", ")}, or store the ${spec.type} in a plain Field.`,
+      );
+  }
+  if (spec.kind === "uniqueKey" && spec.nullable)
+    fail("cannot be null: a unique key must identify one instance. Remove `null: true`, or use KeyField.");
+  if (spec.kind === "autoKey") {
+    if (spec.nullable) fail("cannot be null: it is generated for every instance. Remove `null: true`.");
+    if (!Number.isInteger(spec.autoLength) || spec.autoLength < 1 || spec.autoLength > 32)
+      fail(`has length ${spec.autoLength}; use a whole number from 1 to 32 (hex characters of a UUID).`);
+  }
+  if (spec.kind === "sorted" || spec.kind === "sortedKey") {
+    if (spec.nullable)
+      fail(
+        "cannot be null: a sorted set has no score for null (Popoto: SortedField cannot be null). Remove `null: true`, or give a default.",
+      );
+    if (!Object.hasOwn(SORTED_TYPES, spec.type))
+      fail(
+        `has type ${spec.type}, which has no sort score; use one of ${Object.keys(SORTED_TYPES).join(", ")}.`,
+      );
+    for (const partition of spec.partitionBy) {
+      const target = fields.get(partition);
+      if (partition === name) fail("cannot be partitioned by itself.");
+      if (!target)
+        return fail(
+          `is partitioned by "${partition}", which is not a field of ${model}; name a declared field.`,
+        );
+      if (target.kind !== "relationship" && !Object.hasOwn(KEY_TYPES, target.type))
+        fail(
+          `is partitioned by "${partition}", a ${target.type} field; partition fields must have key-able values.`,
+        );
+    }
+  }
+  if (spec.maxLength !== undefined && (!Number.isInteger(spec.maxLength) || spec.maxLength < 1))
+    fail(`has maxLength ${spec.maxLength}; use a positive whole number.`);
+  if (spec.hasDefault && typeof spec.default !== "function" && spec.default !== null) {
+    const result = coerceValue(spec.type, spec.default);
+    if (!result.ok) fail(`has a default that is not a valid ${spec.type}: expected ${result.expected}.`);
+  }
+  if (spec.hasDefault && spec.default === null && !spec.nullable)
+    fail("has default null but is not nullable; add `null: true` or choose another default.");
+}
+
+/**
+ * Checks a model declaration and builds its run-time description. Every mistake throws a
+ * ModelDefinitionError naming the model, the field and the fix, when the model is defined.
+ */
+export function defineMeta(
+  name: string,
+  fields: Record<string, AnyField>,
+  options: ModelOptions = {},
+): ModelMeta {
+  if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new ModelDefinitionError(
+      String(name),
+      "the model name must be an identifier (letters, digits and _, not starting with a digit): it is the " +
+        "prefix of every Redis key, and must match the Python class name when data is shared.",
+    );
+  if (fields === null || typeof fields !== "object")
+    throw new ModelDefinitionError(
+      name,
+      "the second argument must be an object of fields, e.g. { title: KeyField() }.",
+    );
+  const specs = new Map<string, FieldSpec>();
+  for (const [fieldName, field] of Object.entries(fields)) {
+    if (!(field instanceof FieldDef))
+      throw new ModelDefinitionError(
+        name,
+        `field "${fieldName}" is not a field definition; declare it with Field(), KeyField(), SortedField() or another field factory.`,
+        fieldName,
+      );
+    checkFieldName(name, fieldName);
+    specs.set(fieldName, field.spec);
+  }
+  for (const [fieldName, spec] of specs) checkSpec(name, fieldName, spec, specs);
+  if (![...specs.values()].some(isKeyKind)) specs.set(AUTO_KEY_FIELD, AutoKeyField().spec);
+
+  const ttl = options.ttl;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0))
+    throw new ModelDefinitionError(
+      name,
+      `ttl must be a positive whole number of seconds, got ${String(ttl)}.`,
+    );
+  const orderBy =
+    options.orderBy === undefined
+      ? []
+      : typeof options.orderBy === "string"
+        ? [options.orderBy]
+        : [...options.orderBy];
+  for (const entry of orderBy) {
+    const field = entry.startsWith("-") ? entry.slice(1) : entry;
+    if (!specs.has(field))
+      throw new ModelDefinitionError(
+        name,
+        `orderBy names "${field}", which is not a field of ${name}.`,
+        field,
+      );
+  }
+  for (const option of Object.keys(options)) {
+    if (option !== "ttl" && option !== "orderBy")
+      throw new ModelDefinitionError(
+        name,
+        `unknown model option "${option}"; models accept ttl and orderBy.`,
+      );
+  }
+
+  const fieldNames = [...specs.keys()];
+  const keyFields = fieldNames.filter((f) => isKeyKind(specs.get(f) as FieldSpec)).sort(byCodePoint);
+  const partitionFields = new Set([...specs.values()].flatMap((s) => s.partitionBy));
+  const indexedFields = fieldNames.filter((f) => {
+    const spec = specs.get(f) as FieldSpec;
+    return spec.kind !== "plain" || partitionFields.has(f);
+  });
+  return { name, fields: specs, fieldNames, keyFields, indexedFields, ttl, orderBy };
+}

@@ -1,0 +1,94 @@
+import { decodeField, encodeField } from "../encoding/msgpack.js";
+import { CorruptDataError } from "../errors.js";
+import type { FieldSpec } from "../fields/field.js";
+import type { KeyType } from "../fields/field-type.js";
+import { splitKey, unescapePart } from "../keys/escape.js";
+import { fromKeyPart } from "../keys/parts.js";
+import type { Snapshot } from "../write/plan-write.js";
+import type { ModelMeta } from "./meta.js";
+
+const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** msgpack bytes of one field's canonical value (relationships store their key as a string). */
+export const encodeValue = (spec: FieldSpec, value: unknown): Buffer =>
+  toBuffer(encodeField(spec.kind === "relationship" ? "string" : spec.type, value));
+
+/** Every declared field as `[name, msgpack]`, in declaration order: the HSET of a save. */
+export const encodeHash = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): [string, Buffer][] =>
+  meta.fieldNames.map((name) => [
+    name,
+    encodeValue(meta.fields.get(name) as FieldSpec, values.get(name) ?? null),
+  ]);
+
+/** The indexed fields' bytes out of an encoded hash: the snapshot a later save checks against. */
+export const snapshotOf = (
+  meta: ModelMeta,
+  hash: ReadonlyMap<string, Buffer>,
+): Map<string, Buffer | undefined> => new Map(meta.indexedFields.map((name) => [name, hash.get(name)]));
+
+/** Decodes one stored field; bytes that do not decode become a CorruptDataError naming key and field. */
+export function decodeValue(meta: ModelMeta, key: string, name: string, bytes: Uint8Array): unknown {
+  const spec = meta.fields.get(name) as FieldSpec;
+  try {
+    const value = decodeField(spec.kind === "relationship" ? "string" : spec.type, bytes);
+    return value === undefined ? null : value;
+  } catch (error) {
+    throw new CorruptDataError(meta.name, key, name, (error as Error).message);
+  }
+}
+
+/** Canonical values of a stored hash (fields missing from it are null). */
+export function decodeHash(
+  meta: ModelMeta,
+  key: string,
+  hash: ReadonlyMap<string, Buffer>,
+): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  for (const name of meta.fieldNames) {
+    const bytes = hash.get(name);
+    values.set(name, bytes === undefined ? null : decodeValue(meta, key, name, bytes));
+  }
+  return values;
+}
+
+/** Values of the indexed fields in a snapshot, skipping fields that do not decode (they index nothing). */
+export function decodeSnapshot(meta: ModelMeta, key: string, snapshot: Snapshot): Map<string, unknown> {
+  const values = new Map<string, unknown>();
+  if (snapshot === null) return values;
+  for (const [name, bytes] of snapshot) {
+    if (bytes === undefined) {
+      values.set(name, null);
+      continue;
+    }
+    try {
+      values.set(name, decodeValue(meta, key, name, bytes));
+    } catch {
+      // A corrupt value names no index entry that popoto could have written.
+    }
+  }
+  return values;
+}
+
+/** Key-field values parsed from an instance key, or an empty map when the key does not fit the model. */
+export function valuesFromKey(meta: ModelMeta, key: string): Map<string, unknown> {
+  const parts = splitKey(key).slice(1);
+  const values = new Map<string, unknown>();
+  if (parts.length !== meta.keyFields.length) return values;
+  meta.keyFields.forEach((name, i) => {
+    const spec = meta.fields.get(name) as FieldSpec;
+    try {
+      values.set(name, fromKeyPart(spec.type as KeyType, unescapePart(parts[i] as string)));
+    } catch {
+      // Not a value this field could have written; leave it out.
+    }
+  });
+  return values;
+}
+
+/** An HGETALL reply (flat [field, value, …] Buffers) as a map of field name to bytes. */
+export const hashFromFlat = (flat: readonly Buffer[]): Map<string, Buffer> => {
+  const hash = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    hash.set((flat[i] as Buffer).toString("utf8"), flat[i + 1] as Buffer);
+  return hash;
+};

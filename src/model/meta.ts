@@ -1,0 +1,29 @@
+import type { FieldSpec } from "../fields/field.js";
+
+/** Model options accepted by `Model(name, fields, options)`. */
+export interface ModelOptions<TFieldName extends string = string> {
+  /** Seconds each instance lives after its last save (EXPIRE on every save). */
+  readonly ttl?: number | undefined;
+  /** Default order of query results: field names, `-` for descending. */
+  readonly orderBy?: `${"" | "-"}${TFieldName}` | readonly `${"" | "-"}${TFieldName}`[] | undefined;
+}
+
+/**
+ * Everything popoto knows about a model at run time. Built once by `Model()`; read by the key
+ * builders, the write planner and the query planner.
+ */
+export interface ModelMeta {
+  readonly name: string;
+  readonly fields: ReadonlyMap<string, FieldSpec>;
+  /** Declaration order, hidden `_auto_key` last. */
+  readonly fieldNames: readonly string[];
+  /** Key fields in code-point order of their names: the order of the instance key's parts. */
+  readonly keyFields: readonly string[];
+  /**
+   * Fields whose stored values decide index entries (key, sorted and partition fields,
+   * relationships). Saves check these against Redis before writing.
+   */
+  readonly indexedFields: readonly string[];
+  readonly ttl: number | undefined;
+  readonly orderBy: readonly string[];
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from "node:crypto";
+import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { ModelDefinitionError, ValidationError } from "../errors.js";
+import type { FieldSpec } from "../fields/field.js";
+import { QueryImpl, type Query, type QueryTarget } from "../query/query.js";
+import type { Row } from "../query/execute.js";
+import { deleteInstance, saveInstance } from "../write/execute-write.js";
+import type { Snapshot } from "../write/plan-write.js";
+import { defineMeta } from "./define.js";
+import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
+import { stateOf } from "./instance-state.js";
+import type { ModelMeta, ModelOptions } from "./meta.js";
+import { registerModel, type Models } from "./registry.js";
+import type { ConstructInput, CreateInput, Fields, KeyLookup, Values } from "./types.js";
+import { checkField, computeKey, keyValues, rejectUnknownFields, validateForSave } from "./values.js";
+
+/** Members every model instance has, besides its fields. */
+export interface InstanceMembers {
+  /** The instance key computed from the current key-field values (`Book:The Hobbit`). */
+  readonly redisKey: string;
+  /**
+   * Writes the hash and every index entry in one atomic script. If key fields changed, the
+   * instance moves: the old hash and all its old entries go in the same step.
+   */
+  save(): Promise<this>;
+  /** Deletes the hash and every index entry of its stored values; true if it existed. */
+  delete(): Promise<boolean>;
+  /** Runs before validation on every save; override it to derive values. */
+  preSave(): void | Promise<void>;
+  /** The non-hidden fields as a plain object. */
+  toJSON(): Record<string, unknown>;
+}
+
+/** An instance of a model made by `Model(name, fields)`: its field values and InstanceMembers. */
+export type ModelInstance<TFields extends Fields> = Values<TFields> & InstanceMembers;
+
+type AnyConstructor = abstract new (...args: never) => object;
+type InstanceOf<TClass> = TClass extends abstract new (...args: never) => infer I ? I : never;
+
+/** The instance type query results have: the registered subclass when there is one (see Models). */
+export type QueryInstance<TName extends string, TFields extends Fields> = TName extends keyof Models
+  ? InstanceOf<Models[TName]>
+  : ModelInstance<TFields>;
+
+/** The class `Model()` returns, to be extended: `class Book extends Model("Book", {…}) {}`. */
+export interface ModelClass<TName extends string, TFields extends Fields> {
+  new (values?: ConstructInput<TFields>): ModelInstance<TFields>;
+  readonly prototype: ModelInstance<TFields>;
+  /** The model's name: the prefix of its Redis keys. */
+  readonly modelName: TName;
+  /** Phantom: the field definitions, for types that follow relationships. */
+  readonly "~fields"?: TFields;
+  /** @internal */
+  readonly meta: ModelMeta;
+  /** Queries on this model. */
+  readonly query: Query<TFields, QueryInstance<TName, TFields>>;
+  /** Popoto's alias of `query`. */
+  readonly objects: Query<TFields, QueryInstance<TName, TFields>>;
+  /**
+   * Validates, then saves a new instance (an existing instance with the same key is replaced).
+   * @example await Book.create({ title: "Dune", pages: 412 }) // one EVALSHA write.lua
+   */
+  create<TThis extends AnyConstructor>(this: TThis, values: CreateInput<TFields>): Promise<InstanceOf<TThis>>;
+  /**
+   * Loads one instance by its key-field values or its instance key; null when absent.
+   * @example await Book.load({ title: "Dune" }) // HGETALL Book:Dune
+   */
+  load<TThis extends AnyConstructor>(
+    this: TThis,
+    key: KeyLookup<TFields> | string,
+  ): Promise<InstanceOf<TThis> | null>;
+}
+
+/** Passed to a model constructor to build an instance from stored values (no defaults, no auto key). */
+const HYDRATE: unique symbol = Symbol("popoto.hydrate");
+
+const copyDefault = (value: unknown): unknown => {
+  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof Set) return new Set(value);
+  if (Array.isArray(value) || (value !== null && typeof value === "object" && !(value instanceof Uint8Array)))
+    return structuredClone(value);
+  return value;
+};
+
+const initialValue = (spec: FieldSpec): unknown => {
+  if (spec.kind === "autoKey") return randomUUID().replaceAll("-", "").slice(0, spec.autoLength);
+  if (!spec.hasDefault) return null;
+  // A function default is called per instance, and a literal one copied, so instances never share one object.
+  return typeof spec.default === "function" ? (spec.default as () => unknown)() : copyDefault(spec.default);
+};
+
+/** A guess at the stored state of an instance never loaded: its own indexed values, if they are valid. */
+const guessSnapshot = (meta: ModelMeta, instance: Record<string, unknown>): Snapshot | undefined => {
+  const snapshot = new Map<string, Buffer | undefined>();
+  for (const name of meta.indexedFields) {
+    const result = checkField(meta.fields.get(name) as FieldSpec, name, instance[name], []);
+    if (!result.ok) return undefined;
+    snapshot.set(name, encodeValue(meta.fields.get(name) as FieldSpec, result.value));
+  }
+  return snapshot;
+};
+
+/**
+ * Defines a model: a class to extend, whose fields come from `fields` and whose instances are
+ * Redis hashes at `Name:<key parts>`, indexed as docs/storage.md describes.
+ * @example class Book extends Model("Book", { title: KeyField(), pages: SortedField({ type: "int" }) }) {}
+ */
+export function Model<const TName extends string, const TFields extends Fields>(
+  name: TName,
+  fields: TFields,
+  options?: ModelOptions<keyof TFields & string>,
+): ModelClass<TName, TFields> {
+  const meta = defineMeta(name, fields as Record<string, never>, options);
+
+  class PopotoModel {
+    static readonly meta: ModelMeta = meta;
+    static readonly modelName: string = name;
+
+    constructor(values?: Record<string, unknown> | typeof HYDRATE) {
+      if (values === HYDRATE) return;
+      if (values !== undefined && values !== null) rejectUnknownFields(meta, values, "constructed");
+      const self = this as unknown as Record<string, unknown>;
+      for (const field of meta.fieldNames) {
+        const given = values?.[field];
+        self[field] = given !== undefined ? given : initialValue(meta.fields.get(field) as FieldSpec);
+      }
+    }
+
+    get redisKey(): string {
+      return computeKey(meta, keyValues(meta, this as unknown as Record<string, unknown>, "keyed"));
+    }
+
+    preSave(): void | Promise<void> {
+      // Override to derive values before validation.
+    }
+
+    async save(): Promise<this> {
+      await this.preSave();
+      const self = this as unknown as Record<string, unknown>;
+      const state = stateOf(this);
+      const now = new Date();
+      for (const [field, spec] of meta.fields) {
+        if (spec.autoNow || (spec.autoNowAdd && (self[field] === null || self[field] === undefined)))
+          self[field] = new Date(now.getTime());
+      }
+      const values = validateForSave(meta, self);
+      const result = await saveInstance(meta, values, state.pk, state.snapshot);
+      for (const [field, value] of values) {
+        if ((meta.fields.get(field) as FieldSpec).kind !== "relationship") self[field] = value;
+      }
+      state.pk = result.key;
+      state.snapshot = result.snapshot;
+      return this;
+    }
+
+    async delete(): Promise<boolean> {
+      const state = stateOf(this);
+      const self = this as unknown as Record<string, unknown>;
+      const key = state.pk ?? this.redisKey;
+      const existed = await deleteInstance(meta, key, state.snapshot ?? guessSnapshot(meta, self));
+      state.pk = undefined;
+      state.snapshot = undefined;
+      return existed;
+    }
+
+    toJSON(): Record<string, unknown> {
+      const self = this as unknown as Record<string, unknown>;
+      return Object.fromEntries(meta.fieldNames.filter((f) => !f.startsWith("_")).map((f) => [f, self[f]]));
+    }
+
+    // `this` is the class the getter was read on (`Book`, the user's subclass), so results are
+    // built with its getters and methods.
+    static get query(): QueryImpl {
+      return new QueryImpl(targetFor(this));
+    }
+
+    static get objects(): QueryImpl {
+      return new QueryImpl(targetFor(this));
+    }
+
+    static async create(
+      this: new (values: Record<string, unknown>) => PopotoModel,
+      values: Record<string, unknown>,
+    ) {
+      if (values === null || typeof values !== "object")
+        throw new ValidationError(
+          meta.name,
+          [
+            {
+              field: "(input)",
+              expected: "an object of field values",
+              received: String(values),
+              message: "create() takes an object of field values",
+            },
+          ],
+          "created",
+        );
+      rejectUnknownFields(meta, values, "created");
+      const instance = new this(values);
+      return instance.save();
+    }
+
+    static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
+      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "loaded"));
+      return loadKey(this, instanceKey);
+    }
+  }
+
+  const hydrate = (Class: new (values?: unknown) => PopotoModel, row: Row): PopotoModel => {
+    const instance = new Class(HYDRATE);
+    const self = instance as unknown as Record<string, unknown>;
+    for (const field of meta.fieldNames) self[field] = row.values.get(field) ?? null;
+    const state = stateOf(instance);
+    state.pk = row.key;
+    state.snapshot = row.hash ? snapshotOf(meta, row.hash) : undefined;
+    return instance;
+  };
+
+  const loadKey = async (
+    Class: new (values?: unknown) => PopotoModel,
+    key: string,
+  ): Promise<PopotoModel | null> => {
+    let flat: Record<string, Buffer>;
+    try {
+      flat = (await getConnection().hgetallBuffer(key)) as unknown as Record<string, Buffer>;
+    } catch (error) {
+      throw wrapRedisError(error);
+    }
+    const hash = new Map(Object.entries(flat));
+    if (hash.size === 0) return null;
+    return hydrate(Class, { key, values: decodeHash(meta, key, hash), hash });
+  };
+
+  const targets = new WeakMap<object, QueryTarget>();
+  const targetFor = (Class: object): QueryTarget => {
+    let target = targets.get(Class);
+    if (!target) {
+      const Built = Class as new (values?: unknown) => PopotoModel;
+      target = { meta, hydrate: (row) => hydrate(Built, row), loadKey: (key) => loadKey(Built, key) };
+      targets.set(Class, target);
+    }
+    return target;
+  };
+
+  Object.defineProperty(PopotoModel, "name", { value: name });
+  if (!registerModel(name, PopotoModel))
+    throw new ModelDefinitionError(
+      name,
+      `a model named ${name} is already defined; model names are key prefixes and must be unique. Rename one of them.`,
+    );
+  return PopotoModel as unknown as ModelClass<TName, TFields>;
+}

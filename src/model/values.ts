@@ -1,0 +1,119 @@
+import { coerceValue } from "../encoding/coerce.js";
+import { describeReceived, ValidationError, type ValidationIssue } from "../errors.js";
+import type { FieldSpec } from "../fields/field.js";
+import type { KeyType } from "../fields/field-type.js";
+import { instanceKey, valuePart } from "../keys/keys.js";
+import type { ModelMeta } from "./meta.js";
+
+/** A relationship value's instance key (`"Author:Tolkien"`), whether given as instance, Reference or key. */
+export const relatedKeyOf = (value: unknown): string | undefined => {
+  if (typeof value === "string") return value;
+  if (value !== null && typeof value === "object" && "redisKey" in value) {
+    const key = (value as { redisKey: unknown }).redisKey;
+    if (typeof key === "string") return key;
+  }
+  return undefined;
+};
+
+/** Checks and converts one field's value; `undefined` counts as missing. */
+export function checkField(
+  spec: FieldSpec,
+  name: string,
+  value: unknown,
+  issues: ValidationIssue[],
+): { ok: true; value: unknown } | { ok: false } {
+  const fail = (expected: string, message: string): { ok: false } => {
+    issues.push({ field: name, expected, received: describeReceived(value), message });
+    return { ok: false };
+  };
+  if (value === undefined || value === null) {
+    if (spec.nullable) return { ok: true, value: null };
+    return value === undefined
+      ? fail(spec.type, `is required (expected ${spec.type}, received undefined)`)
+      : fail(
+          spec.type,
+          `cannot be null (expected ${spec.type}); declare it with \`null: true\` to allow null`,
+        );
+  }
+  if (spec.kind === "relationship") {
+    const key = relatedKeyOf(value);
+    return key === undefined
+      ? fail(
+          "a model instance, a Reference or an instance key",
+          `expected a related instance, received ${describeReceived(value)}`,
+        )
+      : { ok: true, value: key };
+  }
+  const result = coerceValue(spec.type, value);
+  if (!result.ok)
+    return fail(result.expected, `expected ${result.expected}, received ${describeReceived(value)}`);
+  if (
+    spec.maxLength !== undefined &&
+    typeof result.value === "string" &&
+    result.value.length > spec.maxLength
+  )
+    return fail(
+      `string of at most ${spec.maxLength} characters`,
+      `is ${result.value.length} characters long; the limit is ${spec.maxLength}`,
+    );
+  return result;
+}
+
+/**
+ * Validates every field of `source` for a save and returns canonical values (relationships as
+ * keys). Throws one ValidationError listing every bad field, before anything is written.
+ */
+export function validateForSave(
+  meta: ModelMeta,
+  source: Readonly<Record<string, unknown>>,
+): Map<string, unknown> {
+  const issues: ValidationIssue[] = [];
+  const values = new Map<string, unknown>();
+  for (const name of meta.fieldNames) {
+    const result = checkField(meta.fields.get(name) as FieldSpec, name, source[name], issues);
+    if (result.ok) values.set(name, result.value);
+  }
+  if (issues.length > 0) throw new ValidationError(meta.name, issues);
+  return values;
+}
+
+/** Validates only the key fields, for computing an instance key. */
+export function keyValues(
+  meta: ModelMeta,
+  source: Readonly<Record<string, unknown>>,
+  action: string,
+): Map<string, unknown> {
+  const issues: ValidationIssue[] = [];
+  const values = new Map<string, unknown>();
+  for (const name of meta.keyFields) {
+    const result = checkField(meta.fields.get(name) as FieldSpec, name, source[name], issues);
+    if (result.ok) values.set(name, result.value);
+  }
+  if (issues.length > 0) throw new ValidationError(meta.name, issues, action);
+  return values;
+}
+
+/** `Model:part…` from canonical key-field values (key fields in code-point order of their names). */
+export const computeKey = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): string =>
+  instanceKey(
+    meta,
+    meta.keyFields.map((name) =>
+      valuePart((meta.fields.get(name) as FieldSpec).type as KeyType, values.get(name)),
+    ),
+  );
+
+/** Rejects names that are not fields of the model (a typo in create() must not be dropped silently). */
+export function rejectUnknownFields(meta: ModelMeta, source: object, action: string): void {
+  const unknown = Object.keys(source).filter((name) => !meta.fields.has(name));
+  if (unknown.length === 0) return;
+  throw new ValidationError(
+    meta.name,
+    unknown.map((field) => ({
+      field,
+      expected: `one of ${meta.fieldNames.join(", ")}`,
+      received: "an unknown field",
+      message: `is not a field of ${meta.name}; remove it or declare it in the model`,
+    })),
+    action,
+  );
+}

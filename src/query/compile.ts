@@ -1,0 +1,83 @@
+import type { ScriptArg } from "../scripts/run-script.js";
+import type { PlanNode } from "./plan.js";
+
+/** How query.lua should order the matches before paging. */
+export type ServerOrder =
+  | { readonly by: "score"; readonly key: string; readonly desc: boolean }
+  | { readonly by: "key"; readonly desc: boolean };
+
+export type QueryMode = "load" | "keys" | "count" | "fields";
+
+export interface ServerQuery {
+  readonly node: PlanNode;
+  readonly mode: QueryMode;
+  readonly fields?: readonly string[] | undefined;
+  readonly order?: ServerOrder | undefined;
+  readonly offset?: number | undefined;
+  readonly limit?: number | undefined;
+  /** Check each match's hash exists (models with a ttl, whose index entries outlive expired hashes). */
+  readonly exists: boolean;
+}
+
+/** A query.lua call as data: the keys it reads and its arguments. */
+export interface QueryCall {
+  readonly keys: readonly string[];
+  readonly args: readonly ScriptArg[];
+}
+
+type Json = number | boolean | string | Json[] | { [name: string]: Json };
+
+/** Turns a plan into query.lua's KEYS and ARGV: keys and strings travel by position, the tree as JSON. */
+export function compileQuery(query: ServerQuery): QueryCall {
+  const keys: string[] = [];
+  const keyPositions = new Map<string, number>();
+  const args: ScriptArg[] = [""];
+  const key = (name: string): number => {
+    let position = keyPositions.get(name);
+    if (position === undefined) {
+      keys.push(name);
+      position = keys.length;
+      keyPositions.set(name, position);
+    }
+    return position;
+  };
+  const arg = (value: ScriptArg): number => {
+    args.push(value);
+    return args.length; // ARGV is 1-based and ARGV[1] is the plan
+  };
+  const node = (n: PlanNode): Json => {
+    switch (n.t) {
+      case "set":
+        return { t: "set", k: key(n.key) };
+      case "zr":
+        return { t: "zr", k: key(n.key), min: arg(n.min), max: arg(n.max) };
+      case "lex":
+        return { t: "lex", k: key(n.key), min: arg(n.min), max: arg(n.max) };
+      case "lexs":
+        return { t: "lexs", k: key(n.key), s: arg(n.needle) };
+      case "part":
+        return { t: "part", k: key(n.key), p: n.position, v: arg(n.part) };
+      case "keys":
+        return { t: "keys", k: n.keys.map(key) };
+      case "and":
+      case "or":
+        return { t: n.t, c: n.c.map(node) };
+      case "diff":
+        return { t: "diff", a: node(n.a), b: n.b.map(node) };
+      case "none":
+        return { t: "none" };
+    }
+  };
+  const plan: Record<string, Json> = {
+    n: node(query.node),
+    mode: query.mode,
+    offset: query.offset ?? 0,
+    limit: query.limit ?? -1,
+    exists: query.exists,
+  };
+  if (query.fields) plan["f"] = query.fields.map((f) => arg(f));
+  if (query.order?.by === "score") plan["order"] = { k: key(query.order.key), desc: query.order.desc };
+  else if (query.order?.by === "key") plan["order"] = { key: true, desc: query.order.desc };
+  args[0] = JSON.stringify(plan);
+  return { keys, args };
+}

@@ -1,0 +1,120 @@
+/**
+ * Filter types: every `filter()` key (`pages__gte`, `title__startswith`, `author__name`) and the
+ * value it takes, derived from the field definitions. Type-only.
+ *
+ * One hop is listed eagerly (so editors complete it); deeper relationship paths are checked only
+ * for the keys actually written, which keeps type-checking cheap at any depth.
+ */
+import type { FieldConfig } from "../fields/field.js";
+import type { Models } from "../model/registry.js";
+import type { ConfigOf, Fields, StoredFields } from "../model/types.js";
+
+/** A filter key or value the model cannot answer; the message says why. */
+export interface FilterError<TMessage extends string> {
+  readonly "~filterError": TMessage;
+}
+
+type Equal<C extends FieldConfig> = C["nullable"] extends true ? C["value"] | null : C["value"];
+
+type StringOps = { startswith: string; endswith: string; contains: string };
+
+type KeyOps<C extends FieldConfig> = {
+  "": Equal<C>;
+  in: readonly C["value"][];
+  isnull: boolean;
+} & (C["type"] extends "string" ? StringOps : {});
+
+type SortedOps<C extends FieldConfig> = {
+  "": C["value"];
+  in: readonly C["value"][];
+  gt: C["value"];
+  gte: C["value"];
+  lt: C["value"];
+  lte: C["value"];
+  between: readonly [C["value"], C["value"]];
+};
+
+/** What identifies a related instance in a filter: the instance, a Reference, or its key. */
+export type RelatedRef = { readonly redisKey: string } | string;
+
+type RelationshipOps<C extends FieldConfig> = {
+  "": RelatedRef | (C["nullable"] extends true ? null : never);
+  in: readonly RelatedRef[];
+  isnull: boolean;
+};
+
+/** The operators of a field and their value types. Plain fields have none: they are not indexed. */
+export type OpsOf<C extends FieldConfig> = C["kind"] extends "key" | "uniqueKey"
+  ? KeyOps<C>
+  : C["kind"] extends "autoKey"
+    ? { "": string; in: readonly string[] }
+    : C["kind"] extends "sorted" | "sortedKey"
+      ? SortedOps<C>
+      : C["kind"] extends "relationship"
+        ? RelationshipOps<C>
+        : {};
+
+type PathOf<TName extends string, TOp extends string> = TOp extends "" ? TName : `${TName}__${TOp}`;
+
+type FieldEntries<TName extends string, C extends FieldConfig> = {
+  [TOp in keyof OpsOf<C> & string]: { path: PathOf<TName, TOp>; value: OpsOf<C>[TOp] };
+}[keyof OpsOf<C> & string];
+
+type Entries<TFields extends Fields> = {
+  [K in keyof StoredFields<TFields> & string]: FieldEntries<K, ConfigOf<StoredFields<TFields>[K]>>;
+}[keyof StoredFields<TFields> & string];
+
+/** Every one-hop filter key of a model with its value type. */
+export type ShallowFilter<TFields extends Fields> = {
+  [E in Entries<TFields> as E["path"]]?: E["value"] | undefined;
+};
+
+/** The fields of a relationship's target model (a class, a thunk, or a registered name). */
+export type TargetFields<C> = C extends { readonly target: infer T }
+  ? T extends string
+    ? T extends keyof Models
+      ? FieldsOfModel<Models[T]>
+      : never
+    : T extends () => infer R
+      ? FieldsOfModel<R>
+      : FieldsOfModel<T>
+  : never;
+
+/** The fields a model class was made from (its phantom `~fields`). */
+export type FieldsOfModel<TModel> = TModel extends { readonly "~fields"?: infer F extends Fields }
+  ? F
+  : never;
+
+type ModelNameOf<TFields extends Fields> = keyof TFields & string;
+
+/** The value type of a filter key at any depth, or a FilterError saying what is wrong with it. */
+export type PathValue<
+  TFields extends Fields,
+  TPath extends string,
+> = TPath extends keyof ShallowFilter<TFields>
+  ? ShallowFilter<TFields>[TPath]
+  : TPath extends `${infer THead}__${infer TRest}`
+    ? THead extends keyof StoredFields<TFields>
+      ? ConfigOf<StoredFields<TFields>[THead]>["kind"] extends "relationship"
+        ? [TargetFields<ConfigOf<StoredFields<TFields>[THead]>>] extends [never]
+          ? FilterError<`the target of "${THead}" is not known to the compiler: register it in interface Models`>
+          : PathValue<TargetFields<ConfigOf<StoredFields<TFields>[THead]>>, TRest>
+        : FilterError<`"${THead}" does not support "__${TRest}" (see its field kind for the operators it has)`>
+      : FilterError<`no field "${THead}" (fields: ${ModelNameOf<StoredFields<TFields>>})`>
+    : FilterError<`no field "${TPath}", or it is not indexed (fields: ${ModelNameOf<StoredFields<TFields>>})`>;
+
+/** A filter object checked key by key: each key maps to its value type or to a FilterError. */
+export type CheckedFilter<TFields extends Fields, TQuery> = {
+  [P in keyof TQuery]: P extends string ? PathValue<TFields, P> : never;
+};
+
+/** The constraint a filter's inferred type must meet: one-hop keys listed (for completion), any key allowed. */
+export type FilterInput<TFields extends Fields> = ShallowFilter<TFields> & Readonly<Record<string, unknown>>;
+
+/**
+ * A filter parameter's type. Inference takes the argument as it is (the `TQuery` branch), then
+ * the check either accepts it or shows the expected type of each key, so a wrong value reads
+ * "Type 'string' is not assignable to type 'number'" and an unknown key names the problem.
+ */
+export type ValidFilter<TFields extends Fields, TQuery> =
+  TQuery extends CheckedFilter<TFields, TQuery> ? TQuery : CheckedFilter<TFields, TQuery>;

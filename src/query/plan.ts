@@ -1,0 +1,325 @@
+import { coerceValue } from "../encoding/coerce.js";
+import { toScore } from "../encoding/scores.js";
+import { QueryError, formatValue } from "../errors.js";
+import type { FieldSpec } from "../fields/field.js";
+import type { KeyType, SortedType } from "../fields/field-type.js";
+import {
+  classSet,
+  instanceKey,
+  keyFieldSet,
+  lexIndex,
+  lexReverseIndex,
+  relationshipSet,
+  sortedSet,
+  valuePart,
+} from "../keys/keys.js";
+import type { ModelMeta } from "../model/meta.js";
+import { relatedKeyOf } from "../model/values.js";
+import { reverseString } from "../write/index-entries.js";
+import type { Lookup } from "./lookup.js";
+
+/**
+ * A query plan node: a set of instance keys, described by the index structure that holds it.
+ * `query.lua` evaluates the tree in Redis; nothing here touches Redis.
+ */
+export type PlanNode =
+  | { readonly t: "set"; readonly key: string }
+  | { readonly t: "zr"; readonly key: string; readonly min: string; readonly max: string }
+  | { readonly t: "lex"; readonly key: string; readonly min: Buffer; readonly max: Buffer }
+  | { readonly t: "lexs"; readonly key: string; readonly needle: string }
+  | { readonly t: "part"; readonly key: string; readonly position: number; readonly part: string }
+  | { readonly t: "keys"; readonly keys: readonly string[] }
+  | { readonly t: "and"; readonly c: readonly PlanNode[] }
+  | { readonly t: "or"; readonly c: readonly PlanNode[] }
+  | { readonly t: "diff"; readonly a: PlanNode; readonly b: readonly PlanNode[] }
+  | { readonly t: "none" };
+
+const NONE: PlanNode = { t: "none" };
+
+/** Union, simplified: no inputs is nothing, one input is itself. */
+export const union = (nodes: readonly PlanNode[]): PlanNode => {
+  const useful = nodes.filter((n) => n.t !== "none");
+  return useful.length === 0 ? NONE : useful.length === 1 ? (useful[0] as PlanNode) : { t: "or", c: useful };
+};
+
+/** Intersection, simplified: one input is itself; an empty input empties it. */
+export const intersect = (nodes: readonly PlanNode[]): PlanNode =>
+  nodes.some((n) => n.t === "none")
+    ? NONE
+    : nodes.length === 1
+      ? (nodes[0] as PlanNode)
+      : { t: "and", c: nodes };
+
+const queryValue = (meta: ModelMeta, spec: FieldSpec, lookup: Lookup, value: unknown): unknown => {
+  // Popoto renders lookup values like stored values, so `str_key: 1` matches the stored "1".
+  if (spec.type === "string" && (typeof value === "number" || typeof value === "boolean"))
+    return typeof value === "boolean" ? (value ? "True" : "False") : String(value);
+  const result = coerceValue(spec.type, value);
+  if (!result.ok)
+    throw new QueryError(
+      meta.name,
+      `${lookup.source} expects ${result.expected}, received ${formatValue(value)}.`,
+      lookup.field,
+    );
+  return result.value;
+};
+
+const listValue = (meta: ModelMeta, lookup: Lookup): readonly unknown[] => {
+  if (!Array.isArray(lookup.value))
+    throw new QueryError(
+      meta.name,
+      `${lookup.source} expects an array of values, received ${formatValue(lookup.value)}.`,
+      lookup.field,
+    );
+  return lookup.value;
+};
+
+const stringValue = (meta: ModelMeta, lookup: Lookup): string => {
+  if (typeof lookup.value !== "string")
+    throw new QueryError(
+      meta.name,
+      `${lookup.source} expects a string, received ${formatValue(lookup.value)}.`,
+      lookup.field,
+    );
+  return lookup.value;
+};
+
+const booleanValue = (meta: ModelMeta, lookup: Lookup): boolean => {
+  if (typeof lookup.value !== "boolean")
+    throw new QueryError(
+      meta.name,
+      `${lookup.source} must be true or false, received ${formatValue(lookup.value)}.`,
+      lookup.field,
+    );
+  return lookup.value;
+};
+
+/** Lex range of every member whose value starts with `prefix` (0xFF never occurs in UTF-8). */
+const prefixRange = (key: string, prefix: string): PlanNode => {
+  const escaped = Buffer.from(prefix.replaceAll("\0", "\0\x01"), "utf8");
+  return {
+    t: "lex",
+    key,
+    min: Buffer.concat([Buffer.from("["), escaped]),
+    max: Buffer.concat([Buffer.from("("), escaped, Buffer.from([0xff])]),
+  };
+};
+
+function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNode {
+  const unique = spec.kind === "uniqueKey";
+  const setFor = (value: unknown): PlanNode =>
+    value === null
+      ? { t: "set", key: keyFieldSet(meta, lookup.field, "None", unique) }
+      : {
+          t: "set",
+          key: keyFieldSet(
+            meta,
+            lookup.field,
+            valuePart(spec.type as KeyType, queryValue(meta, spec, lookup, value)),
+            unique,
+          ),
+        };
+  switch (lookup.op) {
+    case "":
+      return setFor(lookup.value);
+    case "in":
+      return union(listValue(meta, lookup).map(setFor));
+    case "isnull":
+      // SDIFF: no set holds all non-null values, so take the class set minus the None set.
+      return booleanValue(meta, lookup)
+        ? setFor(null)
+        : { t: "diff", a: { t: "set", key: classSet(meta) }, b: [setFor(null)] };
+    case "startswith":
+      return prefixRange(lexIndex(meta, lookup.field), stringValue(meta, lookup));
+    case "endswith":
+      return prefixRange(lexReverseIndex(meta, lookup.field), reverseString(stringValue(meta, lookup)));
+    case "contains":
+      return { t: "lexs", key: lexIndex(meta, lookup.field), needle: stringValue(meta, lookup) };
+    default:
+      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+  }
+}
+
+function autoKeyNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNode {
+  const position = meta.keyFields.indexOf(lookup.field) + 1;
+  const nodeFor = (value: unknown): PlanNode => {
+    const part = valuePart("string", queryValue(meta, spec, lookup, value));
+    // The only key field: the instance key is known, so no index is read (AutoKeyField has none).
+    if (meta.keyFields.length === 1) return { t: "keys", keys: [instanceKey(meta, [part])] };
+    return { t: "part", key: classSet(meta), position, part };
+  };
+  return lookup.op === "in" ? union(listValue(meta, lookup).map(nodeFor)) : nodeFor(lookup.value);
+}
+
+const formatScore = (score: number): string => (Object.is(score, -0) ? "0" : String(score));
+
+interface Bounds {
+  min: string;
+  max: string;
+}
+
+function sortedNode(meta: ModelMeta, spec: FieldSpec, lookups: readonly Lookup[], key: string): PlanNode {
+  const score = (lookup: Lookup, value: unknown): number =>
+    toScore(spec.type as SortedType, queryValue(meta, spec, lookup, value));
+  const nodes: PlanNode[] = [];
+  let bounds: Bounds | undefined;
+  // Several range lookups on one field narrow one range, so Redis can still order and page it.
+  const narrow = (min: [number, boolean] | undefined, max: [number, boolean] | undefined): void => {
+    const current = bounds ?? { min: "-inf", max: "+inf" };
+    const parse = (bound: string): [number, boolean] =>
+      bound.startsWith("(") ? [Number(bound.slice(1)), true] : [Number(bound), false];
+    if (min) {
+      const [value, open] = min;
+      const [old, oldOpen] = parse(current.min);
+      if (current.min === "-inf" || value > old || (value === old && open && !oldOpen))
+        current.min = `${open ? "(" : ""}${formatScore(value)}`;
+    }
+    if (max) {
+      const [value, open] = max;
+      const [old, oldOpen] = parse(current.max);
+      if (current.max === "+inf" || value < old || (value === old && open && !oldOpen))
+        current.max = `${open ? "(" : ""}${formatScore(value)}`;
+    }
+    bounds = current;
+  };
+  for (const lookup of lookups) {
+    switch (lookup.op) {
+      case "": {
+        const s = score(lookup, lookup.value);
+        narrow([s, false], [s, false]);
+        break;
+      }
+      case "gt":
+        narrow([score(lookup, lookup.value), true], undefined);
+        break;
+      case "gte":
+        narrow([score(lookup, lookup.value), false], undefined);
+        break;
+      case "lt":
+        narrow(undefined, [score(lookup, lookup.value), true]);
+        break;
+      case "lte":
+        narrow(undefined, [score(lookup, lookup.value), false]);
+        break;
+      case "between": {
+        const pair = lookup.value;
+        if (!Array.isArray(pair) || pair.length !== 2)
+          throw new QueryError(
+            meta.name,
+            `${lookup.source} expects [low, high] (both inclusive), received ${formatValue(pair)}.`,
+            lookup.field,
+          );
+        narrow([score(lookup, pair[0]), false], [score(lookup, pair[1]), false]);
+        break;
+      }
+      case "in":
+        nodes.push(
+          union(
+            listValue(meta, lookup).map((v) => {
+              const s = formatScore(score(lookup, v));
+              return { t: "zr", key, min: s, max: s };
+            }),
+          ),
+        );
+        break;
+      default:
+        throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+    }
+  }
+  if (bounds) nodes.unshift({ t: "zr", key, min: bounds.min, max: bounds.max });
+  return intersect(nodes);
+}
+
+/** The partition parts of a sorted field, from equality lookups in the same filter. */
+function partitionParts(
+  meta: ModelMeta,
+  spec: FieldSpec,
+  field: string,
+  lookups: readonly Lookup[],
+): string[] {
+  return spec.partitionBy.map((name) => {
+    const given = lookups.find((l) => l.field === name && l.op === "" && l.path.length === 0);
+    if (!given)
+      throw new QueryError(
+        meta.name,
+        `${field} is sorted within partitions of ${spec.partitionBy.join(", ")}; the filter must also give ` +
+          `${name} by equality, e.g. { ${name}: … }.`,
+        field,
+      );
+    const partitionSpec = meta.fields.get(name) as FieldSpec;
+    if (partitionSpec.kind === "relationship") return relatedKeyOf(given.value) ?? "None";
+    return given.value === null
+      ? "None"
+      : valuePart(partitionSpec.type as KeyType, queryValue(meta, partitionSpec, given, given.value));
+  });
+}
+
+/** The sorted set a sorted field reads for this filter (its partition chosen by the filter's equalities). */
+export const sortedSetFor = (meta: ModelMeta, field: string, lookups: readonly Lookup[]): string => {
+  const spec = meta.fields.get(field) as FieldSpec;
+  return sortedSet(meta, field, partitionParts(meta, spec, field, lookups), spec.kind === "sortedKey");
+};
+
+function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
+  const setFor = (value: unknown): PlanNode => {
+    if (value === null) return { t: "set", key: relationshipSet(meta, lookup.field, null) };
+    const key = relatedKeyOf(value);
+    if (key === undefined)
+      throw new QueryError(
+        meta.name,
+        `${lookup.source} expects a model instance, a Reference, an instance key or null, received ${formatValue(value)}.`,
+        lookup.field,
+      );
+    return { t: "set", key: relationshipSet(meta, lookup.field, key) };
+  };
+  switch (lookup.op) {
+    case "":
+      return setFor(lookup.value);
+    case "in":
+      return union(listValue(meta, lookup).map(setFor));
+    case "isnull":
+      return booleanValue(meta, lookup)
+        ? setFor(null)
+        : { t: "diff", a: { t: "set", key: classSet(meta) }, b: [setFor(null)] };
+    default:
+      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+  }
+}
+
+/**
+ * The node for a filter's lookups on one model (AND of all of them). Relationship traversals
+ * (`path` not empty) must already be resolved into key lists by the caller.
+ */
+export function planLookups(meta: ModelMeta, lookups: readonly Lookup[]): PlanNode {
+  const direct = lookups.filter((l) => l.path.length === 0);
+  const nodes: PlanNode[] = [];
+  const consumed = new Set<Lookup>();
+  // Sorted fields first: each reads its partition values from the equalities, which it consumes.
+  const sortedFields = [...new Set(direct.filter((l) => isSorted(meta, l.field)).map((l) => l.field))];
+  for (const field of sortedFields) {
+    const spec = meta.fields.get(field) as FieldSpec;
+    const own = direct.filter((l) => l.field === field);
+    const key = sortedSetFor(meta, field, direct);
+    for (const name of spec.partitionBy) {
+      for (const l of direct) if (l.field === name && l.op === "") consumed.add(l);
+    }
+    own.forEach((l) => consumed.add(l));
+    nodes.push(sortedNode(meta, spec, own, key));
+  }
+  for (const lookup of direct) {
+    if (consumed.has(lookup)) continue;
+    const spec = meta.fields.get(lookup.field) as FieldSpec;
+    if (spec.kind === "key" || spec.kind === "uniqueKey") nodes.push(keyFieldNode(meta, spec, lookup));
+    else if (spec.kind === "autoKey") nodes.push(autoKeyNode(meta, spec, lookup));
+    else if (spec.kind === "relationship") nodes.push(relationshipNode(meta, lookup));
+    else if (spec.kind === "sorted" || spec.kind === "sortedKey") {
+      // A partition field that is itself sorted was consumed above; nothing left to do.
+    }
+  }
+  return nodes.length === 0 ? { t: "set", key: classSet(meta) } : intersect(nodes);
+}
+
+const isSorted = (meta: ModelMeta, field: string): boolean => {
+  const kind = meta.fields.get(field)?.kind;
+  return kind === "sorted" || kind === "sortedKey";
+};

@@ -1,0 +1,292 @@
+-- query.lua: evaluates a filter plan on one model's indexes and returns the matching instances.
+--
+-- The plan is built in TypeScript (src/query/plan.ts). Set algebra runs here so a query costs one
+-- round trip, and intersections start from the smallest input and test membership in the others,
+-- so the work follows the size of the answer rather than the size of the model.
+--
+-- KEYS: every index key the plan reads (class set, $KeyF/$UniqueKeyF/$RelationshipF sets, sorted
+--       sets, lex indexes) and any literal instance keys; the plan names them by 1-based position.
+-- ARGV[1]: the plan as JSON, all keys and strings given as positions:
+--   node  = {"t":"set","k":K} | {"t":"zr","k":K,"min":A,"max":A} | {"t":"lex","k":K,"min":A,"max":A}
+--         | {"t":"lexs","k":K,"s":A} (substring scan of a lex index) | {"t":"keys","k":[K…]}
+--         | {"t":"part","k":K,"p":int,"v":A} (members of set K whose p-th key part after the model is A)
+--         | {"t":"and","c":[node…]} | {"t":"or","c":[node…]} | {"t":"diff","a":node,"b":[node…]}
+--         | {"t":"none"}
+--   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields", "f":[A…] (fields for "fields"),
+--            "order": {"k":K,"desc":bool} (by score in a sorted set) | {"key":true,"desc":bool} | absent,
+--            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone)}
+-- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
+--
+-- Reply: count mode {n}; otherwise {total, key1, data1, key2, data2, …} where data is the flat
+-- HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"). A hash that is gone
+-- comes back as an empty array, so the caller can clean its leftovers.
+--
+-- Instance keys read by HGETALL/EXISTS are members of the model's own index sets: on a cluster
+-- they share the model's hash tag, and so its slot.
+
+local plan = cjson.decode(ARGV[1])
+
+local function arg(i) return ARGV[i] end
+
+-- Lex members are "<value>\0\0<instance key>": the key follows the first "\0\0".
+local function lexKey(member)
+  local at = string.find(member, "\0\0", 1, true)
+  return string.sub(member, at + 2)
+end
+
+local card, members, has
+
+card = function(node)
+  local t = node.t
+  if t == "set" then return redis.call("SCARD", KEYS[node.k]) end
+  if t == "zr" then return redis.call("ZCOUNT", KEYS[node.k], arg(node.min), arg(node.max)) end
+  if t == "lex" then return redis.call("ZLEXCOUNT", KEYS[node.k], arg(node.min), arg(node.max)) end
+  if t == "lexs" then return redis.call("ZCARD", KEYS[node.k]) end
+  if t == "keys" then return #node.k end
+  if t == "part" then return redis.call("SCARD", KEYS[node.k]) end
+  if t == "none" then return 0 end
+  if t == "or" then
+    local total = 0
+    for _, child in ipairs(node.c) do total = total + card(child) end
+    return total
+  end
+  if t == "and" then
+    local least = nil
+    for _, child in ipairs(node.c) do
+      local c = card(child)
+      if least == nil or c < least then least = c end
+    end
+    return least or 0
+  end
+  if t == "diff" then return card(node.a) end
+  return 0
+end
+
+-- Membership test without listing the node; nil when the node cannot answer it cheaply.
+has = function(node, member)
+  local t = node.t
+  if t == "set" then return redis.call("SISMEMBER", KEYS[node.k], member) == 1 end
+  if t == "zr" then
+    local score = redis.call("ZSCORE", KEYS[node.k], member)
+    if not score then return false end
+    score = tonumber(score)
+    local min, max = arg(node.min), arg(node.max)
+    if min ~= "-inf" then
+      if string.sub(min, 1, 1) == "(" then
+        if not (score > tonumber(string.sub(min, 2))) then return false end
+      elseif not (score >= tonumber(min)) then return false end
+    end
+    if max ~= "+inf" then
+      if string.sub(max, 1, 1) == "(" then
+        if not (score < tonumber(string.sub(max, 2))) then return false end
+      elseif not (score <= tonumber(max)) then return false end
+    end
+    return true
+  end
+  if t == "keys" then
+    for _, k in ipairs(node.k) do if KEYS[k] == member then return true end end
+    return false
+  end
+  if t == "none" then return false end
+  if t == "or" then
+    for _, child in ipairs(node.c) do
+      local r = has(child, member)
+      if r == nil then return nil end
+      if r then return true end
+    end
+    return false
+  end
+  if t == "and" then
+    for _, child in ipairs(node.c) do
+      local r = has(child, member)
+      if r == nil then return nil end
+      if not r then return false end
+    end
+    return true
+  end
+  if t == "diff" then
+    local r = has(node.a, member)
+    if r == nil then return nil end
+    if not r then return false end
+    for _, child in ipairs(node.b) do
+      local s = has(child, member)
+      if s == nil then return nil end
+      if s then return false end
+    end
+    return true
+  end
+  return nil
+end
+
+local function toLookup(list)
+  local lookup = {}
+  for _, m in ipairs(list) do lookup[m] = true end
+  return lookup
+end
+
+-- Keeps the members of `list` that are in `node`, listing `node` only when it cannot test members.
+local function keepIn(list, node, keep)
+  local out, lookup = {}, nil
+  for _, m in ipairs(list) do
+    local r = has(node, m)
+    if r == nil then
+      lookup = lookup or toLookup(members(node))
+      r = lookup[m] == true
+    end
+    if r == keep then out[#out + 1] = m end
+  end
+  return out
+end
+
+members = function(node)
+  local t = node.t
+  if t == "set" then return redis.call("SMEMBERS", KEYS[node.k]) end
+  if t == "zr" then return redis.call("ZRANGEBYSCORE", KEYS[node.k], arg(node.min), arg(node.max)) end
+  if t == "lex" or t == "lexs" then
+    local raw
+    if t == "lex" then
+      raw = redis.call("ZRANGEBYLEX", KEYS[node.k], arg(node.min), arg(node.max))
+    else
+      raw = redis.call("ZRANGE", KEYS[node.k], 0, -1)
+    end
+    local out, seen, needle = {}, {}, t == "lexs" and arg(node.s) or nil
+    for _, member in ipairs(raw) do
+      local ok = true
+      if needle then
+        local at = string.find(member, "\0\0", 1, true)
+        local value = string.gsub(string.sub(member, 1, at - 1), "%z\1", "\0")
+        ok = string.find(value, needle, 1, true) ~= nil
+      end
+      if ok then
+        local key = lexKey(member)
+        if not seen[key] then
+          seen[key] = true
+          out[#out + 1] = key
+        end
+      end
+    end
+    return out
+  end
+  if t == "keys" then
+    local out = {}
+    for _, k in ipairs(node.k) do
+      if redis.call("EXISTS", KEYS[k]) == 1 then out[#out + 1] = KEYS[k] end
+    end
+    return out
+  end
+  if t == "part" then
+    -- Escaped key parts never hold a raw ":", so splitting on ":" finds the parts exactly.
+    local out, want = {}, arg(node.v)
+    for _, key in ipairs(redis.call("SMEMBERS", KEYS[node.k])) do
+      local position, found = 0, nil
+      for piece in string.gmatch(key, "([^:]*)") do
+        if position == node.p then found = piece break end
+        position = position + 1
+      end
+      if found == want then out[#out + 1] = key end
+    end
+    return out
+  end
+  if t == "none" then return {} end
+  if t == "or" then
+    local out, seen = {}, {}
+    for _, child in ipairs(node.c) do
+      for _, m in ipairs(members(child)) do
+        if not seen[m] then
+          seen[m] = true
+          out[#out + 1] = m
+        end
+      end
+    end
+    return out
+  end
+  if t == "and" then
+    -- List the smallest input, then test each member against the others.
+    local children, sizes = {}, {}
+    for i, child in ipairs(node.c) do
+      children[i] = child
+      sizes[child] = card(child)
+    end
+    table.sort(children, function(x, y) return sizes[x] < sizes[y] end)
+    local out = members(children[1])
+    for i = 2, #children do
+      if #out == 0 then break end
+      out = keepIn(out, children[i], true)
+    end
+    return out
+  end
+  if t == "diff" then
+    local out = members(node.a)
+    for _, child in ipairs(node.b) do
+      if #out == 0 then break end
+      out = keepIn(out, child, false)
+    end
+    return out
+  end
+  return {}
+end
+
+local order, offset, limit = plan.order, plan.offset or 0, plan.limit or -1
+local root, mode = plan.n, plan.mode
+local keys
+
+if mode == "count" and not plan.exists then
+  if root.t == "set" or root.t == "zr" or root.t == "none" then return { card(root) } end
+  return { #members(root) }
+end
+
+if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists then
+  -- The filter is one range of the sorted set we order by: let Redis order and page it.
+  local total = redis.call("ZCOUNT", KEYS[root.k], arg(root.min), arg(root.max))
+  if mode == "count" then return { total } end
+  local count = limit >= 0 and limit or total
+  if order.desc then
+    keys = redis.call("ZREVRANGEBYSCORE", KEYS[root.k], arg(root.max), arg(root.min), "LIMIT", offset, count)
+  else
+    keys = redis.call("ZRANGEBYSCORE", KEYS[root.k], arg(root.min), arg(root.max), "LIMIT", offset, count)
+  end
+  offset, limit = 0, -1
+  keys.total = total
+else
+  keys = members(root)
+  if plan.exists then
+    local live = {}
+    for _, k in ipairs(keys) do
+      if redis.call("EXISTS", k) == 1 then live[#live + 1] = k end
+    end
+    keys = live
+  end
+  if mode == "count" then return { #keys } end
+  if order and order.k then
+    local scores = {}
+    for _, k in ipairs(keys) do scores[k] = tonumber(redis.call("ZSCORE", KEYS[order.k], k) or "0") end
+    if order.desc then
+      table.sort(keys, function(x, y) if scores[x] == scores[y] then return x > y end return scores[x] > scores[y] end)
+    else
+      table.sort(keys, function(x, y) if scores[x] == scores[y] then return x < y end return scores[x] < scores[y] end)
+    end
+  elseif order and order.key then
+    if order.desc then table.sort(keys, function(x, y) return x > y end) else table.sort(keys) end
+  end
+  keys.total = #keys
+end
+
+local reply = { keys.total }
+local last = #keys
+if limit >= 0 and offset + limit < last then last = offset + limit end
+for i = offset + 1, last do
+  local k = keys[i]
+  reply[#reply + 1] = k
+  if mode == "load" then
+    reply[#reply + 1] = redis.call("HGETALL", k)
+  elseif mode == "fields" then
+    local names = {}
+    for j, a in ipairs(plan.f) do names[j] = arg(a) end
+    if redis.call("EXISTS", k) == 1 then
+      reply[#reply + 1] = redis.call("HMGET", k, unpack(names))
+    else
+      reply[#reply + 1] = {}
+    end
+  end
+end
+return reply

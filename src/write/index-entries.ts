@@ -1,0 +1,140 @@
+import type { FieldSpec } from "../fields/field.js";
+import type { KeyType, SortedType } from "../fields/field-type.js";
+import { toScore } from "../encoding/scores.js";
+import {
+  classSet,
+  keyFieldSet,
+  lexIndex,
+  lexReverseIndex,
+  relationshipSet,
+  sortedSet,
+  valuePart,
+} from "../keys/keys.js";
+import type { ModelMeta } from "../model/meta.js";
+
+/**
+ * One index membership of an instance: a set member (`s`), a sorted-set member with a score (`z`)
+ * or a geo member (`g`). Computed in TypeScript, from values, so Lua never builds a key name.
+ */
+export type IndexEntry =
+  | { readonly kind: "s"; readonly key: string; readonly member: string }
+  | { readonly kind: "z"; readonly key: string; readonly member: string; readonly score: number }
+  | {
+      readonly kind: "g";
+      readonly key: string;
+      readonly member: string;
+      readonly longitude: number;
+      readonly latitude: number;
+    };
+
+/**
+ * `<value>\0\0<instance key>`: a lex-index member. A NUL inside the value is written as `\0\1`, so the
+ * first `\0\0` always ends the value and prefixes of values stay prefixes of members.
+ */
+export const lexMember = (value: string, key: string): string =>
+  `${value.replaceAll("\0", "\0\x01")}\0\0${key}`;
+
+/** Reverses a string by code points, for the `$LexRevF` index that answers `__endswith`. */
+export const reverseString = (value: string): string => Array.from(value).reverse().join("");
+
+const partitionPart = (spec: FieldSpec, value: unknown): string =>
+  // A related instance's key is already a key: it is appended as it is (docs/storage.md §1).
+  spec.kind === "relationship"
+    ? value === null
+      ? "None"
+      : String(value)
+    : valuePart(spec.type as KeyType, value);
+
+/**
+ * Every index entry of the instance at `key` whose field values are `values` (canonical values;
+ * relationships as key strings). Fields missing from `values` contribute nothing, so a partial
+ * view (for example values parsed from a key) yields the entries it can name.
+ */
+export function indexEntries(
+  meta: ModelMeta,
+  key: string,
+  values: ReadonlyMap<string, unknown>,
+): IndexEntry[] {
+  const entries: IndexEntry[] = [{ kind: "s", key: classSet(meta), member: key }];
+  for (const name of meta.indexedFields) {
+    if (!values.has(name)) continue;
+    const spec = meta.fields.get(name);
+    if (!spec) continue;
+    const value = values.get(name);
+    switch (spec.kind) {
+      case "key":
+      case "uniqueKey": {
+        entries.push({
+          kind: "s",
+          key: keyFieldSet(meta, name, valuePart(spec.type as KeyType, value), spec.kind === "uniqueKey"),
+          member: key,
+        });
+        if (spec.type === "string" && typeof value === "string") {
+          entries.push({ kind: "z", key: lexIndex(meta, name), member: lexMember(value, key), score: 0 });
+          entries.push({
+            kind: "z",
+            key: lexReverseIndex(meta, name),
+            member: lexMember(reverseString(value), key),
+            score: 0,
+          });
+        }
+        break;
+      }
+      case "sorted":
+      case "sortedKey": {
+        if (value === null || value === undefined) break;
+        const parts: string[] = [];
+        let complete = true;
+        for (const partitionName of spec.partitionBy) {
+          const partitionSpec = meta.fields.get(partitionName);
+          if (!partitionSpec || !values.has(partitionName)) {
+            complete = false;
+            break;
+          }
+          parts.push(partitionPart(partitionSpec, values.get(partitionName)));
+        }
+        if (!complete) break;
+        entries.push({
+          kind: "z",
+          key: sortedSet(meta, name, parts, spec.kind === "sortedKey"),
+          member: key,
+          score: toScore(spec.type as SortedType, value),
+        });
+        break;
+      }
+      case "relationship":
+        entries.push({
+          kind: "s",
+          key: relationshipSet(meta, name, value === null ? null : String(value)),
+          member: key,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return entries;
+}
+
+const identity = (entry: IndexEntry): string => `${entry.kind}\u0000${entry.key}\u0000${entry.member}`;
+
+const sameEntry = (a: IndexEntry, b: IndexEntry): boolean => {
+  if (a.kind === "z" && b.kind === "z") return a.score === b.score;
+  if (a.kind === "g" && b.kind === "g") return a.longitude === b.longitude && a.latitude === b.latitude;
+  return true;
+};
+
+/** What a write must remove (in `before`, not in `after`) and add (new, or with a changed score). */
+export function diffEntries(
+  before: readonly IndexEntry[],
+  after: readonly IndexEntry[],
+): { remove: IndexEntry[]; add: IndexEntry[] } {
+  const afterById = new Map(after.map((e) => [identity(e), e]));
+  const beforeById = new Map(before.map((e) => [identity(e), e]));
+  const remove = before.filter((e) => !afterById.has(identity(e)));
+  const add = after.filter((e) => {
+    const old = beforeById.get(identity(e));
+    return old === undefined || !sameEntry(old, e);
+  });
+  return { remove, add };
+}
