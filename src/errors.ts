@@ -154,6 +154,22 @@ export class MultipleResultsError extends PopotoError {
   }
 }
 
+/** Deleting an instance that `onDelete: "protect"` relationships still point at; nothing was written. */
+export class ProtectedError extends PopotoError {
+  readonly key: string;
+  readonly referrers: readonly string[];
+  constructor(model: string, key: string, referrer: string, field: string, referrers: readonly string[]) {
+    super(
+      "PROTECTED",
+      `${model}: cannot delete ${key}, because ${referrers.length} instance${referrers.length === 1 ? "" : "s"} of ` +
+        `${referrer}.${field} (onDelete: "protect") point at it, e.g. ${referrers[0]}. Delete or reassign them first.`,
+      { model },
+    );
+    this.key = key;
+    this.referrers = referrers;
+  }
+}
+
 export class NotConnectedError extends PopotoError {
   constructor() {
     super(

@@ -14,6 +14,7 @@ export {
   MultipleResultsError,
   NotConnectedError,
   PopotoError,
+  ProtectedError,
   QueryError,
   UniqueViolationError,
   ValidationError,
@@ -47,12 +48,22 @@ export type {
   DatetimeOptions,
   FieldConfig,
   FieldKind,
+  OnDelete,
   FieldOptions,
   KeyFieldOptions,
   SortedFieldOptions,
   UniqueKeyFieldOptions,
 } from "./fields/field.js";
 export type { FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";
+export { Reference } from "./fields/reference.js";
+export { Relationship } from "./fields/relationship.js";
+export type {
+  Related,
+  RelationshipConfig,
+  RelationshipOptions,
+  TargetArg,
+  TargetInstance,
+} from "./fields/relationship.js";
 export { Model } from "./model/model.js";
 export type { InstanceMembers, ModelClass, ModelInstance, QueryInstance } from "./model/model.js";
 export type { ModelOptions } from "./model/meta.js";
@@ -74,4 +85,4 @@ export type {
   ShallowFilter,
   ValidFilter,
 } from "./query/filter-types.js";
-export type { Query, ValuesQuery } from "./query/query.js";
+export type { IncludePath, Query, RelationshipName, ValuesQuery } from "./query/query.js";

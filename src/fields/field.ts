@@ -37,6 +37,8 @@ export interface FieldSpec {
   readonly autoNowAdd: boolean;
   readonly target: RelationshipTarget | undefined;
   readonly onDelete: OnDelete;
+  /** Relationships: a set of targets rather than one. */
+  readonly many: boolean;
   /** The factory the user called, for messages ("SortedField cannot be null"). */
   readonly factory: string;
 }
@@ -144,6 +146,7 @@ export const makeSpec = ({ kind, type, factory, options: given = {}, nullable }:
     autoNowAdd: options["autoNowAdd"] === true,
     target: undefined,
     onDelete: "nothing",
+    many: false,
     // Remember every option so Model() can reject unknown or contradictory ones with a clear message.
     ...{ options },
   };

@@ -42,7 +42,9 @@ const KNOWN_OPTIONS: Record<string, readonly string[]> = {
   AutoKeyField: ["length", "null"],
   SortedField: ["type", "null", "default", "partitionBy"],
   SortedKeyField: ["type", "null", "default", "partitionBy"],
+  Relationship: ["null", "many", "onDelete"],
 };
+const ON_DELETE = ["nothing", "cascade", "setNull", "protect"];
 const SHORTCUT_OPTIONS = ["null", "default", "maxLength"];
 
 const isKeyKind = (spec: FieldSpec): boolean =>
@@ -89,6 +91,23 @@ function checkSpec(
           `Use one of ${Object.keys(KEY_TYPES).join(", ")}, or store the ${spec.type} in a plain Field.`,
       );
   }
+  if (spec.kind === "relationship") {
+    const target = spec.target;
+    if (
+      typeof target !== "string" &&
+      typeof target !== "function" &&
+      (typeof target !== "object" || target === null)
+    )
+      fail(
+        "needs a target: a model class, a function returning one, or a model name, e.g. Relationship(Author).",
+      );
+    if (!ON_DELETE.includes(spec.onDelete))
+      fail(
+        `has onDelete ${JSON.stringify(spec.onDelete)}; use one of ${ON_DELETE.map((o) => `"${o}"`).join(", ")}.`,
+      );
+    if (spec.onDelete === "setNull" && !spec.nullable && !spec.many)
+      fail('has onDelete "setNull" but `null: false`; allow null, or choose "cascade" or "protect".');
+  }
   if (spec.kind === "uniqueKey" && spec.nullable)
     fail("cannot be null: a unique key must identify one instance. Remove `null: true`, or use KeyField.");
   if (spec.kind === "autoKey") {
@@ -111,6 +130,10 @@ function checkSpec(
       if (!target)
         return fail(
           `is partitioned by "${partition}", which is not a field of ${model}; name a declared field.`,
+        );
+      if (target.kind === "relationship" && target.many)
+        fail(
+          `is partitioned by "${partition}", a relationship with many targets; partition by a single value.`,
         );
       if (target.kind !== "relationship" && !Object.hasOwn(KEY_TYPES, target.type))
         fail(

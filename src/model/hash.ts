@@ -9,9 +9,9 @@ import type { ModelMeta } from "./meta.js";
 
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** msgpack bytes of one field's canonical value (relationships store their key as a string). */
+/** msgpack bytes of one field's canonical value (a relationship stores its target's key as a string). */
 export const encodeValue = (spec: FieldSpec, value: unknown): Buffer =>
-  toBuffer(encodeField(spec.kind === "relationship" ? "string" : spec.type, value));
+  toBuffer(encodeField(spec.type, value));
 
 /** Every declared field as `[name, msgpack]`, in declaration order: the HSET of a save. */
 export const encodeHash = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): [string, Buffer][] =>
@@ -30,7 +30,7 @@ export const snapshotOf = (
 export function decodeValue(meta: ModelMeta, key: string, name: string, bytes: Uint8Array): unknown {
   const spec = meta.fields.get(name) as FieldSpec;
   try {
-    const value = decodeField(spec.kind === "relationship" ? "string" : spec.type, bytes);
+    const value = decodeField(spec.type, bytes);
     return value === undefined ? null : value;
   } catch (error) {
     throw new CorruptDataError(meta.name, key, name, (error as Error).message);

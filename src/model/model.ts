@@ -2,15 +2,19 @@ import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { ModelDefinitionError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { QueryImpl, type Query, type QueryTarget } from "../query/query.js";
+import { filterParams } from "../query/filter-params.js";
+import { QueryImpl, type Query, type QueryTarget, type RelationshipName } from "../query/query.js";
 import type { Row } from "../query/execute.js";
+import { Reference } from "../fields/reference.js";
 import { deleteInstance, saveInstance } from "../write/execute-write.js";
 import type { Snapshot } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
 import { stateOf } from "./instance-state.js";
+import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
+import { targetName } from "./targets.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
-import { registerModel, type Models } from "./registry.js";
+import { noteSubclass, registerModel, type Models } from "./registry.js";
 import type { ConstructInput, CreateInput, Fields, KeyLookup, Values } from "./types.js";
 import { checkField, computeKey, keyValues, rejectUnknownFields, validateForSave } from "./values.js";
 
@@ -27,8 +31,19 @@ export interface InstanceMembers {
   delete(): Promise<boolean>;
   /** Runs before validation on every save; override it to derive values. */
   preSave(): void | Promise<void>;
-  /** The non-hidden fields as a plain object. */
+  /** The non-hidden fields as a plain object (relationships as instance keys). */
   toJSON(): Record<string, unknown>;
+  /** Resolves to this instance, so `await book.author?.load()` works on instances and References alike. */
+  load(): Promise<this>;
+  /**
+   * The instances of `model` whose relationship `field` points at this instance, as a query
+   * (filter, count, orderBy, limit…), without loading them all.
+   * @example await tolkien.related(Book, "author").count() // SCARD-sized work on $RelationshipF:Book:author:Author:Tolkien
+   */
+  related<TModel extends { readonly query: unknown; readonly "~fields"?: Fields }>(
+    model: TModel,
+    field: RelationshipName<NonNullable<TModel["~fields"]>>,
+  ): TModel["query"];
 }
 
 /** An instance of a model made by `Model(name, fields)`: its field values and InstanceMembers. */
@@ -69,6 +84,11 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
     this: TThis,
     key: KeyLookup<TFields> | string,
   ): Promise<InstanceOf<TThis> | null>;
+  /**
+   * Every valid filter key (Popoto's `get_filter_query_params`), including keys through
+   * relationships down to `depth` hops (default 1).
+   */
+  filterParams(options?: { readonly depth?: number | undefined }): string[];
 }
 
 /** Passed to a model constructor to build an instance from stored values (no defaults, no auto key). */
@@ -93,7 +113,7 @@ const initialValue = (spec: FieldSpec): unknown => {
 const guessSnapshot = (meta: ModelMeta, instance: Record<string, unknown>): Snapshot | undefined => {
   const snapshot = new Map<string, Buffer | undefined>();
   for (const name of meta.indexedFields) {
-    const result = checkField(meta.fields.get(name) as FieldSpec, name, instance[name], []);
+    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, instance[name], []);
     if (!result.ok) return undefined;
     snapshot.set(name, encodeValue(meta.fields.get(name) as FieldSpec, result.value));
   }
@@ -112,11 +132,23 @@ export function Model<const TName extends string, const TFields extends Fields>(
 ): ModelClass<TName, TFields> {
   const meta = defineMeta(name, fields as Record<string, never>, options);
 
+  const relationshipFields = meta.fieldNames.filter((f) => meta.fields.get(f)?.kind === "relationship");
+  /** A relationship value as held: instances and References as given, keys turned into References. */
+  const normalizeRelated = (field: string, value: unknown): unknown => {
+    const spec = meta.fields.get(field) as FieldSpec;
+    const one = (item: unknown): unknown =>
+      typeof item === "string" ? new Reference(targetName(meta.name, field, spec), item) : item;
+    if (spec.many)
+      return Array.isArray(value) ? value.map(one) : value === null || value === undefined ? [] : value;
+    return value === undefined ? null : one(value);
+  };
+
   class PopotoModel {
     static readonly meta: ModelMeta = meta;
     static readonly modelName: string = name;
 
     constructor(values?: Record<string, unknown> | typeof HYDRATE) {
+      noteSubclass(name, new.target);
       if (values === HYDRATE) return;
       if (values !== undefined && values !== null) rejectUnknownFields(meta, values, "constructed");
       const self = this as unknown as Record<string, unknown>;
@@ -157,7 +189,10 @@ export function Model<const TName extends string, const TFields extends Fields>(
       const state = stateOf(this);
       const self = this as unknown as Record<string, unknown>;
       const key = state.pk ?? this.redisKey;
-      const existed = await deleteInstance(meta, key, state.snapshot ?? guessSnapshot(meta, self));
+      const expected = state.snapshot ?? guessSnapshot(meta, self);
+      const existed = hasDeleteActions(meta)
+        ? await deleteWithActions(meta, key, expected ?? null)
+        : await deleteInstance(meta, key, expected);
       state.pk = undefined;
       state.snapshot = undefined;
       return existed;
@@ -165,13 +200,45 @@ export function Model<const TName extends string, const TFields extends Fields>(
 
     toJSON(): Record<string, unknown> {
       const self = this as unknown as Record<string, unknown>;
-      return Object.fromEntries(meta.fieldNames.filter((f) => !f.startsWith("_")).map((f) => [f, self[f]]));
+      const plain = (value: unknown): unknown =>
+        Array.isArray(value)
+          ? value.map(plain)
+          : value !== null && typeof value === "object" && "redisKey" in value
+            ? (value as { redisKey: unknown }).redisKey
+            : value;
+      return Object.fromEntries(
+        meta.fieldNames
+          .filter((f) => !f.startsWith("_"))
+          .map((f) => [f, relationshipFields.includes(f) ? plain(self[f]) : self[f]]),
+      );
+    }
+
+    load(): Promise<this> {
+      return Promise.resolve(this);
     }
 
     // `this` is the class the getter was read on (`Book`, the user's subclass), so results are
     // built with its getters and methods.
     static get query(): QueryImpl {
+      noteSubclass(name, this);
       return new QueryImpl(targetFor(this));
+    }
+
+    static filterParams(options?: { depth?: number }): string[] {
+      return filterParams(meta, options?.depth ?? 1);
+    }
+
+    /** @internal Builds an instance of this class from a loaded row (include(), References). */
+    static hydrateRow(this: new (values?: unknown) => PopotoModel, row: Row): PopotoModel {
+      return hydrate(this, row);
+    }
+
+    /**
+     * The instances of `model` whose relationship `field` points at this instance, as a query.
+     * @example await tolkien.related(Book, "author").orderBy("-pages").limit(5) // SMEMBERS $RelationshipF:Book:author:Author:Tolkien …
+     */
+    related(model: { readonly query: QueryImpl }, field: string): QueryImpl {
+      return model.query.filter({ [field]: this });
     }
 
     static get objects(): QueryImpl {
@@ -196,6 +263,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
           "created",
         );
       rejectUnknownFields(meta, values, "created");
+      noteSubclass(name, this);
       const instance = new this(values);
       return instance.save();
     }
@@ -209,7 +277,10 @@ export function Model<const TName extends string, const TFields extends Fields>(
   const hydrate = (Class: new (values?: unknown) => PopotoModel, row: Row): PopotoModel => {
     const instance = new Class(HYDRATE);
     const self = instance as unknown as Record<string, unknown>;
-    for (const field of meta.fieldNames) self[field] = row.values.get(field) ?? null;
+    for (const field of meta.fieldNames) {
+      const value = row.values.get(field) ?? null;
+      self[field] = relationshipFields.includes(field) ? normalizeRelated(field, value) : value;
+    }
     const state = stateOf(instance);
     state.pk = row.key;
     state.snapshot = row.hash ? snapshotOf(meta, row.hash) : undefined;
@@ -242,6 +313,24 @@ export function Model<const TName extends string, const TFields extends Fields>(
     return target;
   };
 
+  // Relationship fields are accessors, so an assigned key string becomes a Reference at once
+  // (`m.person = "Person:Bob"; m.person.redisKey`).
+  const relationshipValues = new WeakMap<object, Map<string, unknown>>();
+  for (const field of relationshipFields) {
+    Object.defineProperty(PopotoModel.prototype, field, {
+      enumerable: true,
+      configurable: true,
+      get(this: object): unknown {
+        const value = relationshipValues.get(this)?.get(field);
+        return value === undefined ? (meta.fields.get(field)?.many ? [] : null) : value;
+      },
+      set(this: object, value: unknown) {
+        let values = relationshipValues.get(this);
+        if (!values) relationshipValues.set(this, (values = new Map()));
+        values.set(field, normalizeRelated(field, value));
+      },
+    });
+  }
   Object.defineProperty(PopotoModel, "name", { value: name });
   if (!registerModel(name, PopotoModel))
     throw new ModelDefinitionError(

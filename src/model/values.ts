@@ -2,8 +2,10 @@ import { coerceValue } from "../encoding/coerce.js";
 import { describeReceived, ValidationError, type ValidationIssue } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
-import { instanceKey, valuePart } from "../keys/keys.js";
+import { Reference } from "../fields/reference.js";
+import { instanceKey, modelTag, valuePart } from "../keys/keys.js";
 import type { ModelMeta } from "./meta.js";
+import { targetName } from "./targets.js";
 
 /** A relationship value's instance key (`"Author:Tolkien"`), whether given as instance, Reference or key. */
 export const relatedKeyOf = (value: unknown): string | undefined => {
@@ -15,8 +17,42 @@ export const relatedKeyOf = (value: unknown): string | undefined => {
   return undefined;
 };
 
+/** The model name of an instance made by Model(), if `value` is one. */
+const modelNameOf = (value: unknown): string | undefined => {
+  if (value === null || typeof value !== "object") return undefined;
+  if (value instanceof Reference) return value.modelName;
+  const meta = (value.constructor as { meta?: { name?: unknown } } | undefined)?.meta;
+  return typeof meta?.name === "string" ? meta.name : undefined;
+};
+
+/** A related instance's key, checked against the relationship's target model. */
+function checkRelated(
+  meta: ModelMeta,
+  name: string,
+  spec: FieldSpec,
+  value: unknown,
+): { ok: true; key: string } | { ok: false; message: string } {
+  const target = targetName(meta.name, name, spec);
+  const key = relatedKeyOf(value);
+  if (key === undefined)
+    return {
+      ok: false,
+      message: `expected a ${target} instance, a Reference or a ${target} key, received ${describeReceived(value)}`,
+    };
+  const model = modelNameOf(value);
+  if (model !== undefined && model !== target)
+    return { ok: false, message: `expected a ${target} instance, received a ${model} instance (${key})` };
+  if (!key.startsWith(`${modelTag(target)}:`))
+    return {
+      ok: false,
+      message: `expected a ${target} key such as "${modelTag(target)}:…", received ${JSON.stringify(key)}`,
+    };
+  return { ok: true, key };
+}
+
 /** Checks and converts one field's value; `undefined` counts as missing. */
 export function checkField(
+  meta: ModelMeta,
   spec: FieldSpec,
   name: string,
   value: unknown,
@@ -26,6 +62,21 @@ export function checkField(
     issues.push({ field: name, expected, received: describeReceived(value), message });
     return { ok: false };
   };
+  if (spec.kind === "relationship" && spec.many) {
+    const list = value === undefined || value === null ? [] : value;
+    if (!Array.isArray(list))
+      return fail(
+        "an array of related instances",
+        `expected an array of related instances, received ${describeReceived(value)}`,
+      );
+    const keys: string[] = [];
+    for (const item of list) {
+      const related = checkRelated(meta, name, spec, item);
+      if (!related.ok) return fail("related instances", related.message);
+      if (!keys.includes(related.key)) keys.push(related.key);
+    }
+    return { ok: true, value: keys };
+  }
   if (value === undefined || value === null) {
     if (spec.nullable) return { ok: true, value: null };
     return value === undefined
@@ -70,7 +121,7 @@ export function validateForSave(
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
   for (const name of meta.fieldNames) {
-    const result = checkField(meta.fields.get(name) as FieldSpec, name, source[name], issues);
+    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
     if (result.ok) values.set(name, result.value);
   }
   if (issues.length > 0) throw new ValidationError(meta.name, issues);
@@ -86,7 +137,7 @@ export function keyValues(
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
   for (const name of meta.keyFields) {
-    const result = checkField(meta.fields.get(name) as FieldSpec, name, source[name], issues);
+    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
     if (result.ok) values.set(name, result.value);
   }
   if (issues.length > 0) throw new ValidationError(meta.name, issues, action);

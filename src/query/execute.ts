@@ -8,7 +8,8 @@ import { purgeKey } from "../write/execute-write.js";
 import { compileQuery, type ServerOrder, type ServerQuery } from "./compile.js";
 import type { Lookup } from "./lookup.js";
 import { compareBy, parseOrder, type OrderTerm } from "./order.js";
-import { planLookups, sortedSetFor, type PlanNode } from "./plan.js";
+import { sortedSetFor, type PlanNode } from "./plan.js";
+import { resolveLookups } from "./traverse.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
@@ -31,18 +32,8 @@ export interface Row {
   readonly hash: Map<string, Buffer> | undefined;
 }
 
-/** Resolves lookups into a plan node. Hook for relationship traversal, which needs its own round trips. */
-export type NodeResolver = (meta: ModelMeta, lookups: readonly Lookup[]) => Promise<PlanNode>;
-
-let resolveNode: NodeResolver = (meta, lookups) => Promise.resolve(planLookups(meta, lookups));
-
-/** @internal Installed by the relationship module so traversals (`author__name`) can run sub-queries. */
-export const setNodeResolver = (resolver: NodeResolver): void => {
-  resolveNode = resolver;
-};
-
-export const planNode = (meta: ModelMeta, lookups: readonly Lookup[]): Promise<PlanNode> =>
-  resolveNode(meta, lookups);
+const planNode = (meta: ModelMeta, lookups: readonly Lookup[]): Promise<PlanNode> =>
+  resolveLookups(meta, lookups);
 
 const isSortedKind = (spec: FieldSpec | undefined): boolean =>
   spec?.kind === "sorted" || spec?.kind === "sortedKey";

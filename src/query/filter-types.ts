@@ -85,8 +85,6 @@ export type FieldsOfModel<TModel> = TModel extends { readonly "~fields"?: infer 
   ? F
   : never;
 
-type ModelNameOf<TFields extends Fields> = keyof TFields & string;
-
 /** The value type of a filter key at any depth, or a FilterError saying what is wrong with it. */
 export type PathValue<
   TFields extends Fields,
@@ -100,8 +98,14 @@ export type PathValue<
           ? FilterError<`the target of "${THead}" is not known to the compiler: register it in interface Models`>
           : PathValue<TargetFields<ConfigOf<StoredFields<TFields>[THead]>>, TRest>
         : FilterError<`"${THead}" does not support "__${TRest}" (see its field kind for the operators it has)`>
-      : FilterError<`no field "${THead}" (fields: ${ModelNameOf<StoredFields<TFields>>})`>
-    : FilterError<`no field "${TPath}", or it is not indexed (fields: ${ModelNameOf<StoredFields<TFields>>})`>;
+      : FilterError<`no field "${THead}"`>
+    : FilterError<`no field "${TPath}", or it is not indexed (plain fields cannot be filtered)`>;
+
+/**
+ * The type of a filter held in a variable: every one-hop key with its value type.
+ * @example const where: Filter<typeof Book> = { pages__gte: 300 }; await Book.query.filter(where)
+ */
+export type Filter<TModel> = ShallowFilter<FieldsOfModel<TModel>>;
 
 /** A filter object checked key by key: each key maps to its value type or to a FilterError. */
 export type CheckedFilter<TFields extends Fields, TQuery> = {

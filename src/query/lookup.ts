@@ -59,8 +59,8 @@ const describeOps = (spec: FieldSpec): string =>
  * Relationship traversal (`author__name`) keeps the relationship names in `path`; the target
  * model checks the rest when the sub-query is planned.
  */
-export function parseLookup(meta: ModelMeta, source: string, value: unknown): Lookup {
-  const [field = "", ...rest] = source.split("__");
+export function parseLookup(meta: ModelMeta, key: string, value: unknown, source = key): Lookup {
+  const [field = "", ...rest] = key.split("__");
   const spec = meta.fields.get(field);
   if (!spec)
     throw new QueryError(

@@ -1,9 +1,10 @@
 import { MultipleResultsError, QueryError } from "../errors.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { Fields, OrderName, Values } from "../model/types.js";
+import type { ConfigOf, Fields, OrderName, Values } from "../model/types.js";
 import { computeKey, keyValues } from "../model/values.js";
 import { countRows, fetchRows, type QuerySpec, type Row } from "./execute.js";
 import type { FilterInput, ValidFilter } from "./filter-types.js";
+import { applyIncludes, includeTree } from "./include.js";
 import { parseFilter, type Lookup } from "./lookup.js";
 
 /**
@@ -22,6 +23,11 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
   limit(count: number): Query<TFields, TInstance>;
   /** Skips the first `count` results. */
   offset(count: number): Query<TFields, TInstance>;
+  /**
+   * Loads related instances of the whole result, one round trip per level, instead of one per
+   * instance: `include("author", "author.publisher")`.
+   */
+  include(...paths: IncludePath<TFields>[]): Query<TFields, TInstance>;
   /** Plain records with just these fields (read with HMGET, or from the keys alone for key fields). */
   values<const TName extends keyof Values<TFields> & string>(
     ...fields: TName[]
@@ -44,6 +50,15 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
   keys(): Promise<string[]>;
 }
 
+/** Names of a model's relationship fields. */
+export type RelationshipName<TFields extends Fields> = {
+  [K in keyof TFields & string]: ConfigOf<TFields[K]>["kind"] extends "relationship" ? K : never;
+}[keyof TFields & string];
+
+/** A relationship to include, or a dotted path through relationships (`"author.publisher"`). */
+export type IncludePath<TFields extends Fields> =
+  RelationshipName<TFields> | `${RelationshipName<TFields>}.${string}`;
+
 /** A query that resolves to plain records of some fields. */
 export interface ValuesQuery<TFields extends Fields, TRecord> extends PromiseLike<TRecord[]> {
   orderBy(...fields: OrderName<TFields>[]): ValuesQuery<TFields, TRecord>;
@@ -64,9 +79,10 @@ export interface QueryTarget {
 
 interface State extends QuerySpec {
   readonly fields: readonly string[] | undefined;
+  readonly include: readonly string[];
 }
 
-const EMPTY: State = { lookups: [], order: [], offset: 0, limit: undefined, fields: undefined };
+const EMPTY: State = { lookups: [], order: [], offset: 0, limit: undefined, fields: undefined, include: [] };
 
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
@@ -114,6 +130,17 @@ export class QueryImpl {
     return this.#with({ offset: checkCount(this.#target.meta, "offset()", count) });
   }
 
+  include(...paths: string[]): QueryImpl {
+    return this.#with({ include: [...this.#state.include, ...paths] });
+  }
+
+  async #hydrate(rows: readonly Row[]): Promise<object[]> {
+    const instances = rows.map((row) => this.#target.hydrate(row));
+    if (this.#state.include.length > 0 && instances.length > 0)
+      await applyIncludes(this.#target.meta, instances, includeTree(this.#state.include));
+    return instances;
+  }
+
   values(...fields: string[]): QueryImpl {
     const meta = this.#target.meta;
     for (const field of fields) {
@@ -132,8 +159,7 @@ export class QueryImpl {
     const meta = this.#target.meta;
     const fields = this.#state.fields;
     if (fields === undefined) {
-      const rows = await fetchRows(meta, this.#state, { kind: "load" });
-      return rows.map((row) => this.#target.hydrate(row));
+      return this.#hydrate(await fetchRows(meta, this.#state, { kind: "load" }));
     }
     // Records built from keys alone when every field asked for is a key field: no hash is read.
     const fromKeys = fields.every((f) => meta.keyFields.includes(f));
@@ -156,12 +182,15 @@ export class QueryImpl {
     if (direct && lookups.length === meta.keyFields.length && named.size === lookups.length) {
       // Every key field given: the instance key is known, so read the hash directly (one HGETALL).
       const values = Object.fromEntries(lookups.map((l) => [l.field, l.value]));
-      return this.#target.loadKey(computeKey(meta, keyValues(meta, values, "found")));
+      const found = await this.#target.loadKey(computeKey(meta, keyValues(meta, values, "found")));
+      if (found && this.#state.include.length > 0)
+        await applyIncludes(meta, [found], includeTree(this.#state.include));
+      return found;
     }
     const rows = await fetchRows(meta, { ...this.#state, lookups, offset: 0, limit: 2 }, { kind: "load" });
     if (rows.length > 1) throw new MultipleResultsError(meta.name, rows.length);
-    const [row] = rows;
-    return row ? this.#target.hydrate(row) : null;
+    const [found] = await this.#hydrate(rows);
+    return found ?? null;
   }
 
   count(where?: object): Promise<number> {

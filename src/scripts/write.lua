@@ -1,149 +1,183 @@
--- write.lua: one instance's save, key move or delete, applied atomically with all its index entries.
+-- write.lua: saves, key moves and deletes of one or more instances, applied atomically together
+-- with all their index entries.
 --
--- The caller (src/write/plan-write.ts) read or guessed the stored state of the instance, computed
--- which index entries must go and which must come, and sends them here. This script first checks
--- that the stored state is still what the plan was made from; if not it writes nothing and returns
--- the actual state so the caller can plan again. Index entries therefore never come from a stale
--- in-memory copy.
+-- The caller (src/write/plan-write.ts) read or guessed the stored state of each instance,
+-- computed which index entries must go and which must come, and sends them here. The script
+-- first checks every assumption (stored state, uniqueness, free target keys, guarded sets);
+-- if one fails it writes nothing and says which, so the caller can plan again. Index entries
+-- therefore never come from a stale in-memory copy, and a cascade is all or nothing.
 --
--- KEYS: every key the write touches (hashes, shadow hashes, class set, index sets); ARGV names
+-- KEYS: every key the write touches (hashes, shadow hashes, class sets, index sets); ARGV names
 -- them by 1-based position. Nothing here builds a key name.
 --
 -- ARGV (positional; counts precede each list):
---   [1]  op: "save", "delete", or "purge" (a delete that only runs when the hash is already gone)
---   [2]  position in KEYS of the stored hash the plan replaces (the old key)
---   [3]  position of the hash to write (the new key; equal to [2] unless the key moves; 0 on delete)
---   [4]  position of the old shadow hash, or 0 (models with a ttl keep index values in a shadow
---        that outlives the expiring hash)
---   [5]  position of the new shadow hash, or 0
---   [6]  ttl in seconds for the new hash, "0" for none
---   [7]  expected stored state: "0" nothing stored, "1" values follow
---   [8]  n, the number of checked fields; then n field names; then, if [7] is "1", n expected
---        values ("" for a field missing from the hash: no msgpack value is empty)
---   then m, the number of hash fields to write; then m name/value pairs
---   then u, the number of unique sets; then u positions of the sets
---   then r, the number of entries to remove; then r triples: kind ("s" set, "z" sorted set), position, member
---   then a, the number of entries to add; then a entries:
---        "s", position, member | "z", position, member, score | "g", position, member, longitude, latitude
+--   [1]  g, the number of guarded sets; then g groups: position, c, then c members. The set must
+--        hold exactly those members (c = 0: it must be empty), else nothing is written.
+--   then w, the number of instance writes; then w write sections:
+--     op: "save", "delete", or "purge" (a delete that only runs when the hash is already gone)
+--     position of the stored hash the write replaces (the old key)
+--     position of the hash to write (the new key; equal to the old one unless the key moves; 0 unless op is save)
+--     position of the old shadow hash, or 0 (models with a ttl keep index values in a shadow
+--       that outlives the expiring hash)
+--     position of the new shadow hash, or 0
+--     ttl in seconds for the new hash, "0" for none
+--     expected stored state: "0" nothing stored, "1" values follow
+--     n, the number of checked fields; then n field names; then, if expected is "1", n
+--       expected values ("" for a field missing from the hash: no msgpack value is empty)
+--     m, the number of hash fields to write; then m name/value pairs
+--     u, the number of unique sets; then u positions of the sets
+--     r, the number of entries to remove; then r triples: kind ("s" set, "z" sorted set), position, member
+--     a, the number of entries to add; then a entries:
+--       "s", position, member | "z", position, member, score | "g", position, member, longitude, latitude
 --
 -- Returns:
---   {"OK", existed}                stored hash existed (1) or not (0) before the write
---   {"STALE", source, v1 … vn}     stored state differs; source "H" (hash), "S" (shadow) or "" (none)
---   {"UNIQUE", i, holder}          the i-th unique set holds another instance key
---   {"CONFLICT"}                   the key moves onto a hash that already exists
---   {"PURGE", key}                 the new key has leftovers of an expired instance to clean first
---   {"LIVE"}                       purge only: the hash exists again, so nothing was removed
+--   {"OK", existed1, …}           per write: whether its stored hash existed (1) or not (0)
+--   {"STALE", w, source, v1 … vn}  write w's stored state differs; source "H" (hash), "S" (shadow) or "" (none)
+--   {"UNIQUE", w, i, holder}       write w's i-th unique set holds another instance key
+--   {"CONFLICT", w}                write w moves its key onto a hash that already exists
+--   {"PURGE", w, key}              write w's new key has leftovers of an expired instance to clean first
+--   {"LIVE", w}                    purge write w found its hash alive again
+--   {"GUARD", i, member}           guarded set i differs from what was planned (member: one that is extra, or "")
 
-local op = ARGV[1]
-local oldKey = KEYS[tonumber(ARGV[2])]
-local newPos = tonumber(ARGV[3])
-local newKey = newPos > 0 and KEYS[newPos] or nil
-local oldShadowPos = tonumber(ARGV[4])
-local newShadowPos = tonumber(ARGV[5])
-local ttl = tonumber(ARGV[6])
-local expectPresent = ARGV[7] == "1"
-local n = tonumber(ARGV[8])
-local i = 9
-
-local fields = {}
-for j = 1, n do fields[j] = ARGV[i + j - 1] end
-i = i + n
-
--- Read the stored state: the hash if it exists, else (ttl models) the shadow left behind by expiry.
-local existed = redis.call("EXISTS", oldKey) == 1
-if op == "purge" and existed then return { "LIVE" } end
-local source, stored = "", nil
-if existed then
-  source = "H"
-elseif oldShadowPos > 0 and redis.call("EXISTS", KEYS[oldShadowPos]) == 1 then
-  source = "S"
+local i = 1
+local function take()
+  local value = ARGV[i]
+  i = i + 1
+  return value
 end
-if source ~= "" and n > 0 then
-  stored = redis.call("HMGET", source == "H" and oldKey or KEYS[oldShadowPos], unpack(fields))
+local function takeNumber() return tonumber(take()) end
+
+local guards = {}
+for g = 1, takeNumber() do
+  local guard = { key = KEYS[takeNumber()], members = {} }
+  for j = 1, takeNumber() do guard.members[j] = take() end
+  guards[g] = guard
 end
 
-local function stale()
-  local reply = { "STALE", source }
-  for j = 1, n do reply[j + 2] = (stored and stored[j]) or "" end
-  return reply
-end
-
-if expectPresent then
-  if source == "" then return stale() end
-  for j = 1, n do
-    if ((stored and stored[j]) or "") ~= ARGV[i + j - 1] then return stale() end
+local writes = {}
+for w = 1, takeNumber() do
+  local op = { kind = take() }
+  op.oldKey = KEYS[takeNumber()]
+  local newPos = takeNumber()
+  op.newKey = newPos > 0 and KEYS[newPos] or nil
+  local oldShadowPos, newShadowPos = takeNumber(), takeNumber()
+  op.oldShadow = oldShadowPos > 0 and KEYS[oldShadowPos] or nil
+  op.newShadow = newShadowPos > 0 and KEYS[newShadowPos] or nil
+  op.ttl = takeNumber()
+  op.expectPresent = take() == "1"
+  op.fields = {}
+  for j = 1, takeNumber() do op.fields[j] = take() end
+  op.expected = {}
+  if op.expectPresent then
+    for j = 1, #op.fields do op.expected[j] = take() end
   end
-  i = i + n
-elseif source ~= "" then
-  return stale()
-end
-
-local m = tonumber(ARGV[i])
-local hashStart = i + 1
-i = hashStart + 2 * m
-
-if op == "save" and newKey ~= oldKey then
-  -- A key move must not merge two instances silently.
-  if redis.call("EXISTS", newKey) == 1 then return { "CONFLICT" } end
-  if newShadowPos > 0 and redis.call("EXISTS", KEYS[newShadowPos]) == 1 then return { "PURGE", newKey } end
-end
-
-local u = tonumber(ARGV[i])
-for j = 1, u do
-  local members = redis.call("SMEMBERS", KEYS[tonumber(ARGV[i + j])])
-  for _, member in ipairs(members) do
-    if member ~= oldKey and member ~= newKey then return { "UNIQUE", j, member } end
+  op.hash = {}
+  for j = 1, 2 * takeNumber() do op.hash[j] = take() end
+  op.unique = {}
+  for j = 1, takeNumber() do op.unique[j] = KEYS[takeNumber()] end
+  op.remove = {}
+  for j = 1, takeNumber() do op.remove[j] = { take(), KEYS[takeNumber()], take() } end
+  op.add = {}
+  for j = 1, takeNumber() do
+    local kind = take()
+    local entry = { kind, KEYS[takeNumber()], take() }
+    if kind == "z" then entry[4] = take() elseif kind == "g" then entry[4] = take(); entry[5] = take() end
+    op.add[j] = entry
   end
-end
-i = i + u + 1
-
--- Every check passed: from here on the script only writes.
-if op ~= "save" or newKey ~= oldKey then
-  redis.call("DEL", oldKey)
-  if oldShadowPos > 0 then redis.call("DEL", KEYS[oldShadowPos]) end
+  writes[w] = op
 end
 
-local r = tonumber(ARGV[i])
-i = i + 1
-for _ = 1, r do
-  local kind, key, member = ARGV[i], KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2]
-  if kind == "s" then redis.call("SREM", key, member) else redis.call("ZREM", key, member) end
-  i = i + 3
-end
-
-local a = tonumber(ARGV[i])
-i = i + 1
-for _ = 1, a do
-  local kind, key, member = ARGV[i], KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2]
-  if kind == "s" then
-    redis.call("SADD", key, member)
-    i = i + 3
-  elseif kind == "z" then
-    redis.call("ZADD", key, ARGV[i + 3], member)
-    i = i + 4
-  else
-    redis.call("GEOADD", key, ARGV[i + 3], ARGV[i + 4], member)
-    i = i + 5
+-- Phase 1: every check, before anything is written.
+for g, guard in ipairs(guards) do
+  if redis.call("SCARD", guard.key) ~= #guard.members then
+    local extra = ""
+    for _, member in ipairs(redis.call("SMEMBERS", guard.key)) do
+      local planned = false
+      for _, m in ipairs(guard.members) do if m == member then planned = true end end
+      if not planned then extra = member break end
+    end
+    return { "GUARD", g, extra }
+  end
+  for _, member in ipairs(guard.members) do
+    if redis.call("SISMEMBER", guard.key, member) == 0 then return { "GUARD", g, "" } end
   end
 end
 
-if op == "save" and m > 0 then
-  redis.call("HSET", newKey, unpack(ARGV, hashStart, hashStart + 2 * m - 1))
-  if ttl > 0 then redis.call("EXPIRE", newKey, ttl) end
-  if newShadowPos > 0 then
-    -- The shadow holds the checked fields' values as written, so index entries can be found after expiry.
-    local shadow = {}
-    for j = 1, m do
-      local name = ARGV[hashStart + 2 * j - 2]
-      for k = 1, n do
-        if fields[k] == name then
-          shadow[#shadow + 1] = name
-          shadow[#shadow + 1] = ARGV[hashStart + 2 * j - 1]
+local existed = {}
+for w, op in ipairs(writes) do
+  -- The stored state: the hash if it exists, else (ttl models) the shadow left behind by expiry.
+  local exists = redis.call("EXISTS", op.oldKey) == 1
+  existed[w] = exists and 1 or 0
+  if op.kind == "purge" and exists then return { "LIVE", w } end
+  local source, stored = "", nil
+  if exists then
+    source = "H"
+  elseif op.oldShadow and redis.call("EXISTS", op.oldShadow) == 1 then
+    source = "S"
+  end
+  if source ~= "" and #op.fields > 0 then
+    stored = redis.call("HMGET", source == "H" and op.oldKey or op.oldShadow, unpack(op.fields))
+  end
+  local same = (source ~= "") == op.expectPresent
+  if same and op.expectPresent then
+    for j = 1, #op.fields do
+      if ((stored and stored[j]) or "") ~= op.expected[j] then same = false break end
+    end
+  end
+  if not same then
+    local reply = { "STALE", w, source }
+    for j = 1, #op.fields do reply[j + 3] = (stored and stored[j]) or "" end
+    return reply
+  end
+  if op.kind == "save" and op.newKey ~= op.oldKey then
+    -- A key move must not merge two instances silently.
+    if redis.call("EXISTS", op.newKey) == 1 then return { "CONFLICT", w } end
+    if op.newShadow and redis.call("EXISTS", op.newShadow) == 1 then return { "PURGE", w, op.newKey } end
+  end
+  for j, set in ipairs(op.unique) do
+    for _, member in ipairs(redis.call("SMEMBERS", set)) do
+      if member ~= op.oldKey and member ~= op.newKey then return { "UNIQUE", w, j, member } end
+    end
+  end
+end
+
+-- Phase 2: every check passed; only writes from here on.
+for _, op in ipairs(writes) do
+  if op.kind ~= "save" or op.newKey ~= op.oldKey then
+    redis.call("DEL", op.oldKey)
+    if op.oldShadow then redis.call("DEL", op.oldShadow) end
+  end
+  for _, entry in ipairs(op.remove) do
+    if entry[1] == "s" then redis.call("SREM", entry[2], entry[3]) else redis.call("ZREM", entry[2], entry[3]) end
+  end
+  for _, entry in ipairs(op.add) do
+    if entry[1] == "s" then
+      redis.call("SADD", entry[2], entry[3])
+    elseif entry[1] == "z" then
+      redis.call("ZADD", entry[2], entry[4], entry[3])
+    else
+      redis.call("GEOADD", entry[2], entry[4], entry[5], entry[3])
+    end
+  end
+  if op.kind == "save" and #op.hash > 0 then
+    redis.call("HSET", op.newKey, unpack(op.hash))
+    if op.ttl > 0 then redis.call("EXPIRE", op.newKey, op.ttl) end
+    if op.newShadow then
+      -- The shadow holds the checked fields' values as written, so index entries can be found after expiry.
+      local shadow = {}
+      for j = 1, #op.hash, 2 do
+        for _, name in ipairs(op.fields) do
+          if name == op.hash[j] then
+            shadow[#shadow + 1] = name
+            shadow[#shadow + 1] = op.hash[j + 1]
+          end
         end
       end
+      if #shadow > 0 then redis.call("HSET", op.newShadow, unpack(shadow)) end
     end
-    if #shadow > 0 then redis.call("HSET", KEYS[newShadowPos], unpack(shadow)) end
   end
 end
 
-return { "OK", existed and 1 or 0 }
+local reply = { "OK" }
+for w = 1, #writes do reply[w + 1] = existed[w] end
+return reply

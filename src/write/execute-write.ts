@@ -3,13 +3,13 @@ import { ConcurrentModificationError, KeyConflictError, UniqueViolationError } f
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { indexValuesHash, keyFieldSet, valuePart } from "../keys/keys.js";
-import { decodeSnapshot, encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
+import { encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries } from "./index-entries.js";
-import { planDelete, planSave, type Snapshot } from "./plan-write.js";
+import { planWrites, type Guard, type SaveContent, type Snapshot, type WriteIntent } from "./plan-write.js";
 
 /** How often a write is planned again after the stored state moved under it. */
 const MAX_ATTEMPTS = 8;
@@ -18,18 +18,105 @@ const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
 
 /** The stored state a STALE reply carries: `null` when nothing is stored. */
-const snapshotFromStale = (meta: ModelMeta, reply: ScriptReply[]): Snapshot => {
-  if (text(reply[1]) === "") return null;
+const snapshotFromStale = (meta: ModelMeta, reply: readonly ScriptReply[]): Snapshot => {
+  if (text(reply[2]) === "") return null;
   return new Map(
     meta.indexedFields.map((name, i) => {
-      const bytes = reply[i + 2];
+      const bytes = reply[i + 3];
       return [name, Buffer.isBuffer(bytes) && bytes.length > 0 ? bytes : undefined];
     }),
   );
 };
 
-const entriesOf = (meta: ModelMeta, key: string, snapshot: Snapshot) =>
-  snapshot === null ? [] : indexEntries(meta, key, decodeSnapshot(meta, key, snapshot));
+/** A guarded set changed between planning and writing: the caller must plan from scratch. */
+export class GuardChanged extends Error {
+  readonly guard: number;
+  readonly member: string;
+  constructor(guard: number, member: string) {
+    super("guarded set changed");
+    this.guard = guard;
+    this.member = member;
+  }
+}
+
+/**
+ * Runs intents as one atomic `write.lua` call, planning again (with the stored state the script
+ * reports) until every assumption holds. Returns, per intent, whether its stored hash existed.
+ */
+export async function executeWrites(
+  intents: WriteIntent[],
+  guards: readonly Guard[] = [],
+): Promise<boolean[]> {
+  const redis = getConnection();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const call = planWrites(intents, guards);
+    const reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
+    const status = text(reply[0]);
+    if (status === "OK") return intents.map((_, i) => reply[i + 1] === 1);
+    if (status === "GUARD") throw new GuardChanged(Number(reply[1]), text(reply[2]));
+    const index = Number(reply[1]) - 1;
+    const intent = intents[index] as WriteIntent;
+    switch (status) {
+      case "STALE":
+        intent.expected = snapshotFromStale(intent.meta, reply);
+        break;
+      case "LIVE":
+        // A purge found the instance alive again: nothing of it is a leftover.
+        intents.splice(index, 1);
+        if (intents.length === 0) return [];
+        break;
+      case "UNIQUE": {
+        const field = call.uniqueFields[index]?.[Number(reply[2]) - 1] as string;
+        const holder = text(reply[3]);
+        // A holder whose hash expired is a leftover, not an owner: clean it and try again.
+        if ((await redis.exists(holder)) === 0 && (await purgeKey(intent.meta, holder))) break;
+        const content = intent.build?.(intent.expected);
+        const value = content?.hash.find(([name]) => name === field);
+        throw new UniqueViolationError(
+          intent.meta.name,
+          field,
+          uniqueValue(intent.meta, field, holder, value),
+          holder,
+        );
+      }
+      case "CONFLICT":
+        throw new KeyConflictError(intent.meta.name, intent.oldKey, call.newKeys[index] as string);
+      case "PURGE":
+        await purgeKey(intent.meta, text(reply[2]));
+        break;
+      default:
+        throw new Error(`popoto: unexpected reply from write.lua: ${status}`);
+    }
+  }
+  throw new ConcurrentModificationError(
+    intents[0]?.meta.name ?? "?",
+    intents[0]?.oldKey ?? "?",
+    MAX_ATTEMPTS,
+  );
+}
+
+// The contested value, for the error message: parsed back from the holder's key when possible.
+const uniqueValue = (meta: ModelMeta, field: string, holder: string, _encoded: unknown): unknown =>
+  valuesFromKey(meta, holder).get(field);
+
+/** What a full save of canonical `values` writes: every field and every index entry. */
+export function saveContent(meta: ModelMeta, values: ReadonlyMap<string, unknown>): SaveContent {
+  const newKey = computeKey(meta, values);
+  return {
+    newKey,
+    hash: encodeHash(meta, values),
+    newEntries: indexEntries(meta, newKey, values),
+    unique: meta.keyFields
+      .filter((name) => meta.fields.get(name)?.kind === "uniqueKey")
+      .map((name) => {
+        const spec = meta.fields.get(name) as FieldSpec;
+        return [
+          name,
+          keyFieldSet(meta, name, valuePart(spec.type as KeyType, values.get(name)), true),
+        ] as const;
+      }),
+  };
+}
 
 export interface SaveResult {
   readonly key: string;
@@ -47,56 +134,11 @@ export async function saveInstance(
   pk: string | undefined,
   expected: Snapshot | undefined,
 ): Promise<SaveResult> {
-  const redis = getConnection();
-  const newKey = computeKey(meta, values);
-  const oldKey = pk ?? newKey;
-  const hash = encodeHash(meta, values);
-  const newEntries = indexEntries(meta, newKey, values);
-  const unique = meta.keyFields
-    .filter((name) => meta.fields.get(name)?.kind === "uniqueKey")
-    .map((name) => {
-      const spec = meta.fields.get(name) as FieldSpec;
-      return [
-        name,
-        keyFieldSet(meta, name, valuePart(spec.type as KeyType, values.get(name)), true),
-      ] as const;
-    });
-  let assumed: Snapshot = expected ?? null;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const call = planSave({
-      meta,
-      oldKey,
-      newKey,
-      expected: assumed,
-      oldEntries: entriesOf(meta, oldKey, assumed),
-      newEntries,
-      hash,
-      unique,
-    });
-    const reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
-    switch (text(reply[0])) {
-      case "OK":
-        return { key: newKey, snapshot: snapshotOf(meta, new Map(hash)) };
-      case "STALE":
-        assumed = snapshotFromStale(meta, reply);
-        break;
-      case "UNIQUE": {
-        const field = call.uniqueFields[Number(reply[1]) - 1] as string;
-        const holder = text(reply[2]);
-        // A holder whose hash expired is a leftover, not an owner: clean it and try again.
-        if ((await redis.exists(holder)) === 0 && (await purgeKey(meta, holder))) break;
-        throw new UniqueViolationError(meta.name, field, values.get(field), holder);
-      }
-      case "CONFLICT":
-        throw new KeyConflictError(meta.name, oldKey, newKey);
-      case "PURGE":
-        await purgeKey(meta, newKey);
-        break;
-      default:
-        throw new Error(`popoto: unexpected reply from write.lua: ${text(reply[0])}`);
-    }
-  }
-  throw new ConcurrentModificationError(meta.name, oldKey, MAX_ATTEMPTS);
+  const content = saveContent(meta, values);
+  await executeWrites([
+    { meta, kind: "save", oldKey: pk ?? content.newKey, expected: expected ?? null, build: () => content },
+  ]);
+  return { key: content.newKey, snapshot: snapshotOf(meta, new Map(content.hash)) };
 }
 
 /** Deletes the instance at `key` and every index entry of its stored values; true if it existed. */
@@ -105,17 +147,8 @@ export async function deleteInstance(
   key: string,
   expected: Snapshot | undefined,
 ): Promise<boolean> {
-  const redis = getConnection();
-  let assumed: Snapshot = expected ?? null;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const call = planDelete({ meta, key, expected: assumed, oldEntries: entriesOf(meta, key, assumed) });
-    const reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
-    const status = text(reply[0]);
-    if (status === "OK") return reply[1] === 1;
-    if (status !== "STALE") throw new Error(`popoto: unexpected reply from write.lua: ${status}`);
-    assumed = snapshotFromStale(meta, reply);
-  }
-  throw new ConcurrentModificationError(meta.name, key, MAX_ATTEMPTS);
+  const [existed] = await executeWrites([{ meta, kind: "delete", oldKey: key, expected: expected ?? null }]);
+  return existed === true;
 }
 
 /**
@@ -131,9 +164,14 @@ export async function purgeKey(meta: ModelMeta, key: string): Promise<boolean> {
     const stored = new Map(Object.entries(flat));
     if (stored.size > 0) shadow = snapshotOf(meta, stored);
   }
-  const oldEntries =
-    shadow === null ? indexEntries(meta, key, valuesFromKey(meta, key)) : entriesOf(meta, key, shadow);
-  const call = planDelete({ meta, key, expected: shadow, oldEntries, purge: true });
-  const reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
-  return text(reply[0]) === "OK";
+  const result = await executeWrites([
+    {
+      meta,
+      kind: "purge",
+      oldKey: key,
+      expected: shadow,
+      fallbackEntries: indexEntries(meta, key, valuesFromKey(meta, key)),
+    },
+  ]);
+  return result.length > 0;
 }

@@ -1,7 +1,8 @@
 import { indexValuesHash } from "../keys/keys.js";
+import { decodeSnapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptArg } from "../scripts/run-script.js";
-import { diffEntries, type IndexEntry } from "./index-entries.js";
+import { diffEntries, indexEntries, type IndexEntry } from "./index-entries.js";
 
 /**
  * The stored bytes of a model's indexed fields (`meta.indexedFields`), as read from Redis:
@@ -9,12 +10,46 @@ import { diffEntries, type IndexEntry } from "./index-entries.js";
  */
 export type Snapshot = ReadonlyMap<string, Buffer | undefined> | null;
 
+/** What a save writes, given the stored state it replaces. */
+export interface SaveContent {
+  readonly newKey: string;
+  /** Hash fields to write, msgpack-encoded. */
+  readonly hash: readonly (readonly [string, Buffer])[];
+  readonly newEntries: readonly IndexEntry[];
+  /** Unique fields and their set keys among `newEntries`. */
+  readonly unique: readonly (readonly [field: string, setKey: string])[];
+}
+
+/**
+ * One instance's part of a write: what it assumes is stored, and (for a save) how to compute what
+ * to write from that assumption. When `write.lua` finds the assumption wrong, the executor
+ * replaces `expected` with the stored state and plans again.
+ */
+export interface WriteIntent {
+  readonly meta: ModelMeta;
+  readonly kind: "save" | "delete" | "purge";
+  /** The key whose stored state is replaced: where the instance is now (or its new key if it is new). */
+  readonly oldKey: string;
+  expected: Snapshot;
+  /** For a purge: the entries to remove when nothing is stored (derived from the key alone). */
+  readonly fallbackEntries?: readonly IndexEntry[] | undefined;
+  readonly build?: ((assumed: Snapshot) => SaveContent) | undefined;
+}
+
+/** A set that must hold exactly these members when the write runs (empty: must be empty). */
+export interface Guard {
+  readonly key: string;
+  readonly members: readonly string[];
+}
+
 /** A `write.lua` call: data only, so a unit test can assert it and the executor can send it. */
 export interface WriteCall {
   readonly keys: readonly string[];
   readonly args: readonly ScriptArg[];
-  /** The unique sets checked, in ARGV order, with the field each belongs to (to name it in errors). */
-  readonly uniqueFields: readonly string[];
+  /** Per intent, the unique fields checked, in ARGV order (to name them in errors). */
+  readonly uniqueFields: readonly (readonly string[])[];
+  /** Per intent, the key it writes to. */
+  readonly newKeys: readonly string[];
 }
 
 /** Collects keys for KEYS and hands out their 1-based positions; a key is sent once. */
@@ -32,10 +67,9 @@ class KeyList {
   }
 }
 
-const pushExpectation = (args: ScriptArg[], meta: ModelMeta, expected: Snapshot): void => {
-  args.push(expected === null ? "0" : "1", meta.indexedFields.length, ...meta.indexedFields);
-  if (expected !== null) for (const name of meta.indexedFields) args.push(expected.get(name) ?? "");
-};
+/** Index entries of a stored state (none when nothing is stored). */
+export const entriesOf = (meta: ModelMeta, key: string, snapshot: Snapshot): IndexEntry[] =>
+  snapshot === null ? [] : indexEntries(meta, key, decodeSnapshot(meta, key, snapshot));
 
 const pushEntries = (
   args: ScriptArg[],
@@ -52,68 +86,45 @@ const pushEntries = (
   }
 };
 
-export interface SavePlanInput {
-  readonly meta: ModelMeta;
-  /** The key whose stored state is replaced: where the instance was, or `newKey` for a new one. */
-  readonly oldKey: string;
-  readonly newKey: string;
-  /** Stored state the plan assumes; the script checks it and answers STALE when it differs. */
-  readonly expected: Snapshot;
-  /** Index entries derived from `expected` (none when nothing is stored). */
-  readonly oldEntries: readonly IndexEntry[];
-  readonly newEntries: readonly IndexEntry[];
-  /** Hash fields to write, msgpack-encoded. */
-  readonly hash: readonly (readonly [string, Buffer])[];
-  /** Unique fields and their set keys among `newEntries`. */
-  readonly unique: readonly (readonly [field: string, setKey: string])[];
-}
-
-/** Plans a save (or key move) of one instance as a single `write.lua` call. */
-export function planSave(input: SavePlanInput): WriteCall {
-  const { meta, oldKey, newKey } = input;
+/** Plans one `write.lua` call for several intents and guards, applied all together or not at all. */
+export function planWrites(intents: readonly WriteIntent[], guards: readonly Guard[] = []): WriteCall {
   const keys = new KeyList();
-  const shadows = meta.ttl !== undefined;
-  const args: ScriptArg[] = [
-    "save",
-    keys.position(oldKey),
-    keys.position(newKey),
-    shadows ? keys.position(indexValuesHash(meta, oldKey)) : 0,
-    shadows ? keys.position(indexValuesHash(meta, newKey)) : 0,
-    meta.ttl ?? 0,
-  ];
-  pushExpectation(args, meta, input.expected);
-  args.push(input.hash.length);
-  for (const [name, value] of input.hash) args.push(name, value);
-  args.push(input.unique.length, ...input.unique.map(([, setKey]) => keys.position(setKey)));
-  const { remove, add } = diffEntries(input.oldEntries, input.newEntries);
-  pushEntries(args, keys, remove, false);
-  pushEntries(args, keys, add, true);
-  return { keys: keys.keys, args, uniqueFields: input.unique.map(([field]) => field) };
-}
-
-export interface DeletePlanInput {
-  readonly meta: ModelMeta;
-  readonly key: string;
-  readonly expected: Snapshot;
-  readonly oldEntries: readonly IndexEntry[];
-  /** Only remove leftovers: the script does nothing if the hash exists (an expired instance's cleanup). */
-  readonly purge?: boolean | undefined;
-}
-
-/** Plans the delete of one instance: its hash, its shadow and every index entry of its stored values. */
-export function planDelete({ meta, key, expected, oldEntries, purge }: DeletePlanInput): WriteCall {
-  const keys = new KeyList();
-  const args: ScriptArg[] = [
-    purge ? "purge" : "delete",
-    keys.position(key),
-    0,
-    meta.ttl !== undefined ? keys.position(indexValuesHash(meta, key)) : 0,
-    0,
-    0,
-  ];
-  pushExpectation(args, meta, expected);
-  args.push(0, 0);
-  pushEntries(args, keys, oldEntries, false);
-  args.push(0);
-  return { keys: keys.keys, args, uniqueFields: [] };
+  const args: ScriptArg[] = [guards.length];
+  for (const guard of guards) args.push(keys.position(guard.key), guard.members.length, ...guard.members);
+  args.push(intents.length);
+  const uniqueFields: string[][] = [];
+  const newKeys: string[] = [];
+  for (const intent of intents) {
+    const { meta, oldKey, expected } = intent;
+    const content = intent.kind === "save" && intent.build ? intent.build(expected) : undefined;
+    const newKey = content?.newKey ?? oldKey;
+    const shadows = meta.ttl !== undefined;
+    args.push(
+      intent.kind,
+      keys.position(oldKey),
+      content ? keys.position(newKey) : 0,
+      shadows ? keys.position(indexValuesHash(meta, oldKey)) : 0,
+      shadows && content ? keys.position(indexValuesHash(meta, newKey)) : 0,
+      meta.ttl ?? 0,
+      expected === null ? "0" : "1",
+      meta.indexedFields.length,
+      ...meta.indexedFields,
+    );
+    if (expected !== null) for (const name of meta.indexedFields) args.push(expected.get(name) ?? "");
+    const hash = content?.hash ?? [];
+    args.push(hash.length);
+    for (const [name, value] of hash) args.push(name, value);
+    const unique = content?.unique ?? [];
+    args.push(unique.length, ...unique.map(([, setKey]) => keys.position(setKey)));
+    const oldEntries =
+      expected === null && intent.fallbackEntries
+        ? intent.fallbackEntries
+        : entriesOf(meta, oldKey, expected);
+    const { remove, add } = diffEntries(oldEntries, content?.newEntries ?? []);
+    pushEntries(args, keys, remove, false);
+    pushEntries(args, keys, add, true);
+    uniqueFields.push(unique.map(([field]) => field));
+    newKeys.push(newKey);
+  }
+  return { keys: keys.keys, args, uniqueFields, newKeys };
 }

@@ -1,0 +1,50 @@
+import { getConnection } from "../connection/connection.js";
+import type { FieldSpec } from "../fields/field.js";
+import { relationshipSet } from "../keys/keys.js";
+import type { ModelMeta } from "../model/meta.js";
+import { targetModel } from "../model/targets.js";
+import { runScript, type ScriptReply } from "../scripts/run-script.js";
+import { scripts } from "../scripts/scripts.generated.js";
+import { compileQuery } from "./compile.js";
+import { parseLookup, type Lookup } from "./lookup.js";
+import { intersect, planLookups, union, type PlanNode } from "./plan.js";
+
+/** Instance keys matching a plan node on one model (one round trip). */
+async function matchingKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
+  const call = compileQuery({ node, mode: "keys", exists: meta.ttl !== undefined });
+  const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
+  return reply.slice(1).map((key) => (Buffer.isBuffer(key) ? key.toString("utf8") : String(key)));
+}
+
+/**
+ * Resolves a filter's lookups into one plan node, running relationship traversals first.
+ *
+ * `author__name: "Tolkien"` is split at the relationship: the rest (`name`) is a query on Author,
+ * whose matching keys name reverse sets `$RelationshipF:Book:author:<key>`; a book matches if it
+ * is in ANY of them (a union: two authors named Tolkien give the books of both), and that union
+ * is intersected with the other lookups. Lookups through one relationship form one sub-query,
+ * which may itself traverse further, so paths of any depth cost one round trip per hop.
+ */
+export async function resolveLookups(meta: ModelMeta, lookups: readonly Lookup[]): Promise<PlanNode> {
+  const direct = lookups.filter((l) => l.path.length === 0);
+  const byRelationship = new Map<string, Lookup[]>();
+  for (const lookup of lookups) {
+    const [head] = lookup.path;
+    if (head === undefined) continue;
+    const group = byRelationship.get(head) ?? [];
+    group.push(lookup);
+    byRelationship.set(head, group);
+  }
+  if (byRelationship.size === 0) return planLookups(meta, direct);
+  const nodes: PlanNode[] = direct.length > 0 ? [planLookups(meta, direct)] : [];
+  await Promise.all(
+    [...byRelationship].map(async ([field, group]) => {
+      const spec = meta.fields.get(field) as FieldSpec;
+      const target = targetModel(meta.name, field, spec).meta;
+      const sub = group.map((l) => parseLookup(target, l.field, l.value, `${l.source}`));
+      const keys = await matchingKeys(target, await resolveLookups(target, sub));
+      nodes.push(union(keys.map((key) => ({ t: "set" as const, key: relationshipSet(meta, field, key) }))));
+    }),
+  );
+  return intersect(nodes);
+}
