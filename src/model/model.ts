@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
-import { ModelDefinitionError, ValidationError } from "../errors.js";
+import { ModelDefinitionError, PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { filterParams } from "../query/filter-params.js";
 import { QueryImpl, type Query, type QueryTarget, type RelationshipName } from "../query/query.js";
@@ -11,15 +11,22 @@ import type { Snapshot } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
 import { stateOf } from "./instance-state.js";
+import { changeManyRelationship } from "./many.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
 import { targetName } from "./targets.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 import { noteSubclass, registerModel, type Models } from "./registry.js";
-import type { ConstructInput, CreateInput, Fields, KeyLookup, Values } from "./types.js";
+import type { RelatedRef } from "../query/filter-types.js";
+import type { ConfigOf, ConstructInput, CreateInput, Fields, KeyLookup, Values } from "./types.js";
 import { checkField, computeKey, keyValues, rejectUnknownFields, validateForSave } from "./values.js";
 
 /** Members every model instance has, besides its fields. */
-export interface InstanceMembers {
+/** Names of a model's relationship fields declared with `many: true`. */
+export type ManyRelationshipName<TFields extends Fields> = {
+  [K in keyof TFields & string]: ConfigOf<TFields[K]> extends { readonly many: true } ? K : never;
+}[keyof TFields & string];
+
+export interface InstanceMembers<TFields extends Fields = Fields> {
   /** The instance key computed from the current key-field values (`Book:The Hobbit`). */
   readonly redisKey: string;
   /**
@@ -36,6 +43,13 @@ export interface InstanceMembers {
   /** Resolves to this instance, so `await book.author?.load()` works on instances and References alike. */
   load(): Promise<this>;
   /**
+   * Adds targets to a `many: true` relationship in one atomic write that re-reads the stored list,
+   * so concurrent adds and removes by other processes are kept. The instance must be saved.
+   */
+  addRelated(field: ManyRelationshipName<TFields>, ...targets: readonly RelatedRef[]): Promise<this>;
+  /** Removes targets from a `many: true` relationship, atomically, as `addRelated` adds them. */
+  removeRelated(field: ManyRelationshipName<TFields>, ...targets: readonly RelatedRef[]): Promise<this>;
+  /**
    * The instances of `model` whose relationship `field` points at this instance, as a query
    * (filter, count, orderBy, limit…), without loading them all.
    * @example await tolkien.related(Book, "author").count() // SCARD-sized work on $RelationshipF:Book:author:Author:Tolkien
@@ -47,7 +61,7 @@ export interface InstanceMembers {
 }
 
 /** An instance of a model made by `Model(name, fields)`: its field values and InstanceMembers. */
-export type ModelInstance<TFields extends Fields> = Values<TFields> & InstanceMembers;
+export type ModelInstance<TFields extends Fields> = Values<TFields> & InstanceMembers<TFields>;
 
 type AnyConstructor = abstract new (...args: never) => object;
 type InstanceOf<TClass> = TClass extends abstract new (...args: never) => infer I ? I : never;
@@ -182,6 +196,44 @@ export function Model<const TName extends string, const TFields extends Fields>(
       }
       state.pk = result.key;
       state.snapshot = result.snapshot;
+      return this;
+    }
+
+    addRelated(field: string, ...targets: unknown[]): Promise<this> {
+      return this.#changeRelated(field, targets, true);
+    }
+
+    removeRelated(field: string, ...targets: unknown[]): Promise<this> {
+      return this.#changeRelated(field, targets, false);
+    }
+
+    async #changeRelated(field: string, targets: readonly unknown[], add: boolean): Promise<this> {
+      const spec = meta.fields.get(field);
+      if (!spec || spec.kind !== "relationship" || !spec.many)
+        throw new ValidationError(meta.name, [
+          {
+            field,
+            expected: "a relationship declared with many: true",
+            received: spec ? `a ${spec.factory} field` : "an unknown field",
+            message: `${add ? "addRelated" : "removeRelated"}() works on relationships declared with { many: true }`,
+          },
+        ]);
+      const state = stateOf(this);
+      if (state.pk === undefined)
+        throw new PopotoError(
+          "NOT_SAVED",
+          `${meta.name}: save the instance before changing ${field} with ${add ? "addRelated" : "removeRelated"}().`,
+          {
+            model: meta.name,
+          },
+        );
+      const checked = checkField(meta, spec, field, [...targets], []);
+      if (!checked.ok)
+        validateForSave(meta, { ...(this as unknown as Record<string, unknown>), [field]: targets });
+      const keys = (checked.ok ? checked.value : []) as string[];
+      const snapshot = await changeManyRelationship(meta, state.pk, state.snapshot ?? null, field, keys, add);
+      state.snapshot = snapshot.snapshot;
+      (this as unknown as Record<string, unknown>)[field] = snapshot.list;
       return this;
     }
 

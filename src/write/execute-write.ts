@@ -11,8 +11,17 @@ import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries } from "./index-entries.js";
 import { planWrites, type Guard, type SaveContent, type Snapshot, type WriteIntent } from "./plan-write.js";
 
-/** How often a write is planned again after the stored state moved under it. */
-const MAX_ATTEMPTS = 8;
+/**
+ * How often a write is planned again after the stored state moved under it. Each attempt that
+ * loses means another writer's write landed, so N writers racing on one instance need up to N.
+ */
+const MAX_ATTEMPTS = 32;
+
+/** After a few lost races, wait a random moment so hot instances do not keep colliding. */
+const backOff = (attempt: number): Promise<void> | undefined =>
+  attempt < 3
+    ? undefined
+    : new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10)));
 
 const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
@@ -49,6 +58,7 @@ export async function executeWrites(
 ): Promise<boolean[]> {
   const redis = getConnection();
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backOff(attempt);
     const call = planWrites(intents, guards);
     const reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
     const status = text(reply[0]);

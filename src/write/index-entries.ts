@@ -102,13 +102,19 @@ export function indexEntries(
         });
         break;
       }
-      case "relationship":
-        entries.push({
-          kind: "s",
-          key: relationshipSet(meta, name, value === null ? null : String(value)),
-          member: key,
-        });
+      case "relationship": {
+        // A many-relationship is in one reverse set per target; with no target, in the None set.
+        const targets = Array.isArray(value)
+          ? (value as unknown[]).map(String)
+          : value === null || value === undefined
+            ? []
+            : [String(value)];
+        if (targets.length === 0)
+          entries.push({ kind: "s", key: relationshipSet(meta, name, null), member: key });
+        for (const target of targets)
+          entries.push({ kind: "s", key: relationshipSet(meta, name, target), member: key });
         break;
+      }
       default:
         break;
     }

@@ -1,0 +1,55 @@
+import { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
+import { KeyField, Model, Relationship } from "../../src/index.js";
+import { raw, useRedis } from "../support/redis.js";
+
+useRedis();
+
+class Tag extends Model("Tag", { name: KeyField() }) {}
+class Post extends Model("Post", { slug: KeyField(), tags: Relationship(Tag, { many: true }) }) {}
+
+describe("many-relationships", () => {
+  it("indexes every target and filters by any one of them", async () => {
+    const ts = await Tag.create({ name: "ts" });
+    const redis = await Tag.create({ name: "redis" });
+    await Post.create({ slug: "a", tags: [ts, redis] });
+    await Post.create({ slug: "b", tags: [redis] });
+    await Post.create({ slug: "c" });
+    expect(await raw.smembers("$RelationshipF:Post:tags:Tag:ts")).toEqual(["Post:a"]);
+    expect((await raw.smembers("$RelationshipF:Post:tags:Tag:redis")).sort()).toEqual(["Post:a", "Post:b"]);
+    expect(await raw.smembers("$RelationshipF:Post:tags:None")).toEqual(["Post:c"]);
+    expect((await Post.query.filter({ tags: redis })).map((p) => p.slug).sort()).toEqual(["a", "b"]);
+    expect((await Post.query.filter({ tags__name: "ts" })).map((p) => p.slug)).toEqual(["a"]);
+    const loaded = await Post.load({ slug: "a" });
+    expect(loaded?.tags.map((t) => t.redisKey)).toEqual(["Tag:ts", "Tag:redis"]);
+  });
+
+  it("addRelated and removeRelated merge with changes made by another process", async () => {
+    const ts = await Tag.create({ name: "ts" });
+    const redis = await Tag.create({ name: "redis" });
+    const node = await Tag.create({ name: "node" });
+    const post = await Post.create({ slug: "a", tags: [ts] });
+    const stale = await Post.load({ slug: "a" });
+    await post.addRelated("tags", redis);
+    // `stale` still believes the list is [ts]; its change is computed from what Redis holds.
+    await stale!.addRelated("tags", node);
+    expect(stale!.tags.map((t) => t.redisKey)).toEqual(["Tag:ts", "Tag:redis", "Tag:node"]);
+    await post.removeRelated("tags", ts);
+    const final = await Post.load({ slug: "a" });
+    expect(final?.tags.map((t) => t.redisKey)).toEqual(["Tag:redis", "Tag:node"]);
+    expect(await raw.smembers("$RelationshipF:Post:tags:Tag:ts")).toEqual([]);
+    expect(await raw.smembers("$RelationshipF:Post:tags:Tag:node")).toEqual(["Post:a"]);
+  });
+
+  it("concurrent adds from separate connections all land", async () => {
+    const tags = await Promise.all(["a", "b", "c", "d", "e", "f"].map((name) => Tag.create({ name })));
+    await Post.create({ slug: "p" });
+    const copies = await Promise.all(tags.map(() => Post.load({ slug: "p" })));
+    await Promise.all(copies.map((copy, i) => copy!.addRelated("tags", tags[i]!)));
+    const post = await Post.load({ slug: "p" });
+    expect(post?.tags.map((t) => t.redisKey).sort()).toEqual(tags.map((t) => t.redisKey).sort());
+    expect(await raw.exists("$RelationshipF:Post:tags:None")).toBe(0);
+    const other = new Redis(raw.options);
+    await other.quit();
+  });
+});
