@@ -65,7 +65,15 @@ export type {
   TargetInstance,
 } from "./fields/relationship.js";
 export { Model } from "./model/model.js";
-export type { InstanceMembers, ModelClass, ModelInstance, QueryInstance } from "./model/model.js";
+export type {
+  InstanceMembers,
+  ManyRelationshipName,
+  ModelClass,
+  ModelInstance,
+  NumericFieldName,
+  QueryInstance,
+  SaveOptions,
+} from "./model/model.js";
 export type { ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {

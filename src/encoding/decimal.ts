@@ -61,3 +61,20 @@ export const pythonDecimalStr = (plain: string): string => {
   const shown = leftDigits - 1;
   return `${negative ? "-" : ""}${mantissa}E${shown >= 0 ? "+" : ""}${shown}`;
 };
+
+/**
+ * Exact sum of two plain decimal texts, keeping the larger number of fraction digits
+ * (Python: Decimal("1.10") + Decimal("2") == Decimal("3.10")).
+ */
+export const addDecimals = (a: string, b: string): string => {
+  const places = Math.max(a.split(".")[1]?.length ?? 0, b.split(".")[1]?.length ?? 0);
+  const scaled = (text: string): bigint => {
+    const [whole = "0", fraction = ""] = text.replace("-", "").split(".");
+    const magnitude = BigInt(whole + fraction.padEnd(places, "0"));
+    return text.startsWith("-") ? -magnitude : magnitude;
+  };
+  const sum = scaled(a) + scaled(b);
+  const digits = (sum < 0n ? -sum : sum).toString().padStart(places + 1, "0");
+  const text = places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
+  return sum < 0n ? `-${text}` : text;
+};

@@ -12,15 +12,41 @@ import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
 import { stateOf } from "./instance-state.js";
 import { changeManyRelationship } from "./many.js";
+import { incrementField, savePartial } from "./partial.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
 import { targetName } from "./targets.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 import { noteSubclass, registerModel, type Models } from "./registry.js";
 import type { RelatedRef } from "../query/filter-types.js";
 import type { ConfigOf, ConstructInput, CreateInput, Fields, KeyLookup, Values } from "./types.js";
-import { checkField, computeKey, keyValues, rejectUnknownFields, validateForSave } from "./values.js";
+import {
+  checkField,
+  computeKey,
+  keyValues,
+  rejectUnknownFields,
+  validateFields,
+  validateForSave,
+} from "./values.js";
 
 /** Members every model instance has, besides its fields. */
+/** Options of `save()`. */
+export interface SaveOptions<TFields extends Fields = Fields> {
+  /**
+   * Write only these fields (and their index entries), computing everything else from what is
+   * stored, so processes updating different fields do not overwrite each other. `[]` writes nothing.
+   */
+  readonly fields?: readonly (keyof Values<TFields> & string)[] | undefined;
+}
+
+/** Names of a model's int, float and decimal fields. */
+export type NumericFieldName<TFields extends Fields> = {
+  [K in keyof TFields & string]: ConfigOf<TFields[K]>["type"] extends "int" | "float" | "decimal"
+    ? ConfigOf<TFields[K]>["kind"] extends "relationship"
+      ? never
+      : K
+    : never;
+}[keyof TFields & string];
+
 /** Names of a model's relationship fields declared with `many: true`. */
 export type ManyRelationshipName<TFields extends Fields> = {
   [K in keyof TFields & string]: ConfigOf<TFields[K]> extends { readonly many: true } ? K : never;
@@ -33,7 +59,16 @@ export interface InstanceMembers<TFields extends Fields = Fields> {
    * Writes the hash and every index entry in one atomic script. If key fields changed, the
    * instance moves: the old hash and all its old entries go in the same step.
    */
-  save(): Promise<this>;
+  save(options?: SaveOptions<TFields>): Promise<this>;
+  /**
+   * Adds `delta` to a numeric field in Redis (hash and sorted index together, atomically, from
+   * the stored value) and returns the new value, which the instance also takes.
+   * @example await book.atomicIncrement("sold", 2)
+   */
+  atomicIncrement<TField extends NumericFieldName<TFields>>(
+    field: TField,
+    delta: number | (Values<TFields>[TField] extends string | null ? string : never),
+  ): Promise<NonNullable<Values<TFields>[TField]>>;
   /** Deletes the hash and every index entry of its stored values; true if it existed. */
   delete(): Promise<boolean>;
   /** Runs before validation on every save; override it to derive values. */
@@ -180,14 +215,28 @@ export function Model<const TName extends string, const TFields extends Fields>(
       // Override to derive values before validation.
     }
 
-    async save(): Promise<this> {
+    async save(options?: { fields?: readonly string[] }): Promise<this> {
       await this.preSave();
       const self = this as unknown as Record<string, unknown>;
       const state = stateOf(this);
+      const listed = options?.fields;
       const now = new Date();
       for (const [field, spec] of meta.fields) {
+        if (listed && !listed.includes(field)) continue;
         if (spec.autoNow || (spec.autoNowAdd && (self[field] === null || self[field] === undefined)))
           self[field] = new Date(now.getTime());
+      }
+      if (listed && state.pk !== undefined) {
+        rejectUnknownFields(meta, Object.fromEntries(listed.map((f) => [f, true])), "saved");
+        if (listed.length === 0) return this;
+        const updates = validateFields(meta, self, listed);
+        const result = await savePartial(meta, state.pk, state.snapshot ?? null, updates);
+        for (const [field, value] of updates) {
+          if ((meta.fields.get(field) as FieldSpec).kind !== "relationship") self[field] = value;
+        }
+        state.pk = result.key;
+        state.snapshot = result.snapshot;
+        return this;
       }
       const values = validateForSave(meta, self);
       const result = await saveInstance(meta, values, state.pk, state.snapshot);
@@ -197,6 +246,30 @@ export function Model<const TName extends string, const TFields extends Fields>(
       state.pk = result.key;
       state.snapshot = result.snapshot;
       return this;
+    }
+
+    async atomicIncrement(field: string, delta: number | string): Promise<unknown> {
+      const state = stateOf(this);
+      if (state.pk === undefined)
+        throw new PopotoError(
+          "NOT_SAVED",
+          `${meta.name}: save the instance before atomicIncrement("${field}").`,
+          {
+            model: meta.name,
+          },
+        );
+      const self = this as unknown as Record<string, unknown>;
+      const { value, snapshot } = await incrementField(
+        meta,
+        state.pk,
+        state.snapshot ?? null,
+        field,
+        delta,
+        self[field],
+      );
+      self[field] = value;
+      state.snapshot = snapshot;
+      return value;
     }
 
     addRelated(field: string, ...targets: unknown[]): Promise<this> {

@@ -128,6 +128,22 @@ export function validateForSave(
   return values;
 }
 
+/** Validates the listed fields only (a partial save). */
+export function validateFields(
+  meta: ModelMeta,
+  source: Readonly<Record<string, unknown>>,
+  fields: readonly string[],
+): Map<string, unknown> {
+  const issues: ValidationIssue[] = [];
+  const values = new Map<string, unknown>();
+  for (const name of fields) {
+    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
+    if (result.ok) values.set(name, result.value);
+  }
+  if (issues.length > 0) throw new ValidationError(meta.name, issues);
+  return values;
+}
+
 /** Validates only the key fields, for computing an instance key. */
 export function keyValues(
   meta: ModelMeta,

@@ -9,7 +9,14 @@ import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries } from "./index-entries.js";
-import { planWrites, type Guard, type SaveContent, type Snapshot, type WriteIntent } from "./plan-write.js";
+import {
+  checkedFields,
+  planWrites,
+  type Guard,
+  type SaveContent,
+  type Snapshot,
+  type WriteIntent,
+} from "./plan-write.js";
 
 /**
  * How often a write is planned again after the stored state moved under it. Each attempt that
@@ -27,10 +34,10 @@ const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
 
 /** The stored state a STALE reply carries: `null` when nothing is stored. */
-const snapshotFromStale = (meta: ModelMeta, reply: readonly ScriptReply[]): Snapshot => {
+const snapshotFromStale = (intent: WriteIntent, reply: readonly ScriptReply[]): Snapshot => {
   if (text(reply[2]) === "") return null;
   return new Map(
-    meta.indexedFields.map((name, i) => {
+    checkedFields(intent).map((name, i) => {
       const bytes = reply[i + 3];
       return [name, Buffer.isBuffer(bytes) && bytes.length > 0 ? bytes : undefined];
     }),
@@ -68,7 +75,7 @@ export async function executeWrites(
     const intent = intents[index] as WriteIntent;
     switch (status) {
       case "STALE":
-        intent.expected = snapshotFromStale(intent.meta, reply);
+        intent.expected = snapshotFromStale(intent, reply);
         break;
       case "LIVE":
         // A purge found the instance alive again: nothing of it is a leftover.

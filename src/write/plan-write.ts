@@ -31,6 +31,11 @@ export interface WriteIntent {
   /** The key whose stored state is replaced: where the instance is now (or its new key if it is new). */
   readonly oldKey: string;
   expected: Snapshot;
+  /**
+   * Fields whose stored bytes the script checks (default: the model's indexed fields, which decide
+   * every index entry). A write that computes from another field's value adds that field.
+   */
+  readonly checkFields?: readonly string[] | undefined;
   /** For a purge: the entries to remove when nothing is stored (derived from the key alone). */
   readonly fallbackEntries?: readonly IndexEntry[] | undefined;
   readonly build?: ((assumed: Snapshot) => SaveContent) | undefined;
@@ -86,6 +91,10 @@ const pushEntries = (
   }
 };
 
+/** The fields a write's stored-state check covers. */
+export const checkedFields = (intent: WriteIntent): readonly string[] =>
+  intent.checkFields ?? intent.meta.indexedFields;
+
 /** Plans one `write.lua` call for several intents and guards, applied all together or not at all. */
 export function planWrites(intents: readonly WriteIntent[], guards: readonly Guard[] = []): WriteCall {
   const keys = new KeyList();
@@ -96,6 +105,7 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
   const newKeys: string[] = [];
   for (const intent of intents) {
     const { meta, oldKey, expected } = intent;
+    const checked = checkedFields(intent);
     const content = intent.kind === "save" && intent.build ? intent.build(expected) : undefined;
     const newKey = content?.newKey ?? oldKey;
     const shadows = meta.ttl !== undefined;
@@ -107,10 +117,10 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
       shadows && content ? keys.position(indexValuesHash(meta, newKey)) : 0,
       meta.ttl ?? 0,
       expected === null ? "0" : "1",
-      meta.indexedFields.length,
-      ...meta.indexedFields,
+      checked.length,
+      ...checked,
     );
-    if (expected !== null) for (const name of meta.indexedFields) args.push(expected.get(name) ?? "");
+    if (expected !== null) for (const name of checked) args.push(expected.get(name) ?? "");
     const hash = content?.hash ?? [];
     args.push(hash.length);
     for (const [name, value] of hash) args.push(name, value);

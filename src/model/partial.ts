@@ -1,0 +1,163 @@
+import { addDecimals } from "../encoding/decimal.js";
+import { decimalFromNumber } from "../encoding/decimal.js";
+import { PopotoError, ValidationError } from "../errors.js";
+import type { FieldSpec } from "../fields/field.js";
+import { executeWrites, type SaveResult } from "../write/execute-write.js";
+import { indexEntries } from "../write/index-entries.js";
+import type { SaveContent, Snapshot } from "../write/plan-write.js";
+import { keyFieldSet, valuePart } from "../keys/keys.js";
+import type { KeyType } from "../fields/field-type.js";
+import { decodeSnapshot, encodeValue, snapshotOf } from "./hash.js";
+import type { ModelMeta } from "./meta.js";
+import { computeKey } from "./values.js";
+
+const deletedMeanwhile = (meta: ModelMeta, key: string): PopotoError =>
+  new PopotoError(
+    "NOT_SAVED",
+    `${meta.name}: ${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
+      `Save the instance fully to create it again.`,
+    { model: meta.name },
+  );
+
+/**
+ * What a partial write stores: only `updates` go to the hash, while the new key and every index
+ * entry are computed from the stored state (the script re-checks it) with `updates` applied. Two
+ * processes updating different fields of one instance therefore do not overwrite each other.
+ */
+function partialContent(
+  meta: ModelMeta,
+  key: string,
+  assumed: Snapshot,
+  updates: ReadonlyMap<string, unknown>,
+): SaveContent {
+  if (assumed === null) throw deletedMeanwhile(meta, key);
+  const values = decodeSnapshot(meta, key, assumed);
+  for (const [field, value] of updates) values.set(field, value);
+  const newKey = computeKey(meta, values);
+  return {
+    newKey,
+    hash: [...updates].map(
+      ([field, value]) => [field, encodeValue(meta.fields.get(field) as FieldSpec, value)] as const,
+    ),
+    newEntries: indexEntries(meta, newKey, values),
+    unique: meta.keyFields
+      .filter((name) => meta.fields.get(name)?.kind === "uniqueKey")
+      .map((name) => {
+        const spec = meta.fields.get(name) as FieldSpec;
+        return [
+          name,
+          keyFieldSet(meta, name, valuePart(spec.type as KeyType, values.get(name)), true),
+        ] as const;
+      }),
+  };
+}
+
+/** `save({ fields })`: writes only these fields (validated canonical values) and their index entries. */
+export async function savePartial(
+  meta: ModelMeta,
+  key: string,
+  expected: Snapshot,
+  updates: ReadonlyMap<string, unknown>,
+): Promise<SaveResult> {
+  let written: SaveContent | undefined;
+  let finalState: Snapshot = expected;
+  const intent = {
+    meta,
+    kind: "save" as const,
+    oldKey: key,
+    expected,
+    build: (assumed: Snapshot): SaveContent => {
+      finalState = assumed;
+      written = partialContent(meta, key, assumed, updates);
+      return written;
+    },
+  };
+  await executeWrites([intent]);
+  const content = written as SaveContent;
+  const stored = new Map<string, Buffer>();
+  for (const [name, bytes] of finalState ?? []) if (bytes) stored.set(name, bytes);
+  for (const [name, bytes] of content.hash) stored.set(name, bytes);
+  return { key: content.newKey, snapshot: snapshotOf(meta, stored) };
+}
+
+const NUMERIC = new Set(["int", "float", "decimal"]);
+
+/**
+ * Adds `delta` to a numeric field in Redis: the hash value and (for a sorted field) its score in
+ * one atomic write, computed from the stored value. `guess` is the value the instance holds; when
+ * it is right the increment costs one round trip.
+ */
+export async function incrementField(
+  meta: ModelMeta,
+  key: string,
+  expected: Snapshot,
+  field: string,
+  delta: number | string,
+  guess: unknown,
+): Promise<{ value: unknown; snapshot: Snapshot }> {
+  const spec = meta.fields.get(field);
+  if (!spec || !NUMERIC.has(spec.type) || spec.kind === "relationship")
+    throw new ValidationError(meta.name, [
+      {
+        field,
+        expected: "an int, float or decimal field",
+        received: spec ? `a ${spec.type} field` : "an unknown field",
+        message: "atomicIncrement() needs a numeric field (int, float or decimal)",
+      },
+    ]);
+  const validDelta =
+    spec.type === "int"
+      ? Number.isSafeInteger(delta)
+      : spec.type === "float"
+        ? Number.isFinite(delta)
+        : typeof delta === "string" || Number.isFinite(delta);
+  if (!validDelta)
+    throw new ValidationError(meta.name, [
+      {
+        field,
+        expected: spec.type === "int" ? "a safe integer delta" : "a finite delta",
+        received: String(delta),
+        message: `cannot add ${String(delta)} to a ${spec.type} field`,
+      },
+    ]);
+  const checkFields = meta.indexedFields.includes(field)
+    ? meta.indexedFields
+    : [...meta.indexedFields, field];
+  const assumedStart = new Map(expected ?? []);
+  if (!meta.indexedFields.includes(field) && guess !== null && guess !== undefined)
+    assumedStart.set(field, encodeValue(spec, guess));
+  let result: unknown;
+  let finalState: Snapshot = null;
+  await executeWrites([
+    {
+      meta,
+      kind: "save",
+      oldKey: key,
+      expected: expected === null ? null : assumedStart,
+      checkFields,
+      build: (assumed) => {
+        if (assumed === null) throw deletedMeanwhile(meta, key);
+        finalState = assumed;
+        const stored = assumed.get(field);
+        const current = decodeSnapshot(meta, key, new Map([[field, stored]])).get(field) ?? null;
+        if (current === null)
+          throw new PopotoError(
+            "VALIDATION",
+            `${meta.name}.${field} of ${key} is null; atomicIncrement() needs a number there.`,
+            {
+              model: meta.name,
+            },
+          );
+        result =
+          spec.type === "decimal"
+            ? addDecimals(String(current), typeof delta === "number" ? decimalFromNumber(delta) : delta)
+            : (current as number) + Number(delta);
+        return partialContent(meta, key, assumed, new Map([[field, result]]));
+      },
+    },
+  ]);
+  const stored = new Map<string, Buffer>();
+  for (const [name, bytes] of (finalState as Snapshot) ?? []) if (bytes) stored.set(name, bytes);
+  stored.set(field, encodeValue(spec, result));
+  return { value: result, snapshot: snapshotOf(meta, stored) };
+}
