@@ -93,4 +93,17 @@ export type {
   ShallowFilter,
   ValidFilter,
 } from "./query/filter-types.js";
-export type { IncludePath, Query, RelationshipName, ValuesQuery } from "./query/query.js";
+export type {
+  IncludePath,
+  Query,
+  QueryExplanation,
+  RelationshipName,
+  ValuesQuery,
+  WhereArg,
+} from "./query/query.js";
+export { and, not, or } from "./query/condition.js";
+export type { LeafFilters, Q } from "./query/condition.js";
+export type { BulkOptions, ProgressCallback } from "./write/bulk.js";
+export { Publisher } from "./pubsub/publisher.js";
+export { Subscriber } from "./pubsub/subscriber.js";
+export type { SubscriberHandler, SubscriberMessage, SubscriberOptions } from "./pubsub/subscriber.js";

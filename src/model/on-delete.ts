@@ -1,4 +1,5 @@
-import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { getConnection } from "../connection/connection.js";
+import { readSnapshots } from "../write/bulk.js";
 import { PopotoError, ProtectedError } from "../errors.js";
 import { relationshipSet } from "../keys/keys.js";
 import { executeWrites, GuardChanged } from "../write/execute-write.js";
@@ -7,25 +8,6 @@ import type { Guard, SaveContent, Snapshot, WriteIntent } from "../write/plan-wr
 import { decodeSnapshot, encodeValue } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { incomingRelationships } from "./targets.js";
-
-/** Stored snapshots of several instances of one model, read with one pipeline. */
-async function readSnapshots(meta: ModelMeta, keys: readonly string[]): Promise<Snapshot[]> {
-  if (keys.length === 0) return [];
-  const pipeline = getConnection().pipeline();
-  for (const key of keys) pipeline.hmgetBuffer(key, ...meta.indexedFields);
-  let results: [Error | null, unknown][];
-  try {
-    results = (await pipeline.exec()) ?? [];
-  } catch (error) {
-    throw wrapRedisError(error);
-  }
-  return results.map(([error, values]) => {
-    if (error) throw wrapRedisError(error);
-    const list = values as (Buffer | null)[];
-    if (list.every((v) => v === null)) return null;
-    return new Map(meta.indexedFields.map((name, i) => [name, list[i] ?? undefined]));
-  });
-}
 
 /**
  * A partial save that clears one relationship field (or removes one target from a many-relationship)

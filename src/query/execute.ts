@@ -1,39 +1,41 @@
 import { getConnection } from "../connection/connection.js";
 import type { FieldSpec } from "../fields/field.js";
-import { decodeValue, hashFromFlat, valuesFromKey } from "../model/hash.js";
+import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
-import { purgeKey } from "../write/execute-write.js";
 import { compileQuery, type ServerOrder, type ServerQuery } from "./compile.js";
+import { decodeRow, decodeRows, goneKeys, purge, type Row, type Want } from "./rows.js";
+export type { Row, Want } from "./rows.js";
 import type { Lookup } from "./lookup.js";
 import { compareBy, parseOrder, type OrderTerm } from "./order.js";
-import { sortedSetFor, type PlanNode } from "./plan.js";
+import { targetModel } from "../model/targets.js";
+import { resolveCondition, type Condition } from "./condition.js";
+import { parseLookup } from "./lookup.js";
+import type { QueryExplanation } from "./query.js";
+import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
+  /** Lookups every match must satisfy (the filter objects given to filter()). */
   readonly lookups: readonly Lookup[];
+  /** Further conditions every match must satisfy: or()/and()/not() trees and exclude()s. */
+  readonly conditions: readonly Condition[];
   readonly order: readonly string[];
   readonly offset: number;
   readonly limit: number | undefined;
 }
 
-/** What a query returns per match: whole hashes, some fields, or just keys. */
-export type Want =
-  | { readonly kind: "load" }
-  | { readonly kind: "fields"; readonly fields: readonly string[] }
-  | { readonly kind: "keys" };
-
-/** One match: its key, decoded values, and (for whole loads) the raw hash, which becomes the save snapshot. */
-export interface Row {
-  readonly key: string;
-  readonly values: Map<string, unknown>;
-  readonly hash: Map<string, Buffer> | undefined;
+/** The plan node of a whole query: its lookups and every condition, intersected. */
+export async function planNode(
+  meta: ModelMeta,
+  spec: Pick<QuerySpec, "lookups" | "conditions">,
+): Promise<PlanNode> {
+  const parts = await Promise.all(spec.conditions.map((c) => resolveCondition(meta, c)));
+  if (spec.lookups.length > 0 || parts.length === 0) parts.unshift(await resolveLookups(meta, spec.lookups));
+  return intersect(parts);
 }
-
-const planNode = (meta: ModelMeta, lookups: readonly Lookup[]): Promise<PlanNode> =>
-  resolveLookups(meta, lookups);
 
 const isSortedKind = (spec: FieldSpec | undefined): boolean =>
   spec?.kind === "sorted" || spec?.kind === "sortedKey";
@@ -62,53 +64,10 @@ function serverOrder(
   return "client";
 }
 
-const text = (b: ScriptReply | undefined): string => (Buffer.isBuffer(b) ? b.toString("utf8") : String(b));
-
-const decodeRow = (
-  meta: ModelMeta,
-  key: string,
-  data: ScriptReply | undefined,
-  want: Want,
-): Row | undefined => {
-  if (want.kind === "keys") return { key, values: valuesFromKey(meta, key), hash: undefined };
-  const list = Array.isArray(data) ? data : [];
-  if (list.length === 0) return undefined; // the hash is gone: a leftover entry
-  if (want.kind === "fields") {
-    const values = new Map<string, unknown>();
-    want.fields.forEach((name, i) => {
-      const bytes = list[i];
-      values.set(name, Buffer.isBuffer(bytes) ? decodeValue(meta, key, name, bytes) : null);
-    });
-    return { key, values, hash: undefined };
-  }
-  const hash = hashFromFlat(list as Buffer[]);
-  const values = new Map<string, unknown>();
-  for (const name of meta.fieldNames) {
-    const bytes = hash.get(name);
-    values.set(name, bytes === undefined ? null : decodeValue(meta, key, name, bytes));
-  }
-  return { key, values, hash };
-};
-
-/** Removes the index entries of matches whose hash is gone, so they stop costing later queries. */
-const purge = async (meta: ModelMeta, keys: readonly string[]): Promise<void> => {
-  await Promise.all(keys.map((key) => purgeKey(meta, key)));
-};
-
 async function runServer(meta: ModelMeta, query: ServerQuery, want: Want): Promise<Row[]> {
   const call = compileQuery(query);
   const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
-  const rows: Row[] = [];
-  const gone: string[] = [];
-  const step = want.kind === "keys" ? 1 : 2;
-  for (let i = 1; i < reply.length; i += step) {
-    const key = text(reply[i]);
-    const row = decodeRow(meta, key, reply[i + 1], want);
-    if (row) rows.push(row);
-    else gone.push(key);
-  }
-  if (gone.length > 0) await purge(meta, gone);
-  return rows;
+  return decodeRows(meta, reply, want);
 }
 
 /** Reads the page's data for keys already chosen (after ordering by key fields here). */
@@ -143,7 +102,7 @@ async function fetchByKeys(meta: ModelMeta, keys: readonly string[], want: Want)
 
 /** Runs a query and returns its rows, ordered and paged. */
 export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
-  const node = await planNode(meta, spec.lookups);
+  const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(meta, spec, terms);
   const exists = meta.ttl !== undefined;
@@ -198,9 +157,59 @@ export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): P
 }
 
 /** Counts the matches of a query (hashes that expired are not counted). */
-export async function countRows(meta: ModelMeta, lookups: readonly Lookup[]): Promise<number> {
-  const node = await planNode(meta, lookups);
+export async function countRows(
+  meta: ModelMeta,
+  spec: Pick<QuerySpec, "lookups" | "conditions">,
+): Promise<number> {
+  const node = await planNode(meta, spec);
   const call = compileQuery({ node, mode: "count", exists: meta.ttl !== undefined });
   const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
+  const gone = goneKeys(reply);
+  if (gone.length > 0) await purge(meta, gone);
   return Number(reply[0]);
+}
+
+/** Relationship hops a lookup crosses (`a__b__name` through two relationships is 2). */
+function hops(meta: ModelMeta, lookup: Lookup): number {
+  const [head] = lookup.path;
+  if (head === undefined) return 0;
+  const target = targetModel(meta.name, head, meta.fields.get(head) as FieldSpec).meta;
+  return 1 + hops(target, parseLookup(target, lookup.field, lookup.value));
+}
+
+const conditionLookups = (condition: Condition): Lookup[] =>
+  condition.t === "lookups"
+    ? [...condition.lookups]
+    : condition.t === "not"
+      ? conditionLookups(condition.c)
+      : condition.c.flatMap(conditionLookups);
+
+/** How a query will run: its plan, the index keys it reads, where it orders, its round trips. */
+export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
+  const node = await planNode(meta, spec);
+  const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
+  const order = serverOrder(meta, spec, terms);
+  const call = compileQuery({
+    node,
+    mode: "load",
+    order: order === "client" ? undefined : order,
+    exists: false,
+  });
+  const lookups = [...spec.lookups, ...spec.conditions.flatMap(conditionLookups)];
+  const depth = Math.max(0, ...lookups.map((l) => hops(meta, l)));
+  const keyOrdered = order === "client" && terms.every((t) => isKeyKind(meta, t.field));
+  return {
+    model: meta.name,
+    plan: node,
+    indexKeys: call.keys,
+    order:
+      order === undefined
+        ? "none"
+        : order === "client"
+          ? "client"
+          : order.by === "score"
+            ? "redis-score"
+            : "redis-key",
+    roundTrips: depth + 1 + (keyOrdered ? 1 : 0),
+  };
 }

@@ -20,7 +20,7 @@ type StringOps = { startswith: string; endswith: string; contains: string };
 
 type KeyOps<C extends FieldConfig> = {
   "": Equal<C>;
-  in: readonly C["value"][];
+  in: readonly Equal<C>[];
   isnull: boolean;
 } & (C["type"] extends "string" ? StringOps : {});
 
@@ -107,13 +107,44 @@ export type PathValue<
  */
 export type Filter<TModel> = ShallowFilter<FieldsOfModel<TModel>>;
 
+type NestedOps<C extends FieldConfig> = {
+  readonly [TOp in Exclude<keyof OpsOf<C>, ""> & string]?: OpsOf<C>[TOp];
+};
+
+/** A field's value in the nested form: an exact value, `{ op: value }`, or (relationships) a nested filter. */
+export type NestedValue<C extends FieldConfig> = [keyof OpsOf<C>] extends [never]
+  ? never
+  : | ("" extends keyof OpsOf<C> ? OpsOf<C>[""] : never)
+    | NestedOps<C>
+    | (C["kind"] extends "relationship"
+        ? [TargetFields<C>] extends [never]
+          ? never
+          : NestedFilter<TargetFields<C>>
+        : never);
+
+/**
+ * The nested object form of a filter: `{ author: { name: "Tolkien" }, pages: { gte: 300 } }`.
+ * Cheap to check at any depth, and completes at every level.
+ */
+export type NestedFilter<TFields extends Fields> = {
+  readonly [K in keyof StoredFields<TFields> & string]?: NestedValue<ConfigOf<StoredFields<TFields>[K]>>;
+};
+
 /** A filter object checked key by key: each key maps to its value type or to a FilterError. */
 export type CheckedFilter<TFields extends Fields, TQuery> = {
-  [P in keyof TQuery]: P extends string ? PathValue<TFields, P> : never;
+  [P in keyof TQuery]: P extends keyof StoredFields<TFields> & string
+    ? [NestedValue<ConfigOf<StoredFields<TFields>[P]>>] extends [never]
+      ? PathValue<TFields, P>
+      : NestedValue<ConfigOf<StoredFields<TFields>[P]>> | undefined
+    : P extends string
+      ? PathValue<TFields, P>
+      : never;
 };
 
 /** The constraint a filter's inferred type must meet: one-hop keys listed (for completion), any key allowed. */
-export type FilterInput<TFields extends Fields> = ShallowFilter<TFields> & Readonly<Record<string, unknown>>;
+export type FilterInput<TFields extends Fields> = {
+  readonly [K in keyof ShallowFilter<TFields>]?: unknown;
+} & Readonly<Record<string, unknown>>;
 
 /**
  * A filter parameter's type. Inference takes the argument as it is (the `TQuery` branch), then

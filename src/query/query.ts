@@ -2,10 +2,37 @@ import { MultipleResultsError, QueryError } from "../errors.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ConfigOf, Fields, OrderName, Values } from "../model/types.js";
 import { computeKey, keyValues } from "../model/values.js";
-import { countRows, fetchRows, type QuerySpec, type Row } from "./execute.js";
-import type { FilterInput, ValidFilter } from "./filter-types.js";
+import { deleteKeys } from "../model/delete-many.js";
+import type { BulkOptions } from "../write/bulk.js";
+import { toCondition, type Condition, type Q } from "./condition.js";
+import { countRows, explainQuery, fetchRows, planNode, type QuerySpec, type Row } from "./execute.js";
+import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
+import { iterateRows } from "./iterate.js";
+import type { PlanNode } from "./plan.js";
 import { applyIncludes, includeTree } from "./include.js";
-import { parseFilter, type Lookup } from "./lookup.js";
+
+/** A filter argument: a filter object (either form) or an or()/and()/not() combination, type-checked. */
+export type WhereArg<TFields extends Fields, TWhere> =
+  TWhere extends Q<infer TLeaf>
+    ? false extends (
+        TLeaf extends unknown ? (TLeaf extends CheckedFilter<TFields, TLeaf> ? true : false) : never
+      )
+      ? Q<CheckedFilter<TFields, TLeaf>>
+      : TWhere
+    : ValidFilter<TFields, TWhere>;
+
+/** What `explain()` returns: how Redis will answer the query. */
+export interface QueryExplanation {
+  readonly model: string;
+  /** The plan tree: index keys and the set operations between them, as query.lua evaluates them. */
+  readonly plan: PlanNode;
+  /** Every index key the final script reads. */
+  readonly indexKeys: readonly string[];
+  /** Where ordering happens: in Redis by a sorted set's score, by key, or in Node after loading. */
+  readonly order: "none" | "redis-score" | "redis-key" | "client";
+  /** Round trips to load the result: one per relationship hop resolved first, one for the script, one more when ordering by key fields in Node. */
+  readonly roundTrips: number;
+}
 
 /**
  * A query on one model: immutable (each call returns a new query) and awaitable (resolves to the
@@ -13,9 +40,17 @@ import { parseFilter, type Lookup } from "./lookup.js";
  * @example await Book.query.filter({ pages__gte: 300 }).orderBy("-pages").limit(10)
  */
 export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TInstance[]> {
-  /** Adds lookups; all lookups of a query must match (AND). */
-  filter<const TWhere extends FilterInput<TFields>>(
-    where: ValidFilter<TFields, TWhere>,
+  /**
+   * Adds a filter; every filter of a query must match (AND). Takes the `__` form
+   * (`{ pages__gte: 300, author__name: "Tolkien" }`), the nested form
+   * (`{ pages: { gte: 300 }, author: { name: "Tolkien" } }`) or `or()` / `and()` / `not()`.
+   */
+  filter<const TWhere extends FilterInput<TFields> | Q>(
+    where: WhereArg<TFields, TWhere>,
+  ): Query<TFields, TInstance>;
+  /** Leaves out what the filter matches (`not(filter)`). */
+  exclude<const TWhere extends FilterInput<TFields> | Q>(
+    where: WhereArg<TFields, TWhere>,
   ): Query<TFields, TInstance>;
   /** Orders by fields, `-` for descending; nulls come first ascending and last descending. */
   orderBy(...fields: OrderName<TFields>[]): Query<TFields, TInstance>;
@@ -30,24 +65,37 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
   include(...paths: IncludePath<TFields>[]): Query<TFields, TInstance>;
   /** Plain records with just these fields (read with HMGET, or from the keys alone for key fields). */
   values<const TName extends keyof Values<TFields> & string>(
-    ...fields: TName[]
+    field: TName,
+    ...more: TName[]
   ): ValuesQuery<TFields, { [K in TName]: Values<TFields>[K] }>;
   /** The one instance matching `where` (and this query's filters), or null; throws when several match. */
-  get<const TWhere extends FilterInput<TFields>>(
-    where: ValidFilter<TFields, TWhere>,
+  get<const TWhere extends FilterInput<TFields> | Q>(
+    where: WhereArg<TFields, TWhere>,
   ): Promise<TInstance | null>;
   /** All matches, ordered and paged as the query says. */
   all(): Promise<TInstance[]>;
   /** The first match, or null. */
   first(): Promise<TInstance | null>;
+  /** How many instances match this query (ignores limit and offset). */
+  count(): Promise<number>;
   /** How many instances match this query and `where` (ignores limit and offset). */
-  count<const TWhere extends FilterInput<TFields> = {}>(
-    where?: ValidFilter<TFields, TWhere>,
-  ): Promise<number>;
+  count<const TWhere extends FilterInput<TFields> | Q>(where: WhereArg<TFields, TWhere>): Promise<number>;
   /** Whether anything matches. */
   exists(): Promise<boolean>;
   /** The instance keys of the matches (`Book:The Hobbit`), without reading any hash. */
   keys(): Promise<string[]>;
+  /**
+   * Deletes every match, each atomically with all its index entries (batched: one pipeline per
+   * `batchSize` instances). Returns how many were deleted.
+   */
+  delete(options?: BulkOptions): Promise<number>;
+  /**
+   * Streams the matches `batchSize` at a time (default 500) without holding the result in memory.
+   * Order, limit and offset do not apply. @example for await (const book of Book.query.iterate()) {}
+   */
+  iterate(options?: { readonly batchSize?: number | undefined }): AsyncIterable<TInstance>;
+  /** How Redis will answer the query: index keys, set operations, round trips. Runs relationship sub-queries. */
+  explain(): Promise<QueryExplanation>;
 }
 
 /** Names of a model's relationship fields. */
@@ -61,6 +109,12 @@ export type IncludePath<TFields extends Fields> =
 
 /** A query that resolves to plain records of some fields. */
 export interface ValuesQuery<TFields extends Fields, TRecord> extends PromiseLike<TRecord[]> {
+  filter<const TWhere extends FilterInput<TFields> | Q>(
+    where: WhereArg<TFields, TWhere>,
+  ): ValuesQuery<TFields, TRecord>;
+  exclude<const TWhere extends FilterInput<TFields> | Q>(
+    where: WhereArg<TFields, TWhere>,
+  ): ValuesQuery<TFields, TRecord>;
   orderBy(...fields: OrderName<TFields>[]): ValuesQuery<TFields, TRecord>;
   limit(count: number): ValuesQuery<TFields, TRecord>;
   offset(count: number): ValuesQuery<TFields, TRecord>;
@@ -82,7 +136,15 @@ interface State extends QuerySpec {
   readonly include: readonly string[];
 }
 
-const EMPTY: State = { lookups: [], order: [], offset: 0, limit: undefined, fields: undefined, include: [] };
+const EMPTY: State = {
+  lookups: [],
+  conditions: [],
+  order: [],
+  offset: 0,
+  limit: undefined,
+  fields: undefined,
+  include: [],
+};
 
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
@@ -104,18 +166,24 @@ export class QueryImpl {
     return new QueryImpl(this.#target, { ...this.#state, ...change });
   }
 
-  #lookups(where: object | undefined): Lookup[] {
-    if (where === undefined) return [...this.#state.lookups];
-    if (where === null || typeof where !== "object" || Array.isArray(where))
-      throw new QueryError(
-        this.#target.meta.name,
-        `filters are objects such as { title: "Dune" }, received ${String(where)}.`,
-      );
-    return [...this.#state.lookups, ...parseFilter(this.#target.meta, where as Record<string, unknown>)];
+  /** This query's filters with `where` added (a filter object goes to lookups, a Q tree to conditions). */
+  #where(where: unknown): Pick<State, "lookups" | "conditions"> {
+    const meta = this.#target.meta;
+    const { lookups, conditions } = this.#state;
+    if (where === undefined) return { lookups, conditions };
+    const condition = toCondition(meta, where);
+    return condition.t === "lookups"
+      ? { lookups: [...lookups, ...condition.lookups], conditions }
+      : { lookups, conditions: [...conditions, condition] };
   }
 
-  filter(where: object): QueryImpl {
-    return this.#with({ lookups: this.#lookups(where) });
+  filter(where: unknown): QueryImpl {
+    return this.#with(this.#where(where));
+  }
+
+  exclude(where: unknown): QueryImpl {
+    const condition: Condition = { t: "not", c: toCondition(this.#target.meta, where) };
+    return this.#with({ conditions: [...this.#state.conditions, condition] });
   }
 
   orderBy(...fields: string[]): QueryImpl {
@@ -172,12 +240,12 @@ export class QueryImpl {
     return first ?? null;
   }
 
-  async get(where: object): Promise<unknown> {
+  async get(where: unknown): Promise<unknown> {
     const meta = this.#target.meta;
-    const lookups = this.#lookups(where);
-    const direct = lookups.every(
-      (l) => l.op === "" && l.path.length === 0 && meta.keyFields.includes(l.field),
-    );
+    const { lookups, conditions } = this.#where(where);
+    const direct =
+      conditions.length === 0 &&
+      lookups.every((l) => l.op === "" && l.path.length === 0 && meta.keyFields.includes(l.field));
     const named = new Set(lookups.map((l) => l.field));
     if (direct && lookups.length === meta.keyFields.length && named.size === lookups.length) {
       // Every key field given: the instance key is known, so read the hash directly (one HGETALL).
@@ -187,14 +255,34 @@ export class QueryImpl {
         await applyIncludes(meta, [found], includeTree(this.#state.include));
       return found;
     }
-    const rows = await fetchRows(meta, { ...this.#state, lookups, offset: 0, limit: 2 }, { kind: "load" });
+    const rows = await fetchRows(
+      meta,
+      { ...this.#state, lookups, conditions, offset: 0, limit: 2 },
+      { kind: "load" },
+    );
     if (rows.length > 1) throw new MultipleResultsError(meta.name, rows.length);
     const [found] = await this.#hydrate(rows);
     return found ?? null;
   }
 
-  count(where?: object): Promise<number> {
-    return countRows(this.#target.meta, this.#lookups(where));
+  count(where?: unknown): Promise<number> {
+    return countRows(this.#target.meta, this.#where(where));
+  }
+
+  async delete(options?: BulkOptions): Promise<number> {
+    return deleteKeys(this.#target.meta, await this.keys(), options);
+  }
+
+  async *iterate(options?: { readonly batchSize?: number | undefined }): AsyncGenerator<object> {
+    const meta = this.#target.meta;
+    const batchSize = Math.max(1, options?.batchSize ?? 500);
+    for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize)) {
+      yield* await this.#hydrate(rows);
+    }
+  }
+
+  async explain(): Promise<QueryExplanation> {
+    return explainQuery(this.#target.meta, this.#state);
   }
 
   async exists(): Promise<boolean> {

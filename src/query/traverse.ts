@@ -6,6 +6,7 @@ import { targetModel } from "../model/targets.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { compileQuery } from "./compile.js";
+import { decodeRows } from "./rows.js";
 import { parseLookup, type Lookup } from "./lookup.js";
 import { intersect, planLookups, union, type PlanNode } from "./plan.js";
 
@@ -13,7 +14,7 @@ import { intersect, planLookups, union, type PlanNode } from "./plan.js";
 async function matchingKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
   const call = compileQuery({ node, mode: "keys", exists: meta.ttl !== undefined });
   const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
-  return reply.slice(1).map((key) => (Buffer.isBuffer(key) ? key.toString("utf8") : String(key)));
+  return (await decodeRows(meta, reply, { kind: "keys" })).map((row) => row.key);
 }
 
 /**

@@ -17,9 +17,10 @@
 --            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone)}
 -- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
 --
--- Reply: count mode {n}; otherwise {total, key1, data1, key2, data2, …} where data is the flat
--- HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"). A hash that is gone
--- comes back as an empty array, so the caller can clean its leftovers.
+-- Reply: count mode {n, gone}; otherwise {total, gone, key1, data1, key2, data2, …} where data is
+-- the flat HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"). `gone` lists
+-- matches dropped because their hash no longer exists (with "exists"), and a loaded hash that is
+-- gone comes back as an empty array, so the caller can clean the leftovers of both.
 --
 -- Instance keys read by HGETALL/EXISTS are members of the model's own index sets: on a cluster
 -- they share the model's hash tag, and so its slot.
@@ -229,16 +230,17 @@ end
 local order, offset, limit = plan.order, plan.offset or 0, plan.limit or -1
 local root, mode = plan.n, plan.mode
 local keys
+local gone = {}
 
 if mode == "count" and not plan.exists then
-  if root.t == "set" or root.t == "zr" or root.t == "none" then return { card(root) } end
-  return { #members(root) }
+  if root.t == "set" or root.t == "zr" or root.t == "none" then return { card(root), gone } end
+  return { #members(root), gone }
 end
 
 if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists then
   -- The filter is one range of the sorted set we order by: let Redis order and page it.
   local total = redis.call("ZCOUNT", KEYS[root.k], arg(root.min), arg(root.max))
-  if mode == "count" then return { total } end
+  if mode == "count" then return { total, gone } end
   local count = limit >= 0 and limit or total
   if order.desc then
     keys = redis.call("ZREVRANGEBYSCORE", KEYS[root.k], arg(root.max), arg(root.min), "LIMIT", offset, count)
@@ -252,11 +254,11 @@ else
   if plan.exists then
     local live = {}
     for _, k in ipairs(keys) do
-      if redis.call("EXISTS", k) == 1 then live[#live + 1] = k end
+      if redis.call("EXISTS", k) == 1 then live[#live + 1] = k else gone[#gone + 1] = k end
     end
     keys = live
   end
-  if mode == "count" then return { #keys } end
+  if mode == "count" then return { #keys, gone } end
   if order and order.k then
     local scores = {}
     for _, k in ipairs(keys) do scores[k] = tonumber(redis.call("ZSCORE", KEYS[order.k], k) or "0") end
@@ -271,7 +273,7 @@ else
   keys.total = #keys
 end
 
-local reply = { keys.total }
+local reply = { keys.total, gone }
 local last = #keys
 if limit >= 0 and offset + limit < last then last = offset + limit end
 for i = offset + 1, last do

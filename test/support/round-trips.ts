@@ -10,7 +10,7 @@ export interface Traffic {
   readonly commands: readonly string[];
 }
 
-export async function countTraffic<T>(run: () => Promise<T>): Promise<{ result: T } & Traffic> {
+export async function countTraffic<T>(run: () => PromiseLike<T>): Promise<{ result: T } & Traffic> {
   const client = getConnection() as Redis & { stream: { write: (...args: unknown[]) => boolean } };
   const stream = client.stream;
   const originalWrite = stream.write;

@@ -1,0 +1,36 @@
+import { executeBulk, readSnapshots, type BulkOptions } from "../write/bulk.js";
+import type { ModelMeta } from "./meta.js";
+import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
+
+/**
+ * Deletes many instances by key, each atomically with all its index entries (and, when
+ * relationships point at the model with an `onDelete` action, with that action). Batched: one
+ * pipeline of snapshot reads and one of delete scripts per batch. Returns how many existed.
+ */
+export async function deleteKeys(
+  meta: ModelMeta,
+  keys: readonly string[],
+  options: BulkOptions = {},
+): Promise<number> {
+  if (hasDeleteActions(meta)) {
+    let deleted = 0;
+    for (const [i, key] of keys.entries()) {
+      if (await deleteWithActions(meta, key, null)) deleted++;
+      options.onProgress?.(i + 1, keys.length);
+    }
+    return deleted;
+  }
+  const batchSize = Math.max(1, options.batchSize ?? 1000);
+  let deleted = 0;
+  for (let start = 0; start < keys.length; start += batchSize) {
+    const batch = keys.slice(start, start + batchSize);
+    const snapshots = await readSnapshots(meta, batch);
+    const existed = await executeBulk(
+      batch.map((key, i) => ({ meta, kind: "delete" as const, oldKey: key, expected: snapshots[i] ?? null })),
+      { batchSize },
+    );
+    deleted += existed.filter(Boolean).length;
+    options.onProgress?.(Math.min(start + batch.length, keys.length), keys.length);
+  }
+  return deleted;
+}

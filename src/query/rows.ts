@@ -1,0 +1,70 @@
+import { decodeValue, hashFromFlat, valuesFromKey } from "../model/hash.js";
+import type { ModelMeta } from "../model/meta.js";
+import type { ScriptReply } from "../scripts/run-script.js";
+import { purgeKey } from "../write/execute-write.js";
+
+/** What a query returns per match: whole hashes, some fields, or just keys. */
+export type Want =
+  | { readonly kind: "load" }
+  | { readonly kind: "fields"; readonly fields: readonly string[] }
+  | { readonly kind: "keys" };
+
+/** One match: its key, decoded values, and (for whole loads) the raw hash, which becomes the save snapshot. */
+export interface Row {
+  readonly key: string;
+  readonly values: Map<string, unknown>;
+  readonly hash: Map<string, Buffer> | undefined;
+}
+
+export const text = (b: ScriptReply | undefined): string =>
+  Buffer.isBuffer(b) ? b.toString("utf8") : String(b);
+
+export const decodeRow = (
+  meta: ModelMeta,
+  key: string,
+  data: ScriptReply | undefined,
+  want: Want,
+): Row | undefined => {
+  if (want.kind === "keys") return { key, values: valuesFromKey(meta, key), hash: undefined };
+  const list = Array.isArray(data) ? data : [];
+  if (list.length === 0) return undefined; // the hash is gone: a leftover entry
+  if (want.kind === "fields") {
+    const values = new Map<string, unknown>();
+    want.fields.forEach((name, i) => {
+      const bytes = list[i];
+      values.set(name, Buffer.isBuffer(bytes) ? decodeValue(meta, key, name, bytes) : null);
+    });
+    return { key, values, hash: undefined };
+  }
+  const hash = hashFromFlat(list as Buffer[]);
+  const values = new Map<string, unknown>();
+  for (const name of meta.fieldNames) {
+    const bytes = hash.get(name);
+    values.set(name, bytes === undefined ? null : decodeValue(meta, key, name, bytes));
+  }
+  return { key, values, hash };
+};
+
+/** Removes the index entries of matches whose hash is gone, so they stop costing later queries. */
+export const purge = async (meta: ModelMeta, keys: readonly string[]): Promise<void> => {
+  await Promise.all(keys.map((key) => purgeKey(meta, key)));
+};
+
+/** The keys a query.lua reply reports as gone (matched by an index, hash expired or deleted). */
+export const goneKeys = (reply: readonly ScriptReply[]): string[] =>
+  Array.isArray(reply[1]) ? reply[1].map((k) => text(k)) : [];
+
+/** Rows of a query.lua reply; matches whose hash is gone are cleaned up and left out. */
+export async function decodeRows(meta: ModelMeta, reply: readonly ScriptReply[], want: Want): Promise<Row[]> {
+  const rows: Row[] = [];
+  const gone: string[] = goneKeys(reply);
+  const step = want.kind === "keys" ? 1 : 2;
+  for (let i = 2; i < reply.length; i += step) {
+    const key = text(reply[i]);
+    const row = decodeRow(meta, key, reply[i + 1], want);
+    if (row) rows.push(row);
+    else gone.push(key);
+  }
+  if (gone.length > 0) await purge(meta, gone);
+  return rows;
+}
