@@ -16,6 +16,11 @@ export interface ConnectOptions {
 }
 
 let current: RedisClient | undefined;
+/** The client's most recent connection error, for diagnostics. */
+let lastError: Error | undefined;
+
+/** The most recent connection error ioredis reported, if any (reconnects happen in the background). */
+export const lastConnectionError = (): Error | undefined => lastError;
 let owned = false;
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";
@@ -47,6 +52,11 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
     // Back off up to 1 s between attempts; give up after `attempts`, which fails queued commands.
     retryStrategy: (times) => (times > attempts ? null : Math.min(times * 100, 1000)),
     ...options.redisOptions,
+  });
+  // ioredis reports each failed (re)connection as an "error" event; without a listener Node prints
+  // it as unhandled. Commands still fail with a ConnectionError once retries are spent.
+  client.on("error", (error: Error) => {
+    lastError = error;
   });
   try {
     await client.connect();

@@ -11,7 +11,10 @@ export type FieldKind =
   | "autoKey" // part of the instance key, generated, no index set
   | "sorted" // `$SortF` sorted set (score = numeric value)
   | "sortedKey" // part of the instance key, `$SortedKeyF` sorted set, no `$KeyF` set
-  | "relationship"; // the related instance's key, `$RelationshipF` reverse set per target
+  | "relationship" // the related instance's key, `$RelationshipF` reverse set per target
+  | "indexed" // not part of the key, `$IndexF` set per value (Popoto 1.x IndexedField)
+  | "unique" // not part of the key, `$UniquF` set per value, uniqueness enforced (Popoto 1.x UniqueField)
+  | "geo"; // { latitude, longitude }, `$GeoF` geo set
 
 /** What a relationship field points at: a model class, a function returning one, or a model name. */
 export type RelationshipTarget = string | (() => unknown) | { readonly modelName: string };
@@ -338,6 +341,15 @@ export interface SortedFieldOptions<TType extends SortedType> extends CommonOpti
   readonly null?: false | undefined;
 }
 
+/** The names a sorted field is partitioned by, from its options. */
+export type PartitionOf<TOptions> = TOptions extends { readonly partitionBy: infer P }
+  ? P extends string
+    ? P
+    : P extends readonly (infer E extends string)[]
+      ? E
+      : never
+  : never;
+
 /**
  * A field indexed in the sorted set `$SortF:Model:field[:<partition>…]`, for ranges and ordering.
  * @example pages: SortedField({ type: "int" }) // ZADD $SortF:Book:pages 310 "Book:The Hobbit"
@@ -347,7 +359,9 @@ export function SortedField<
   const TOptions extends SortedFieldOptions<TType> = SortedFieldOptions<TType>,
 >(
   options?: TOptions & SortedFieldOptions<TType>,
-): FieldDef<ConfigOf<"sorted", TypeGiven<TOptions, "float">, TOptions>> {
+): FieldDef<
+  ConfigOf<"sorted", TypeGiven<TOptions, "float">, TOptions> & { readonly partition: PartitionOf<TOptions> }
+> {
   return new FieldDef(
     makeSpec({ kind: "sorted", type: options?.type ?? "float", factory: "SortedField", options }),
   );
@@ -359,8 +373,96 @@ export function SortedKeyField<
   const TOptions extends SortedFieldOptions<TType> = SortedFieldOptions<TType>,
 >(
   options?: TOptions & SortedFieldOptions<TType>,
-): FieldDef<ConfigOf<"sortedKey", TypeGiven<TOptions, "float">, TOptions>> {
+): FieldDef<
+  ConfigOf<"sortedKey", TypeGiven<TOptions, "float">, TOptions> & {
+    readonly partition: PartitionOf<TOptions>;
+  }
+> {
   return new FieldDef(
     makeSpec({ kind: "sortedKey", type: options?.type ?? "float", factory: "SortedKeyField", options }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indexed fields outside the key (Popoto 1.x)
+
+/** Options of `IndexedField()` and `UniqueField()`. */
+export interface IndexedFieldOptions<TType extends KeyType, TNull extends boolean> extends CommonOptions<
+  FieldTypeValues[TType],
+  TNull
+> {
+  /** Value type; `"string"` when left out. Containers (list, dict, …) cannot be indexed by value. */
+  readonly type?: TType | undefined;
+}
+
+/**
+ * A field indexed by value without being part of the instance key, in `$IndexF:Model:field:<value>`:
+ * filterable by exact value, `__in`, `__isnull` and (strings) `__startswith`/`__endswith`/`__contains`,
+ * and changeable without moving the instance.
+ * @example status: IndexedField() // SADD $IndexF:Order:status:paid Order:42
+ */
+export function IndexedField<
+  const TType extends KeyType = "string",
+  const TNull extends boolean = false,
+  const TOptions extends IndexedFieldOptions<TType, TNull> = IndexedFieldOptions<TType, TNull>,
+>(
+  options?: TOptions & IndexedFieldOptions<TType, TNull>,
+): FieldDef<ConfigOf<"indexed", TypeGiven<TOptions, "string">, TOptions>> {
+  return new FieldDef(
+    makeSpec({ kind: "indexed", type: options?.type ?? "string", factory: "IndexedField", options }),
+  );
+}
+
+/**
+ * An indexed field whose non-null values no two instances may share, in `$UniquF:Model:field:<value>`.
+ * A save that would duplicate one throws `UniqueViolationError` and writes nothing.
+ * @example email: UniqueField() // SADD $UniquF:User:email:ann@example.com User:…
+ */
+export function UniqueField<
+  const TType extends KeyType = "string",
+  const TNull extends boolean = false,
+  const TOptions extends IndexedFieldOptions<TType, TNull> = IndexedFieldOptions<TType, TNull>,
+>(
+  options?: TOptions & IndexedFieldOptions<TType, TNull>,
+): FieldDef<ConfigOf<"unique", TypeGiven<TOptions, "string">, TOptions>> {
+  return new FieldDef(
+    makeSpec({ kind: "unique", type: options?.type ?? "string", factory: "UniqueField", options }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geo
+
+/** A point on Earth, in degrees. */
+export interface GeoPoint {
+  readonly latitude: number;
+  readonly longitude: number;
+}
+
+/** Options of `GeoField()`. */
+export interface GeoFieldOptions<TNull extends boolean> {
+  /** Allow no location (default false). */
+  readonly null?: TNull | undefined;
+  readonly default?: GeoPoint | (TNull extends true ? null : never) | (() => GeoPoint) | undefined;
+}
+
+/**
+ * A location `{ latitude, longitude }`, indexed in the geo set `$GeoF:Model:field` so a filter can
+ * find instances within a radius (`location__within`), nearest first. Latitude and longitude 0 are
+ * real places.
+ * @example location: GeoField() // GEOADD $GeoF:Place:location 12.5 41.9 Place:Rome
+ */
+export function GeoField<
+  const TNull extends boolean = false,
+  const TOptions extends GeoFieldOptions<TNull> = GeoFieldOptions<TNull>,
+>(
+  options?: TOptions & GeoFieldOptions<TNull>,
+): FieldDef<{
+  readonly value: GeoPoint;
+  readonly nullable: NullGiven<TOptions>;
+  readonly optional: NullGiven<TOptions> extends true ? true : DefaultGiven<TOptions>;
+  readonly kind: "geo";
+  readonly type: "tuple";
+}> {
+  return new FieldDef(makeSpec({ kind: "geo", type: "tuple", factory: "GeoField", options }));
 }

@@ -27,9 +27,23 @@ export const classSet = (model: ModelMeta): string => `$Class:${modelTag(model)}
  */
 export const valuePart = (type: KeyType, value: unknown): string => escapePart(toKeyPart(type, value));
 
-/** `$KeyF:Book:title:<part>` or `$UniqueKeyF:…` (the prefix follows the field's kind); `part` is escaped. */
-export const keyFieldSet = (model: ModelMeta, field: string, part: string, unique: boolean): string =>
-  `${unique ? "$UniqueKeyF" : "$KeyF"}:${modelTag(model)}:${field}:${part}`;
+/** Set prefixes of the fields indexed by value, by field kind (Popoto's names). */
+const VALUE_SET_PREFIX = {
+  key: "$KeyF",
+  uniqueKey: "$UniqueKeyF",
+  indexed: "$IndexF",
+  unique: "$UniquF",
+} as const;
+
+/** The field kinds indexed with one set per value. */
+export type ValueSetKind = keyof typeof VALUE_SET_PREFIX;
+
+/**
+ * `$KeyF:Book:title:<part>`, `$UniqueKeyF:…`, `$IndexF:…` or `$UniquF:…` (the prefix follows the
+ * field's kind): the instances whose field has that value; `part` is escaped, `None` for null.
+ */
+export const valueSet = (model: ModelMeta, field: string, kind: ValueSetKind, part: string): string =>
+  `${VALUE_SET_PREFIX[kind]}:${modelTag(model)}:${field}:${part}`;
 
 /** `$SortF:Book:pages[:<partition part>…]` or `$SortedKeyF:…`; partition parts are escaped (or instance keys). */
 export const sortedSet = (
@@ -38,6 +52,9 @@ export const sortedSet = (
   partitionParts: readonly string[],
   key: boolean,
 ): string => joinKey([`${key ? "$SortedKeyF" : "$SortF"}`, modelTag(model), field, ...partitionParts]);
+
+/** `$GeoF:Place:location`: a geo set of instance keys at their (longitude, latitude). */
+export const geoSet = (model: ModelMeta, field: string): string => `$GeoF:${modelTag(model)}:${field}`;
 
 /** `$RelationshipF:Book:author:Author:Tolkien`: the related key is appended as it is, not escaped again. */
 export const relationshipSet = (model: ModelMeta, field: string, relatedKey: string | null): string =>

@@ -43,6 +43,9 @@ const KNOWN_OPTIONS: Record<string, readonly string[]> = {
   SortedField: ["type", "null", "default", "partitionBy"],
   SortedKeyField: ["type", "null", "default", "partitionBy"],
   Relationship: ["null", "many", "onDelete"],
+  IndexedField: ["type", "null", "default", "maxLength"],
+  UniqueField: ["type", "null", "default", "maxLength"],
+  GeoField: ["null", "default"],
 };
 const ON_DELETE = ["nothing", "cascade", "setNull", "protect"];
 const SHORTCUT_OPTIONS = ["null", "default", "maxLength"];
@@ -83,6 +86,13 @@ function checkSpec(
   for (const option of Object.keys(givenOptions(spec))) {
     if (!known.includes(option))
       fail(`has unknown option "${option}"; ${spec.factory} accepts ${known.join(", ")}.`);
+  }
+  if (spec.kind === "indexed" || spec.kind === "unique") {
+    if (!Object.hasOwn(KEY_TYPES, spec.type))
+      fail(
+        `has type ${spec.type}, which cannot be indexed by value (its value names a Redis set). ` +
+          `Use one of ${Object.keys(KEY_TYPES).join(", ")}, or store the ${spec.type} in a plain Field.`,
+      );
   }
   if (spec.kind === "key" || spec.kind === "uniqueKey" || spec.kind === "sortedKey") {
     if (!Object.hasOwn(KEY_TYPES, spec.type))
@@ -126,7 +136,10 @@ function checkSpec(
       );
     for (const partition of spec.partitionBy) {
       const target = fields.get(partition);
-      if (partition === name) fail("cannot be partitioned by itself.");
+      if (partition === name)
+        fail(
+          `cannot be partitioned by itself; partition by another field (e.g. a KeyField), or drop partitionBy.`,
+        );
       if (!target)
         return fail(
           `is partitioned by "${partition}", which is not a field of ${model}; name a declared field.`,
@@ -202,7 +215,7 @@ export function defineMeta(
     if (!specs.has(field))
       throw new ModelDefinitionError(
         name,
-        `orderBy names "${field}", which is not a field of ${name}.`,
+        `orderBy names "${field}", which is not a field of ${name}; use one of ${[...specs.keys()].join(", ")} (prefix - for descending).`,
         field,
       );
   }

@@ -1,4 +1,4 @@
-import { decodeField, encodeField } from "../encoding/msgpack.js";
+import { decodeField, decodeGeo, encodeField, encodeGeo } from "../encoding/msgpack.js";
 import { CorruptDataError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
@@ -10,8 +10,13 @@ import type { ModelMeta } from "./meta.js";
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** msgpack bytes of one field's canonical value (a relationship stores its target's key as a string). */
-export const encodeValue = (spec: FieldSpec, value: unknown): Buffer =>
-  toBuffer(encodeField(spec.type, value));
+export const encodeValue = (spec: FieldSpec, value: unknown): Buffer => {
+  if (spec.kind === "geo" && value !== null && value !== undefined) {
+    const point = value as { latitude: number; longitude: number };
+    return toBuffer(encodeGeo(point.latitude, point.longitude));
+  }
+  return toBuffer(encodeField(spec.type, value));
+};
 
 /** Every declared field as `[name, msgpack]`, in declaration order: the HSET of a save. */
 export const encodeHash = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): [string, Buffer][] =>
@@ -30,7 +35,7 @@ export const snapshotOf = (
 export function decodeValue(meta: ModelMeta, key: string, name: string, bytes: Uint8Array): unknown {
   const spec = meta.fields.get(name) as FieldSpec;
   try {
-    const value = decodeField(spec.type, bytes);
+    const value = spec.kind === "geo" ? decodeGeo(bytes) : decodeField(spec.type, bytes);
     return value === undefined ? null : value;
   } catch (error) {
     throw new CorruptDataError(meta.name, key, name, (error as Error).message);

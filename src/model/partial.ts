@@ -3,9 +3,8 @@ import { decimalFromNumber } from "../encoding/decimal.js";
 import { PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { executeWrites, type SaveResult } from "../write/execute-write.js";
-import { indexEntries } from "../write/index-entries.js";
+import { indexEntries, uniqueSets } from "../write/index-entries.js";
 import type { SaveContent, Snapshot } from "../write/plan-write.js";
-import { keyFieldSet, valuePart } from "../keys/keys.js";
 import type { KeyType } from "../fields/field-type.js";
 import { decodeSnapshot, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
@@ -40,15 +39,7 @@ function partialContent(
       ([field, value]) => [field, encodeValue(meta.fields.get(field) as FieldSpec, value)] as const,
     ),
     newEntries: indexEntries(meta, newKey, values),
-    unique: meta.keyFields
-      .filter((name) => meta.fields.get(name)?.kind === "uniqueKey")
-      .map((name) => {
-        const spec = meta.fields.get(name) as FieldSpec;
-        return [
-          name,
-          keyFieldSet(meta, name, valuePart(spec.type as KeyType, values.get(name)), true),
-        ] as const;
-      }),
+    unique: uniqueSets(meta, values),
   };
 }
 

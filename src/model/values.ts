@@ -50,6 +50,32 @@ function checkRelated(
   return { ok: true, key };
 }
 
+/** Redis stores points between these latitudes (the Web Mercator limits). */
+const MAX_LATITUDE = 85.05112878;
+
+/** A location: finite latitude within Redis's limits and longitude within ±180 (0 is a real place). */
+function checkGeo(
+  value: unknown,
+  fail: (expected: string, message: string) => { ok: false },
+): { ok: true; value: unknown } | { ok: false } {
+  const expected = `{ latitude, longitude } with latitude within ±${MAX_LATITUDE} and longitude within ±180`;
+  if (typeof value !== "object" || value === null) return fail(expected, `expected ${expected}`);
+  const { latitude, longitude } = value as { latitude?: unknown; longitude?: unknown };
+  if (
+    typeof latitude !== "number" ||
+    typeof longitude !== "number" ||
+    !Number.isFinite(latitude) ||
+    !Number.isFinite(longitude)
+  )
+    return fail(
+      expected,
+      `expected numeric latitude and longitude, received ${describeReceived(latitude)}, ${describeReceived(longitude)}`,
+    );
+  if (Math.abs(latitude) > MAX_LATITUDE || Math.abs(longitude) > 180)
+    return fail(expected, `latitude ${latitude}, longitude ${longitude} is out of range (${expected})`);
+  return { ok: true, value: { latitude, longitude } };
+}
+
 /** Checks and converts one field's value; `undefined` counts as missing. */
 export function checkField(
   meta: ModelMeta,
@@ -83,17 +109,13 @@ export function checkField(
       ? fail(spec.type, `is required (expected ${spec.type}, received undefined)`)
       : fail(
           spec.type,
-          `cannot be null (expected ${spec.type}); declare it with \`null: true\` to allow null`,
+          `is required and cannot be null (expected ${spec.type}); give it a value, or declare it with \`null: true\``,
         );
   }
+  if (spec.kind === "geo") return checkGeo(value, fail);
   if (spec.kind === "relationship") {
-    const key = relatedKeyOf(value);
-    return key === undefined
-      ? fail(
-          "a model instance, a Reference or an instance key",
-          `expected a related instance, received ${describeReceived(value)}`,
-        )
-      : { ok: true, value: key };
+    const related = checkRelated(meta, name, spec, value);
+    return related.ok ? { ok: true, value: related.key } : fail("a related instance", related.message);
   }
   const result = coerceValue(spec.type, value);
   if (!result.ok)

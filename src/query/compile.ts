@@ -1,10 +1,11 @@
 import type { ScriptArg } from "../scripts/run-script.js";
-import type { PlanNode } from "./plan.js";
+import type { LexScan, PlanNode } from "./plan.js";
 
 /** How query.lua should order the matches before paging. */
 export type ServerOrder =
   | { readonly by: "score"; readonly key: string; readonly desc: boolean }
-  | { readonly by: "key"; readonly desc: boolean };
+  | { readonly by: "key"; readonly desc: boolean }
+  | { readonly by: "geo" };
 
 export type QueryMode = "load" | "keys" | "count" | "fields";
 
@@ -45,6 +46,14 @@ export function compileQuery(query: ServerQuery): QueryCall {
     args.push(value);
     return args.length; // ARGV is 1-based and ARGV[1] is the plan
   };
+  const scan = (s: LexScan): Json => ({
+    c: key(s.classKey),
+    z: key(s.noneKey),
+    p: s.position,
+    f: arg(s.field),
+    m: s.mode,
+    n: arg(s.needle),
+  });
   const node = (n: PlanNode): Json => {
     switch (n.t) {
       case "set":
@@ -52,13 +61,24 @@ export function compileQuery(query: ServerQuery): QueryCall {
       case "zr":
         return { t: "zr", k: key(n.key), min: arg(n.min), max: arg(n.max) };
       case "lex":
-        return { t: "lex", k: key(n.key), min: arg(n.min), max: arg(n.max) };
+        return { t: "lex", k: key(n.key), min: arg(n.min), max: arg(n.max), scan: scan(n.scan) };
       case "lexs":
-        return { t: "lexs", k: key(n.key), s: arg(n.needle) };
+        return { t: "lexs", k: key(n.key), s: arg(n.needle), scan: scan(n.scan) };
       case "part":
         return { t: "part", k: key(n.key), p: n.position, v: arg(n.part) };
       case "keys":
         return { t: "keys", k: n.keys.map(key) };
+      case "geo":
+        return n.member === undefined
+          ? {
+              t: "geo",
+              k: key(n.key),
+              lon: arg(n.longitude),
+              lat: arg(n.latitude),
+              r: arg(n.radius),
+              u: arg(n.unit),
+            }
+          : { t: "geo", k: key(n.key), m: arg(n.member), r: arg(n.radius), u: arg(n.unit) };
       case "and":
       case "or":
         return { t: n.t, c: n.c.map(node) };
@@ -78,6 +98,7 @@ export function compileQuery(query: ServerQuery): QueryCall {
   if (query.fields) plan["f"] = query.fields.map((f) => arg(f));
   if (query.order?.by === "score") plan["order"] = { k: key(query.order.key), desc: query.order.desc };
   else if (query.order?.by === "key") plan["order"] = { key: true, desc: query.order.desc };
+  else if (query.order?.by === "geo") plan["order"] = { geo: true };
   args[0] = JSON.stringify(plan);
   return { keys, args };
 }

@@ -70,7 +70,10 @@ export function flattenNested(
 ): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [key, value] of Object.entries(where)) {
-    if (!isPlainObject(value)) {
+    const last = key.split("__").at(-1) ?? "";
+    // A plain object is a nested filter, unless the key already ends in an operator whose value
+    // is an object (`location__within: { latitude, longitude, radius }`).
+    if (!isPlainObject(value) || (key.includes("__") && Object.hasOwn(LOOKUP_OPS, last))) {
       out.push([`${prefix}${key}`, value]);
       continue;
     }

@@ -50,9 +50,16 @@ function serverOrder(
   meta: ModelMeta,
   spec: QuerySpec,
   terms: readonly OrderTerm[],
+  node: PlanNode,
 ): ServerOrder | undefined | "client" {
-  if (terms.length === 0)
+  if (terms.length === 0) {
+    // Without an order: nearest first after a geo filter, else score order of a sorted range the
+    // filter used (Popoto's default), else key order when paging (so pages are stable).
+    if (hasGeo(node)) return { by: "geo" };
+    const ranged = spec.lookups.find((l) => l.path.length === 0 && isSortedKind(meta.fields.get(l.field)));
+    if (ranged) return { by: "score", key: sortedSetFor(meta, ranged.field, spec.lookups), desc: false };
     return spec.offset > 0 || spec.limit !== undefined ? { by: "key", desc: false } : undefined;
+  }
   const [first] = terms;
   if (terms.length === 1 && first && isSortedKind(meta.fields.get(first.field))) {
     try {
@@ -63,6 +70,11 @@ function serverOrder(
   }
   return "client";
 }
+
+const hasGeo = (node: PlanNode): boolean =>
+  node.t === "geo" ||
+  ((node.t === "and" || node.t === "or") && node.c.some(hasGeo)) ||
+  (node.t === "diff" && hasGeo(node.a));
 
 async function runServer(meta: ModelMeta, query: ServerQuery, want: Want): Promise<Row[]> {
   const call = compileQuery(query);
@@ -104,7 +116,7 @@ async function fetchByKeys(meta: ModelMeta, keys: readonly string[], want: Want)
 export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
-  const order = serverOrder(meta, spec, terms);
+  const order = serverOrder(meta, spec, terms, node);
   const exists = meta.ttl !== undefined;
   if (order !== "client") {
     const mode = want.kind;
@@ -188,7 +200,7 @@ const conditionLookups = (condition: Condition): Lookup[] =>
 export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
-  const order = serverOrder(meta, spec, terms);
+  const order = serverOrder(meta, spec, terms, node);
   const call = compileQuery({
     node,
     mode: "load",
@@ -202,14 +214,7 @@ export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<Qu
     model: meta.name,
     plan: node,
     indexKeys: call.keys,
-    order:
-      order === undefined
-        ? "none"
-        : order === "client"
-          ? "client"
-          : order.by === "score"
-            ? "redis-score"
-            : "redis-key",
+    order: order === undefined ? "none" : order === "client" ? "client" : (`redis-${order.by}` as const),
     roundTrips: depth + 1 + (keyOrdered ? 1 : 0),
   };
 }

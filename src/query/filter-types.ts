@@ -8,6 +8,7 @@
 import type { FieldConfig } from "../fields/field.js";
 import type { Models } from "../model/registry.js";
 import type { ConfigOf, Fields, StoredFields } from "../model/types.js";
+import type { GeoUnit } from "./plan.js";
 
 /** A filter key or value the model cannot answer; the message says why. */
 export interface FilterError<TMessage extends string> {
@@ -44,24 +45,51 @@ type RelationshipOps<C extends FieldConfig> = {
 };
 
 /** The operators of a field and their value types. Plain fields have none: they are not indexed. */
-export type OpsOf<C extends FieldConfig> = C["kind"] extends "key" | "uniqueKey"
-  ? KeyOps<C>
-  : C["kind"] extends "autoKey"
-    ? { "": string; in: readonly string[] }
-    : C["kind"] extends "sorted" | "sortedKey"
-      ? SortedOps<C>
-      : C["kind"] extends "relationship"
-        ? RelationshipOps<C>
-        : {};
+/** A geo filter: within `radius` (in `unit`, default metres) of a point or of another instance. */
+export type GeoWithin =
+  | {
+      readonly latitude: number;
+      readonly longitude: number;
+      readonly radius: number;
+      readonly unit?: GeoUnit | undefined;
+    }
+  | { readonly member: RelatedRef; readonly radius: number; readonly unit?: GeoUnit | undefined };
+
+export type OpsOf<C extends FieldConfig> = C["kind"] extends "geo"
+  ? { within: GeoWithin }
+  : C["kind"] extends "key" | "uniqueKey" | "indexed" | "unique"
+    ? KeyOps<C>
+    : C["kind"] extends "autoKey"
+      ? { "": string; in: readonly string[] }
+      : C["kind"] extends "sorted" | "sortedKey"
+        ? SortedOps<C>
+        : C["kind"] extends "relationship"
+          ? RelationshipOps<C>
+          : {};
 
 type PathOf<TName extends string, TOp extends string> = TOp extends "" ? TName : `${TName}__${TOp}`;
 
-type FieldEntries<TName extends string, C extends FieldConfig> = {
-  [TOp in keyof OpsOf<C> & string]: { path: PathOf<TName, TOp>; value: OpsOf<C>[TOp] };
-}[keyof OpsOf<C> & string];
+type FieldEntries<TName extends string, TOps> = {
+  [TOp in keyof TOps & string]: { path: PathOf<TName, TOp>; value: TOps[TOp] };
+}[keyof TOps & string];
+
+/** Names of the fields some sorted field is partitioned by. */
+type PartitionNames<TFields extends Fields> = {
+  [K in keyof TFields]: ConfigOf<TFields[K]> extends { readonly partition: infer P } ? P : never;
+}[keyof TFields];
+
+/** A field's operators; a plain field that partitions a sorted field takes equality (it picks the partition). */
+type FieldOps<TFields extends Fields, K extends string, C extends FieldConfig> = C["kind"] extends "plain"
+  ? K extends PartitionNames<TFields>
+    ? { "": Equal<C> }
+    : {}
+  : OpsOf<C>;
 
 type Entries<TFields extends Fields> = {
-  [K in keyof StoredFields<TFields> & string]: FieldEntries<K, ConfigOf<StoredFields<TFields>[K]>>;
+  [K in keyof StoredFields<TFields> & string]: FieldEntries<
+    K,
+    FieldOps<TFields, K, ConfigOf<StoredFields<TFields>[K]>>
+  >;
 }[keyof StoredFields<TFields> & string];
 
 /** Every one-hop filter key of a model with its value type. */

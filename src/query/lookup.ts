@@ -4,7 +4,18 @@ import type { ModelMeta } from "../model/meta.js";
 
 /** Lookup operators, by what they do. `""` is equality (`title`, as opposed to `title__in`). */
 export type LookupOp =
-  "" | "in" | "isnull" | "startswith" | "endswith" | "contains" | "gt" | "gte" | "lt" | "lte" | "between";
+  | ""
+  | "in"
+  | "isnull"
+  | "startswith"
+  | "endswith"
+  | "contains"
+  | "gt"
+  | "gte"
+  | "lt"
+  | "lte"
+  | "between"
+  | "within";
 
 /** Run-time table of operators; kept in step with LookupOp by `satisfies`. */
 export const LOOKUP_OPS = {
@@ -19,6 +30,7 @@ export const LOOKUP_OPS = {
   lt: true,
   lte: true,
   between: true,
+  within: true,
 } as const satisfies Record<LookupOp, true>;
 
 const STRING_OPS: readonly LookupOp[] = ["startswith", "endswith", "contains"];
@@ -30,6 +42,9 @@ export function opsFor(spec: FieldSpec): readonly LookupOp[] {
     plain: [],
     key: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
     uniqueKey: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
+    indexed: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
+    unique: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
+    geo: ["within"],
     autoKey: ["", "in"],
     sorted: ["", "in", ...RANGE_OPS],
     sortedKey: ["", "in", ...RANGE_OPS],
@@ -85,7 +100,11 @@ export function parseLookup(meta: ModelMeta, key: string, value: unknown, source
       field,
     );
   const op = (rest[0] ?? "") as LookupOp;
-  const supported = opsFor(spec);
+  // A plain field that partitions a sorted field can be given by equality: it picks the partition.
+  const supported =
+    spec.kind === "plain" && [...meta.fields.values()].some((s) => s.partitionBy.includes(field))
+      ? ([""] as const)
+      : opsFor(spec);
   if (supported.length === 0)
     throw new QueryError(
       meta.name,

@@ -6,7 +6,9 @@ import type { KeyType, SortedType } from "../fields/field-type.js";
 import {
   classSet,
   instanceKey,
-  keyFieldSet,
+  geoSet,
+  valueSet,
+  type ValueSetKind,
   lexIndex,
   lexReverseIndex,
   relationshipSet,
@@ -25,10 +27,25 @@ import type { Lookup } from "./lookup.js";
 export type PlanNode =
   | { readonly t: "set"; readonly key: string }
   | { readonly t: "zr"; readonly key: string; readonly min: string; readonly max: string }
-  | { readonly t: "lex"; readonly key: string; readonly min: Buffer; readonly max: Buffer }
-  | { readonly t: "lexs"; readonly key: string; readonly needle: string }
+  | {
+      readonly t: "lex";
+      readonly key: string;
+      readonly min: Buffer;
+      readonly max: Buffer;
+      readonly scan: LexScan;
+    }
+  | { readonly t: "lexs"; readonly key: string; readonly needle: string; readonly scan: LexScan }
   | { readonly t: "part"; readonly key: string; readonly position: number; readonly part: string }
   | { readonly t: "keys"; readonly keys: readonly string[] }
+  | {
+      readonly t: "geo";
+      readonly key: string;
+      readonly longitude: number;
+      readonly latitude: number;
+      readonly member: string | undefined;
+      readonly radius: number;
+      readonly unit: GeoUnit;
+    }
   | { readonly t: "and"; readonly c: readonly PlanNode[] }
   | { readonly t: "or"; readonly c: readonly PlanNode[] }
   | { readonly t: "diff"; readonly a: PlanNode; readonly b: readonly PlanNode[] }
@@ -94,31 +111,54 @@ const booleanValue = (meta: ModelMeta, lookup: Lookup): boolean => {
   return lookup.value;
 };
 
+/**
+ * How query.lua answers a string lookup when the lex index is incomplete (instances written by a
+ * client that does not keep it): compare each instance's value, read from its key (`position`,
+ * 1-based after the model) or its hash (`field`).
+ */
+export interface LexScan {
+  readonly classKey: string;
+  readonly noneKey: string;
+  readonly position: number;
+  readonly field: string;
+  readonly mode: "prefix" | "suffix" | "contains";
+  readonly needle: string;
+}
+
 /** Lex range of every member whose value starts with `prefix` (0xFF never occurs in UTF-8). */
-const prefixRange = (key: string, prefix: string): PlanNode => {
+const prefixRange = (key: string, prefix: string, scan: LexScan): PlanNode => {
   const escaped = Buffer.from(prefix.replaceAll("\0", "\0\x01"), "utf8");
   return {
     t: "lex",
     key,
     min: Buffer.concat([Buffer.from("["), escaped]),
     max: Buffer.concat([Buffer.from("("), escaped, Buffer.from([0xff])]),
+    scan,
   };
 };
 
 function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNode {
-  const unique = spec.kind === "uniqueKey";
+  const kind = spec.kind as ValueSetKind;
   const setFor = (value: unknown): PlanNode =>
     value === null
-      ? { t: "set", key: keyFieldSet(meta, lookup.field, "None", unique) }
+      ? { t: "set", key: valueSet(meta, lookup.field, kind, "None") }
       : {
           t: "set",
-          key: keyFieldSet(
+          key: valueSet(
             meta,
             lookup.field,
+            kind,
             valuePart(spec.type as KeyType, queryValue(meta, spec, lookup, value)),
-            unique,
           ),
         };
+  const scan = (mode: LexScan["mode"]): LexScan => ({
+    classKey: classSet(meta),
+    noneKey: valueSet(meta, lookup.field, kind, "None"),
+    position: meta.keyFields.indexOf(lookup.field) + 1,
+    field: lookup.field,
+    mode,
+    needle: stringValue(meta, lookup),
+  });
   switch (lookup.op) {
     case "":
       return setFor(lookup.value);
@@ -130,11 +170,20 @@ function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNod
         ? setFor(null)
         : { t: "diff", a: { t: "set", key: classSet(meta) }, b: [setFor(null)] };
     case "startswith":
-      return prefixRange(lexIndex(meta, lookup.field), stringValue(meta, lookup));
+      return prefixRange(lexIndex(meta, lookup.field), stringValue(meta, lookup), scan("prefix"));
     case "endswith":
-      return prefixRange(lexReverseIndex(meta, lookup.field), reverseString(stringValue(meta, lookup)));
+      return prefixRange(
+        lexReverseIndex(meta, lookup.field),
+        reverseString(stringValue(meta, lookup)),
+        scan("suffix"),
+      );
     case "contains":
-      return { t: "lexs", key: lexIndex(meta, lookup.field), needle: stringValue(meta, lookup) };
+      return {
+        t: "lexs",
+        key: lexIndex(meta, lookup.field),
+        needle: stringValue(meta, lookup),
+        scan: scan("contains"),
+      };
     default:
       throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
   }
@@ -149,6 +198,50 @@ function autoKeyNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNode
     return { t: "part", key: classSet(meta), position, part };
   };
   return lookup.op === "in" ? union(listValue(meta, lookup).map(nodeFor)) : nodeFor(lookup.value);
+}
+
+/** Units a geo radius can be given in (Redis's, which are Popoto's). */
+export type GeoUnit = "m" | "km" | "ft" | "mi";
+const GEO_UNITS: readonly string[] = ["m", "km", "ft", "mi"];
+
+/**
+ * `location__within: { latitude, longitude, radius, unit }` or `{ member, radius, unit }` (centred
+ * on another instance of the same geo index): GEOSEARCH, nearest first.
+ */
+function geoNode(meta: ModelMeta, lookup: Lookup): PlanNode {
+  const value = lookup.value as Record<string, unknown> | null;
+  const fail = (why: string): never => {
+    throw new QueryError(meta.name, `${lookup.source} ${why}`, lookup.field);
+  };
+  if (value === null || typeof value !== "object")
+    fail("expects { latitude, longitude, radius, unit } or { member, radius, unit }.");
+  const radius = value?.["radius"];
+  const unit = value?.["unit"] ?? "m";
+  if (typeof radius !== "number" || !Number.isFinite(radius) || radius < 0)
+    fail(`needs a radius (a number of at least 0), received ${formatValue(radius)}.`);
+  if (typeof unit !== "string" || !GEO_UNITS.includes(unit))
+    fail(`unit must be one of m, km, ft, mi, received ${formatValue(unit)}.`);
+  const base = {
+    t: "geo" as const,
+    key: geoSet(meta, lookup.field),
+    radius: radius as number,
+    unit: unit as GeoUnit,
+  };
+  if (value && "member" in value) {
+    const member = relatedKeyOf(value["member"]);
+    if (member === undefined) fail("member must be an instance or an instance key.");
+    return { ...base, member, longitude: 0, latitude: 0 };
+  }
+  const latitude = value?.["latitude"];
+  const longitude = value?.["longitude"];
+  if (
+    typeof latitude !== "number" ||
+    typeof longitude !== "number" ||
+    !Number.isFinite(latitude) ||
+    !Number.isFinite(longitude)
+  )
+    fail("needs a centre: numeric latitude and longitude, or a member.");
+  return { ...base, member: undefined, latitude: latitude as number, longitude: longitude as number };
 }
 
 const formatScore = (score: number): string => (Object.is(score, -0) ? "0" : String(score));
@@ -309,14 +402,36 @@ export function planLookups(meta: ModelMeta, lookups: readonly Lookup[]): PlanNo
   for (const lookup of direct) {
     if (consumed.has(lookup)) continue;
     const spec = meta.fields.get(lookup.field) as FieldSpec;
-    if (spec.kind === "key" || spec.kind === "uniqueKey") nodes.push(keyFieldNode(meta, spec, lookup));
+    if (spec.kind === "key" || spec.kind === "uniqueKey" || spec.kind === "indexed" || spec.kind === "unique")
+      nodes.push(keyFieldNode(meta, spec, lookup));
+    else if (spec.kind === "geo") nodes.push(geoNode(meta, lookup));
     else if (spec.kind === "autoKey") nodes.push(autoKeyNode(meta, spec, lookup));
     else if (spec.kind === "relationship") nodes.push(relationshipNode(meta, lookup));
-    else if (spec.kind === "sorted" || spec.kind === "sortedKey") {
-      // A partition field that is itself sorted was consumed above; nothing left to do.
-    }
+    else if (spec.kind === "plain") nodes.push(partitionNode(meta, lookup, direct));
+    // A sorted field's lookups were consumed above.
   }
   return nodes.length === 0 ? { t: "set", key: classSet(meta) } : intersect(nodes);
+}
+
+/**
+ * Equality on a plain field that partitions a sorted field: every instance with that value is in
+ * the partition's sorted set (sorted fields are never null), so the whole set is the answer.
+ */
+function partitionNode(meta: ModelMeta, lookup: Lookup, lookups: readonly Lookup[]): PlanNode {
+  for (const [field, spec] of meta.fields) {
+    if (!spec.partitionBy.includes(lookup.field)) continue;
+    try {
+      return { t: "zr", key: sortedSetFor(meta, field, lookups), min: "-inf", max: "+inf" };
+    } catch {
+      // another partition field of this sorted field is missing; try the next sorted field
+    }
+  }
+  throw new QueryError(
+    meta.name,
+    `${meta.name}.${lookup.field} is a plain field that partitions a sorted field; give every partition field of ` +
+      `that sorted field by equality, or declare ${lookup.field} as an IndexedField to filter it alone.`,
+    lookup.field,
+  );
 }
 
 const isSorted = (meta: ModelMeta, field: string): boolean => {

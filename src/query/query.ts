@@ -29,7 +29,7 @@ export interface QueryExplanation {
   /** Every index key the final script reads. */
   readonly indexKeys: readonly string[];
   /** Where ordering happens: in Redis by a sorted set's score, by key, or in Node after loading. */
-  readonly order: "none" | "redis-score" | "redis-key" | "client";
+  readonly order: "none" | "redis-score" | "redis-key" | "redis-geo" | "client";
   /** Round trips to load the result: one per relationship hop resolved first, one for the script, one more when ordering by key fields in Node. */
   readonly roundTrips: number;
 }
@@ -94,6 +94,11 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
    * Order, limit and offset do not apply. @example for await (const book of Book.query.iterate()) {}
    */
   iterate(options?: { readonly batchSize?: number | undefined }): AsyncIterable<TInstance>;
+  /**
+   * After a geo filter: the matches nearest first, each with its distance from the centre (in the
+   * filter's unit). @example await Place.query.filter({ location__within: { latitude: 41.9, longitude: 12.5, radius: 5, unit: "km" } }).nearest()
+   */
+  nearest(): Promise<{ instance: TInstance; distance: number }[]>;
   /** How Redis will answer the query: index keys, set operations, round trips. Runs relationship sub-queries. */
   explain(): Promise<QueryExplanation>;
 }
@@ -279,6 +284,12 @@ export class QueryImpl {
     for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize)) {
       yield* await this.#hydrate(rows);
     }
+  }
+
+  async nearest(): Promise<{ instance: object; distance: number }[]> {
+    const rows = await fetchRows(this.#target.meta, this.#state, { kind: "load" });
+    const instances = await this.#hydrate(rows);
+    return rows.map((row, i) => ({ instance: instances[i] as object, distance: row.distance ?? Number.NaN }));
   }
 
   async explain(): Promise<QueryExplanation> {

@@ -14,6 +14,8 @@ export interface Row {
   readonly key: string;
   readonly values: Map<string, unknown>;
   readonly hash: Map<string, Buffer> | undefined;
+  /** Distance from the centre of a geo filter, in its unit, when the query had one. */
+  readonly distance?: number | undefined;
 }
 
 export const text = (b: ScriptReply | undefined): string =>
@@ -58,11 +60,14 @@ export const goneKeys = (reply: readonly ScriptReply[]): string[] =>
 export async function decodeRows(meta: ModelMeta, reply: readonly ScriptReply[], want: Want): Promise<Row[]> {
   const rows: Row[] = [];
   const gone: string[] = goneKeys(reply);
+  const distances = new Map<string, number>();
+  const flat = Array.isArray(reply[2]) ? reply[2] : [];
+  for (let i = 0; i + 1 < flat.length; i += 2) distances.set(text(flat[i]), Number(text(flat[i + 1])));
   const step = want.kind === "keys" ? 1 : 2;
-  for (let i = 2; i < reply.length; i += step) {
+  for (let i = 3; i < reply.length; i += step) {
     const key = text(reply[i]);
     const row = decodeRow(meta, key, reply[i + 1], want);
-    if (row) rows.push(row);
+    if (row) rows.push(distances.has(key) ? { ...row, distance: distances.get(key) } : row);
     else gone.push(key);
   }
   if (gone.length > 0) await purge(meta, gone);

@@ -10,14 +10,20 @@
 --   node  = {"t":"set","k":K} | {"t":"zr","k":K,"min":A,"max":A} | {"t":"lex","k":K,"min":A,"max":A}
 --         | {"t":"lexs","k":K,"s":A} (substring scan of a lex index) | {"t":"keys","k":[K…]}
 --         | {"t":"part","k":K,"p":int,"v":A} (members of set K whose p-th key part after the model is A)
+--           lex and lexs nodes also carry "scan": {"c":K class set,"z":K None set,"p":int key part or 0,
+--           "f":A field name,"m":"prefix"|"suffix"|"contains","n":A needle}, the fallback when the
+--           lex index is incomplete
+--         | {"t":"geo","k":K,"lon":A,"lat":A,"r":A,"u":A} or with "m":A (centre on that member)
 --         | {"t":"and","c":[node…]} | {"t":"or","c":[node…]} | {"t":"diff","a":node,"b":[node…]}
 --         | {"t":"none"}
 --   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields", "f":[A…] (fields for "fields"),
---            "order": {"k":K,"desc":bool} (by score in a sorted set) | {"key":true,"desc":bool} | absent,
+--            "order": {"k":K,"desc":bool} (by score in a sorted set) | {"key":true,"desc":bool}
+--                     | {"geo":true} (nearest first, by the geo node's distances) | absent,
 --            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone)}
 -- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
 --
--- Reply: count mode {n, gone}; otherwise {total, gone, key1, data1, key2, data2, …} where data is
+-- Reply: count mode {n, gone}; otherwise {total, gone, dists, key1, data1, key2, data2, …} where
+-- dists is a flat {key, distance, …} list for the matches a geo node measured, and data is
 -- the flat HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"). `gone` lists
 -- matches dropped because their hash no longer exists (with "exists"), and a loaded hash that is
 -- gone comes back as an empty array, so the caller can clean the leftovers of both.
@@ -37,6 +43,76 @@ end
 
 local card, members, has
 
+-- The p-th part of an instance key (0 is the model). Escaped parts never hold a raw ":", and may be
+-- empty, so the separators are counted rather than the pieces matched.
+local function keyPart(key, p)
+  local start, position = 1, 0
+  while true do
+    local stop = string.find(key, ":", start, true)
+    if position == p then return string.sub(key, start, stop and stop - 1 or #key) end
+    if not stop then return nil end
+    start, position = stop + 1, position + 1
+  end
+end
+
+-- Popoto's unescaping of a key part (src/keys/escape.ts): "/" before an escapable character gives
+-- that character, "{&#58;}" gives ":", anything else stays.
+local ESCAPABLE = { ["/"] = true, ["'"] = true, ["?"] = true, ["*"] = true, ["^"] = true, ["["] = true, ["]"] = true, ["-"] = true, ["{"] = true }
+local function unescape(part)
+  local out, i = {}, 1
+  while i <= #part do
+    local c, n = string.sub(part, i, i), string.sub(part, i + 1, i + 1)
+    if c == "/" and ESCAPABLE[n] then
+      out[#out + 1] = n
+      i = i + 2
+    elseif string.sub(part, i, i + 6) == "{&#58;}" then
+      out[#out + 1] = ":"
+      i = i + 7
+    else
+      out[#out + 1] = c
+      i = i + 1
+    end
+  end
+  return table.concat(out)
+end
+
+-- A lex index is complete when it holds one member per instance with a non-null value. Instances
+-- written by a client that does not keep it (Python Popoto) make the counts differ.
+local function lexComplete(node)
+  local s = node.scan
+  return redis.call("ZCARD", KEYS[node.k]) == redis.call("SCARD", KEYS[s.c]) - redis.call("SCARD", KEYS[s.z])
+end
+
+-- The fallback when the lex index is incomplete: read each instance's value (from its key, or
+-- its hash for a field outside the key) and compare. Costs the size of the model, not the answer.
+local function scanValues(node)
+  local s, needle, out = node.scan, arg(node.scan.n), {}
+  for _, key in ipairs(redis.call("SMEMBERS", KEYS[s.c])) do
+    local value
+    if s.p > 0 then
+      local part = keyPart(key, s.p)
+      value = part and unescape(part)
+    else
+      local raw = redis.call("HGET", key, arg(s.f))
+      if raw then
+        local ok, decoded = pcall(cmsgpack.unpack, raw)
+        if ok and type(decoded) == "string" then value = decoded end
+      end
+    end
+    if value and value ~= "None" then
+      local match
+      if s.m == "prefix" then match = string.sub(value, 1, #needle) == needle
+      elseif s.m == "suffix" then match = #needle == 0 or string.sub(value, -#needle) == needle
+      else match = string.find(value, needle, 1, true) ~= nil end
+      if match then out[#out + 1] = key end
+    end
+  end
+  return out
+end
+
+-- Distances measured by geo nodes, by member, for nearest-first ordering and the reply.
+local distances = {}
+
 card = function(node)
   local t = node.t
   if t == "set" then return redis.call("SCARD", KEYS[node.k]) end
@@ -45,6 +121,7 @@ card = function(node)
   if t == "lexs" then return redis.call("ZCARD", KEYS[node.k]) end
   if t == "keys" then return #node.k end
   if t == "part" then return redis.call("SCARD", KEYS[node.k]) end
+  if t == "geo" then return redis.call("ZCARD", KEYS[node.k]) end
   if t == "none" then return 0 end
   if t == "or" then
     local total = 0
@@ -143,6 +220,7 @@ members = function(node)
   local t = node.t
   if t == "set" then return redis.call("SMEMBERS", KEYS[node.k]) end
   if t == "zr" then return redis.call("ZRANGEBYSCORE", KEYS[node.k], arg(node.min), arg(node.max)) end
+  if (t == "lex" or t == "lexs") and not lexComplete(node) then return scanValues(node) end
   if t == "lex" or t == "lexs" then
     local raw
     if t == "lex" then
@@ -176,15 +254,28 @@ members = function(node)
     return out
   end
   if t == "part" then
-    -- Escaped key parts never hold a raw ":", so splitting on ":" finds the parts exactly.
     local out, want = {}, arg(node.v)
     for _, key in ipairs(redis.call("SMEMBERS", KEYS[node.k])) do
-      local position, found = 0, nil
-      for piece in string.gmatch(key, "([^:]*)") do
-        if position == node.p then found = piece break end
-        position = position + 1
-      end
-      if found == want then out[#out + 1] = key end
+      if keyPart(key, node.p) == want then out[#out + 1] = key end
+    end
+    return out
+  end
+  if t == "geo" then
+    local args
+    if node.m then
+      -- GEOSEARCH FROMMEMBER fails on a member that is not in the set: that centre matches nothing.
+      if not redis.call("ZSCORE", KEYS[node.k], arg(node.m)) then return {} end
+      args = { KEYS[node.k], "FROMMEMBER", arg(node.m) }
+    else
+      args = { KEYS[node.k], "FROMLONLAT", arg(node.lon), arg(node.lat) }
+    end
+    for _, a in ipairs({ "BYRADIUS", arg(node.r), arg(node.u), "ASC", "WITHDIST" }) do args[#args + 1] = a end
+    local found = redis.call("GEOSEARCH", unpack(args))
+    local out = {}
+    for i, pair in ipairs(found) do
+      out[i] = pair[1]
+      local d = tonumber(pair[2])
+      if distances[pair[1]] == nil or d < distances[pair[1]] then distances[pair[1]] = d end
     end
     return out
   end
@@ -267,13 +358,24 @@ else
     else
       table.sort(keys, function(x, y) if scores[x] == scores[y] then return x < y end return scores[x] < scores[y] end)
     end
+  elseif order and order.geo then
+    table.sort(keys, function(x, y)
+      local dx, dy = distances[x] or math.huge, distances[y] or math.huge
+      if dx == dy then return x < y end
+      return dx < dy
+    end)
   elseif order and order.key then
     if order.desc then table.sort(keys, function(x, y) return x > y end) else table.sort(keys) end
   end
   keys.total = #keys
 end
 
-local reply = { keys.total, gone }
+local dists = {}
+for k, d in pairs(distances) do
+  dists[#dists + 1] = k
+  dists[#dists + 1] = tostring(d)
+end
+local reply = { keys.total, gone, dists }
 local last = #keys
 if limit >= 0 and offset + limit < last then last = offset + limit end
 for i = offset + 1, last do

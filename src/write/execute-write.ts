@@ -2,13 +2,13 @@ import { getConnection } from "../connection/connection.js";
 import { ConcurrentModificationError, KeyConflictError, UniqueViolationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
-import { indexValuesHash, keyFieldSet, valuePart } from "../keys/keys.js";
+import { indexValuesHash } from "../keys/keys.js";
 import { encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
-import { indexEntries } from "./index-entries.js";
+import { indexEntries, uniqueSets } from "./index-entries.js";
 import {
   checkedFields,
   planWrites,
@@ -123,15 +123,7 @@ export function saveContent(meta: ModelMeta, values: ReadonlyMap<string, unknown
     newKey,
     hash: encodeHash(meta, values),
     newEntries: indexEntries(meta, newKey, values),
-    unique: meta.keyFields
-      .filter((name) => meta.fields.get(name)?.kind === "uniqueKey")
-      .map((name) => {
-        const spec = meta.fields.get(name) as FieldSpec;
-        return [
-          name,
-          keyFieldSet(meta, name, valuePart(spec.type as KeyType, values.get(name)), true),
-        ] as const;
-      }),
+    unique: uniqueSets(meta, values),
   };
 }
 

@@ -3,7 +3,9 @@ import type { KeyType, SortedType } from "../fields/field-type.js";
 import { toScore } from "../encoding/scores.js";
 import {
   classSet,
-  keyFieldSet,
+  geoSet,
+  valueSet,
+  type ValueSetKind,
   lexIndex,
   lexReverseIndex,
   relationshipSet,
@@ -63,10 +65,12 @@ export function indexEntries(
     const value = values.get(name);
     switch (spec.kind) {
       case "key":
-      case "uniqueKey": {
+      case "uniqueKey":
+      case "indexed":
+      case "unique": {
         entries.push({
           kind: "s",
-          key: keyFieldSet(meta, name, valuePart(spec.type as KeyType, value), spec.kind === "uniqueKey"),
+          key: valueSet(meta, name, spec.kind, valuePart(spec.type as KeyType, value)),
           member: key,
         });
         if (spec.type === "string" && typeof value === "string") {
@@ -102,6 +106,18 @@ export function indexEntries(
         });
         break;
       }
+      case "geo": {
+        const point = value as { latitude: number; longitude: number } | null;
+        if (point)
+          entries.push({
+            kind: "g",
+            key: geoSet(meta, name),
+            member: key,
+            longitude: point.longitude,
+            latitude: point.latitude,
+          });
+        break;
+      }
       case "relationship": {
         // A many-relationship is in one reverse set per target; with no target, in the None set.
         const targets = Array.isArray(value)
@@ -129,6 +145,27 @@ const sameEntry = (a: IndexEntry, b: IndexEntry): boolean => {
   if (a.kind === "g" && b.kind === "g") return a.longitude === b.longitude && a.latitude === b.latitude;
   return true;
 };
+
+/** Field kinds whose values no two instances may share. */
+const UNIQUE_KINDS = new Set(["uniqueKey", "unique"]);
+
+/**
+ * The sets a write of `values` must find free of other instances: one per unique field with a
+ * value (null is not a value two instances can clash on), with the field it belongs to.
+ */
+export const uniqueSets = (
+  meta: ModelMeta,
+  values: ReadonlyMap<string, unknown>,
+): (readonly [string, string])[] =>
+  meta.indexedFields
+    .filter((name) => UNIQUE_KINDS.has(meta.fields.get(name)?.kind ?? "") && values.get(name) !== null)
+    .map((name) => {
+      const spec = meta.fields.get(name) as FieldSpec;
+      return [
+        name,
+        valueSet(meta, name, spec.kind as ValueSetKind, valuePart(spec.type as KeyType, values.get(name))),
+      ] as const;
+    });
 
 /** What a write must remove (in `before`, not in `after`) and add (new, or with a changed score). */
 export function diffEntries(
