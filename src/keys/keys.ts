@@ -71,6 +71,9 @@ export const lexIndex = (model: ModelMeta, field: string): string => `$LexF:${mo
 export const lexReverseIndex = (model: ModelMeta, field: string): string =>
   `$LexRevF:${modelTag(model)}:${field}`;
 
+/** `$ModelEvents:Book`: the pub/sub channel of a model's change events (a channel, not a key). */
+export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${modelTag(model)}`;
+
 /**
  * `$IndexValues:Book:Book:The Hobbit`: for models with a ttl, the indexed fields' stored bytes,
  * kept without expiry so the index entries of an expired instance can still be found and removed.

@@ -220,10 +220,10 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (option !== "ttl" && option !== "orderBy")
+    if (option !== "ttl" && option !== "orderBy" && option !== "events")
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl and orderBy.`,
+        `unknown model option "${option}"; models accept ttl, orderBy and events.`,
       );
   }
 
@@ -234,5 +234,14 @@ export function defineMeta(
     const spec = specs.get(f) as FieldSpec;
     return spec.kind !== "plain" || partitionFields.has(f);
   });
-  return { name, fields: specs, fieldNames, keyFields, indexedFields, ttl, orderBy };
+  return {
+    name,
+    fields: specs,
+    fieldNames,
+    keyFields,
+    indexedFields,
+    ttl,
+    orderBy,
+    events: options.events === true,
+  };
 }

@@ -4,6 +4,11 @@ import type { FieldSpec } from "../fields/field.js";
 export interface ModelOptions<TFieldName extends string = string> {
   /** Seconds each instance lives after its last save (EXPIRE on every save). */
   readonly ttl?: number | undefined;
+  /**
+   * Publish `{ model, key, op, fields }` on `$ModelEvents:<Model>` after each committed save or
+   * delete (from inside the write script, so only committed writes are announced).
+   */
+  readonly events?: boolean | undefined;
   /** Default order of query results: field names, `-` for descending. */
   readonly orderBy?: `${"" | "-"}${TFieldName}` | readonly `${"" | "-"}${TFieldName}`[] | undefined;
 }
@@ -26,4 +31,5 @@ export interface ModelMeta {
   readonly indexedFields: readonly string[];
   readonly ttl: number | undefined;
   readonly orderBy: readonly string[];
+  readonly events: boolean;
 }

@@ -96,7 +96,11 @@ export interface InstanceMembers<TFields extends Fields = Fields> {
 }
 
 /** An instance of a model made by `Model(name, fields)`: its field values and InstanceMembers. */
-export type ModelInstance<TFields extends Fields> = Values<TFields> & InstanceMembers<TFields>;
+export type ModelInstance<TFields extends Fields, TName extends string = string> = Values<TFields> &
+  InstanceMembers<TFields> & {
+    /** Phantom: the model's name, so instances of two models with the same fields are not interchangeable. */
+    readonly "~model"?: TName;
+  };
 
 type AnyConstructor = abstract new (...args: never) => object;
 type InstanceOf<TClass> = TClass extends abstract new (...args: never) => infer I ? I : never;
@@ -104,12 +108,12 @@ type InstanceOf<TClass> = TClass extends abstract new (...args: never) => infer 
 /** The instance type query results have: the registered subclass when there is one (see Models). */
 export type QueryInstance<TName extends string, TFields extends Fields> = TName extends keyof Models
   ? InstanceOf<Models[TName]>
-  : ModelInstance<TFields>;
+  : ModelInstance<TFields, TName>;
 
 /** The class `Model()` returns, to be extended: `class Book extends Model("Book", {…}) {}`. */
 export interface ModelClass<TName extends string, TFields extends Fields> {
-  new (values?: ConstructInput<TFields>): ModelInstance<TFields>;
-  readonly prototype: ModelInstance<TFields>;
+  new (values?: ConstructInput<TFields>): ModelInstance<TFields, TName>;
+  readonly prototype: ModelInstance<TFields, TName>;
   /** The model's name: the prefix of its Redis keys. */
   readonly modelName: TName;
   /** Phantom: the field definitions, for types that follow relationships. */

@@ -16,8 +16,7 @@ import { incomingRelationships } from "./targets.js";
 const clearIntent = (
   meta: ModelMeta,
   key: string,
-  field: string,
-  target: string,
+  clears: ReadonlyMap<string, ReadonlySet<string>>,
   expected: Snapshot,
 ): WriteIntent => ({
   meta,
@@ -26,65 +25,87 @@ const clearIntent = (
   expected,
   build: (assumed): SaveContent => {
     const values = decodeSnapshot(meta, key, assumed);
-    const spec = meta.fields.get(field);
-    const current = values.get(field);
-    const next = spec?.many && Array.isArray(current) ? current.filter((k) => k !== target) : null;
-    values.set(field, next);
-    return {
-      newKey: key,
-      hash: [[field, encodeValue(spec as NonNullable<typeof spec>, next)]],
-      newEntries: indexEntries(meta, key, values),
-      unique: [],
-    };
+    const hash: [string, Buffer][] = [];
+    for (const [field, targets] of clears) {
+      const spec = meta.fields.get(field);
+      if (!spec) continue;
+      const current = values.get(field);
+      const next =
+        spec.many && Array.isArray(current) ? current.filter((k) => !targets.has(String(k))) : null;
+      values.set(field, next);
+      hash.push([field, encodeValue(spec, next)]);
+    }
+    return { newKey: key, hash, newEntries: indexEntries(meta, key, values), unique: [] };
   },
 });
+
+/** What one delete does to one referrer: deleted, or some relationship fields cleared of some targets. */
+interface ReferrerPlan {
+  readonly meta: ModelMeta;
+  expected: Snapshot;
+  deleted: boolean;
+  readonly clears: Map<string, Set<string>>;
+}
 
 /**
  * Plans the delete of one instance together with what its incoming relationships' `onDelete`
  * asks for: every cascade (recursively), every cleared field, and guards on the reverse sets so
- * the script refuses to run if a referrer was added or removed since they were read.
+ * the script refuses to run if a referrer was added or removed since they were read. A referrer
+ * reached several ways gets one write: a delete wins over clears, and its clears are merged.
  */
 async function planDelete(
   meta: ModelMeta,
   key: string,
   expected: Snapshot,
 ): Promise<{ intents: WriteIntent[]; guards: Guard[] }> {
-  const intents: WriteIntent[] = [{ meta, kind: "delete", oldKey: key, expected }];
+  const referrers = new Map<string, ReferrerPlan>([
+    [key, { meta, expected, deleted: true, clears: new Map() }],
+  ]);
   const guards: Guard[] = [];
-  const deleted = new Set([key]);
   const visit = async (targetMeta: ModelMeta, targetKey: string): Promise<void> => {
     for (const incoming of incomingRelationships(targetMeta.name)) {
       const action = incoming.spec.onDelete;
       if (action === "nothing") continue;
       const setKey = relationshipSet(incoming.model.meta, incoming.field, targetKey);
-      const members = (await getConnection().smembers(setKey)).filter((m) => !deleted.has(m));
+      const all = await getConnection().smembers(setKey);
+      const members = all.filter((m) => referrers.get(m)?.deleted !== true);
       if (action === "protect") {
         if (members.length > 0)
           throw new ProtectedError(meta.name, key, incoming.model.meta.name, incoming.field, members);
         guards.push({ key: setKey, members: [] });
         continue;
       }
-      guards.push({ key: setKey, members: await getConnection().smembers(setKey) });
-      const snapshots = await readSnapshots(incoming.model.meta, members);
-      for (const [i, member] of members.entries()) {
+      guards.push({ key: setKey, members: all });
+      const fresh = members.filter((m) => !referrers.has(m));
+      const snapshots = await readSnapshots(incoming.model.meta, fresh);
+      fresh.forEach((m, i) =>
+        referrers.set(m, {
+          meta: incoming.model.meta,
+          expected: snapshots[i] ?? null,
+          deleted: false,
+          clears: new Map(),
+        }),
+      );
+      for (const member of members) {
+        const plan = referrers.get(member) as ReferrerPlan;
         if (action === "cascade") {
-          deleted.add(member);
-          intents.push({
-            meta: incoming.model.meta,
-            kind: "delete",
-            oldKey: member,
-            expected: snapshots[i] ?? null,
-          });
+          plan.deleted = true;
+          plan.clears.clear();
           await visit(incoming.model.meta, member);
         } else {
-          intents.push(
-            clearIntent(incoming.model.meta, member, incoming.field, targetKey, snapshots[i] ?? null),
-          );
+          const targets = plan.clears.get(incoming.field) ?? new Set<string>();
+          targets.add(targetKey);
+          plan.clears.set(incoming.field, targets);
         }
       }
     }
   };
   await visit(meta, key);
+  const intents = [...referrers].map(([member, plan]): WriteIntent =>
+    plan.deleted
+      ? { meta: plan.meta, kind: "delete", oldKey: member, expected: plan.expected }
+      : clearIntent(plan.meta, member, plan.clears, plan.expected),
+  );
   return { intents, guards };
 }
 

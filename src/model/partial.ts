@@ -5,7 +5,6 @@ import type { FieldSpec } from "../fields/field.js";
 import { executeWrites, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
 import type { SaveContent, Snapshot } from "../write/plan-write.js";
-import type { KeyType } from "../fields/field-type.js";
 import { decodeSnapshot, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";

@@ -26,7 +26,7 @@ const modelNameOf = (value: unknown): string | undefined => {
 };
 
 /** A related instance's key, checked against the relationship's target model. */
-function checkRelated(
+export function checkRelated(
   meta: ModelMeta,
   name: string,
   spec: FieldSpec,

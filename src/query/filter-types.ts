@@ -38,9 +38,13 @@ type SortedOps<C extends FieldConfig> = {
 /** What identifies a related instance in a filter: the instance, a Reference, or its key. */
 export type RelatedRef = { readonly redisKey: string } | string;
 
+/** One target of a relationship as a filter value: its instance, a Reference to it, or its key. */
+type RelatedValue<C extends FieldConfig> =
+  (C["value"] extends readonly (infer E)[] ? E : C["value"]) | string;
+
 type RelationshipOps<C extends FieldConfig> = {
-  "": RelatedRef | (C["nullable"] extends true ? null : never);
-  in: readonly RelatedRef[];
+  "": RelatedValue<C> | null;
+  in: readonly RelatedValue<C>[];
   isnull: boolean;
 };
 
@@ -147,7 +151,8 @@ export type NestedValue<C extends FieldConfig> = [keyof OpsOf<C>] extends [never
     | (C["kind"] extends "relationship"
         ? [TargetFields<C>] extends [never]
           ? never
-          : NestedFilter<TargetFields<C>>
+          : // an object with a redisKey is an instance (exact match), not a nested filter
+            NestedFilter<TargetFields<C>> & { readonly redisKey?: never }
         : never);
 
 /**

@@ -16,7 +16,7 @@ import {
   valuePart,
 } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
-import { relatedKeyOf } from "../model/values.js";
+import { checkRelated, relatedKeyOf } from "../model/values.js";
 import { reverseString } from "../write/index-entries.js";
 import type { Lookup } from "./lookup.js";
 
@@ -356,14 +356,10 @@ export const sortedSetFor = (meta: ModelMeta, field: string, lookups: readonly L
 function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
   const setFor = (value: unknown): PlanNode => {
     if (value === null) return { t: "set", key: relationshipSet(meta, lookup.field, null) };
-    const key = relatedKeyOf(value);
-    if (key === undefined)
-      throw new QueryError(
-        meta.name,
-        `${lookup.source} expects a model instance, a Reference, an instance key or null, received ${formatValue(value)}.`,
-        lookup.field,
-      );
-    return { t: "set", key: relationshipSet(meta, lookup.field, key) };
+    const related = checkRelated(meta, lookup.field, meta.fields.get(lookup.field) as FieldSpec, value);
+    if (!related.ok)
+      throw new QueryError(meta.name, `${lookup.source} ${related.message}, or null.`, lookup.field);
+    return { t: "set", key: relationshipSet(meta, lookup.field, related.key) };
   };
   switch (lookup.op) {
     case "":

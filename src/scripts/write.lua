@@ -29,6 +29,8 @@
 --     r, the number of entries to remove; then r triples: kind ("s" set, "z" sorted set), position, member
 --     a, the number of entries to add; then a entries:
 --       "s", position, member | "z", position, member, score | "g", position, member, longitude, latitude
+--     e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied (model change
+--       events: sent from here so a subscriber never hears of a write that did not happen)
 --
 -- Returns:
 --   {"OK", existed1, …}           per write: whether its stored hash existed (1) or not (0)
@@ -84,6 +86,7 @@ for w = 1, takeNumber() do
     if kind == "z" then entry[4] = take() elseif kind == "g" then entry[4] = take(); entry[5] = take() end
     op.add[j] = entry
   end
+  if takeNumber() == 1 then op.event = { take(), take() } end
   writes[w] = op
 end
 
@@ -176,6 +179,10 @@ for _, op in ipairs(writes) do
       if #shadow > 0 then redis.call("HSET", op.newShadow, unpack(shadow)) end
     end
   end
+end
+
+for _, op in ipairs(writes) do
+  if op.event then redis.call("PUBLISH", op.event[1], op.event[2]) end
 end
 
 local reply = { "OK" }

@@ -1,7 +1,5 @@
 import { getConnection } from "../connection/connection.js";
 import { ConcurrentModificationError, KeyConflictError, UniqueViolationError } from "../errors.js";
-import type { FieldSpec } from "../fields/field.js";
-import type { KeyType } from "../fields/field-type.js";
 import { indexValuesHash } from "../keys/keys.js";
 import { encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";

@@ -1,4 +1,5 @@
-import { indexValuesHash } from "../keys/keys.js";
+import { encodeMessage } from "../encoding/msgpack.js";
+import { indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptArg } from "../scripts/run-script.js";
@@ -39,6 +40,8 @@ export interface WriteIntent {
   /** For a purge: the entries to remove when nothing is stored (derived from the key alone). */
   readonly fallbackEntries?: readonly IndexEntry[] | undefined;
   readonly build?: ((assumed: Snapshot) => SaveContent) | undefined;
+  /** Fail with AlreadyExists instead of replacing an instance stored at the key (getOrCreate). */
+  readonly createOnly?: boolean | undefined;
 }
 
 /** A set that must hold exactly these members when the write runs (empty: must be empty). */
@@ -91,6 +94,35 @@ const pushEntries = (
   }
 };
 
+/** What a model change event says: `{ model, key, op, fields }` (plus `previousKey` after a key move). */
+export interface ModelEvent {
+  readonly model: string;
+  readonly key: string;
+  readonly op: "save" | "delete";
+  /** Fields written (all of them for a full save; none for a delete). */
+  readonly fields: readonly string[];
+  readonly previousKey?: string;
+}
+
+const modelEvent = (
+  meta: ModelMeta,
+  intent: WriteIntent,
+  newKey: string,
+  content: SaveContent | undefined,
+): { channel: string; message: Buffer } => {
+  const event: ModelEvent =
+    intent.kind === "save"
+      ? {
+          model: meta.name,
+          key: newKey,
+          op: "save",
+          fields: (content?.hash ?? []).map(([name]) => name),
+          ...(newKey !== intent.oldKey && intent.expected !== null ? { previousKey: intent.oldKey } : {}),
+        }
+      : { model: meta.name, key: intent.oldKey, op: "delete", fields: [] };
+  return { channel: modelEventsChannel(meta), message: Buffer.from(encodeMessage(event)) };
+};
+
 /** The fields a write's stored-state check covers. */
 export const checkedFields = (intent: WriteIntent): readonly string[] =>
   intent.checkFields ?? intent.meta.indexedFields;
@@ -133,6 +165,10 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     const { remove, add } = diffEntries(oldEntries, content?.newEntries ?? []);
     pushEntries(args, keys, remove, false);
     pushEntries(args, keys, add, true);
+    const event =
+      meta.events && intent.kind !== "purge" ? modelEvent(meta, intent, newKey, content) : undefined;
+    if (event) args.push(1, event.channel, event.message);
+    else args.push(0);
     uniqueFields.push(unique.map(([field]) => field));
     newKeys.push(newKey);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Field, KeyField, Model, Relationship, SortedField, and, not, or } from "../../src/index.js";
+import { KeyField, Model, Relationship, SortedField, and, not, or } from "../../src/index.js";
 import { raw, useRedis } from "../support/redis.js";
 import { countTraffic } from "../support/round-trips.js";
 

@@ -46,7 +46,10 @@ describe("relationships: the reference page's examples", () => {
     expect(await raw.smembers("$RelationshipF:Book:author:Author:Lewis")).toEqual(["Book:The Hobbit"]);
     expect(await tolkien.related(Book, "author").count()).toBe(1);
     const withAuthors = await Book.query.orderBy("title").include("author");
-    expect(withAuthors.map((b) => (b.author as { name?: string } | null)?.name)).toEqual(["Tolkien", "Lewis"]);
+    expect(withAuthors.map((b) => (b.author as { name?: string } | null)?.name)).toEqual([
+      "Tolkien",
+      "Lewis",
+    ]);
     expect(Book.filterParams()).toContain("author__name__startswith");
   });
 });

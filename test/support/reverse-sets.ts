@@ -27,7 +27,10 @@ async function expectedSets(model: string, fields: readonly string[]): Promise<R
 }
 
 /** Every reverse set of `model`'s relationship `fields` as stored: set key -> sorted members. */
-export async function reverseSets(model: string, fields: readonly string[]): Promise<Record<string, string[]>> {
+export async function reverseSets(
+  model: string,
+  fields: readonly string[],
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const key of await allKeys()) {
     if (!fields.some((field) => key.startsWith(`$RelationshipF:${model}:${field}:`))) continue;

@@ -48,7 +48,7 @@ class AllTypes extends Model("TypesAllTypes", {
 }) {}
 
 /** The 13 typed fields of AllTypes (and Shortcuts). */
-type TypedName = Exclude<keyof AllTypes, "untyped" | "_auto_key" | keyof InstanceMembers>;
+type TypedName = Exclude<keyof AllTypes, "untyped" | "_auto_key" | "~model" | keyof InstanceMembers>;
 
 class Shortcuts extends Model("TypesShortcuts", {
   aString: StringField(),

@@ -141,7 +141,7 @@ describe("filter keys, by field kind", () => {
 
   test("several keys and several filter() calls combine", () => {
     const query = Book.query.filter({ pages__gte: 300, title__startswith: "The" }).filter({ code: 7 });
-    expectTypeOf(query).resolves.toEqualTypeOf<ModelInstance<BookFields>[]>();
+    expectTypeOf(query).resolves.toEqualTypeOf<ModelInstance<BookFields, "QueryBook">[]>();
     const optional: { pages__gte?: number | undefined } = {};
     Book.query.filter(optional);
     Book.query.filter({ title: undefined });
@@ -263,7 +263,7 @@ describe("orderBy, values, count, get", () => {
   });
 
   test("get(), first(), all(), exists(), keys() of an unregistered model give the base instance type", () => {
-    type Instance = ModelInstance<BookFields>;
+    type Instance = ModelInstance<BookFields, "QueryBook">;
     expectTypeOf(Book.query.get({ title: "The Hobbit" })).toEqualTypeOf<Promise<Instance | null>>();
     expectTypeOf(Book.query.first()).toEqualTypeOf<Promise<Instance | null>>();
     expectTypeOf(Book.query.all()).toEqualTypeOf<Promise<Instance[]>>();

@@ -85,7 +85,7 @@ describe("Models registry", () => {
 
   test("without registration, queries resolve to the base instance type", async () => {
     const book = await PlainBook.query.get({ title: "The Hobbit" });
-    expectTypeOf(book).toEqualTypeOf<ModelInstance<FieldsOf<typeof PlainBook>> | null>();
+    expectTypeOf(book).toEqualTypeOf<ModelInstance<FieldsOf<typeof PlainBook>, "RegistryPlainBook"> | null>();
     expectTypeOf(book).not.toEqualTypeOf<PlainBook | null>();
     // @ts-expect-error the getter is on the subclass, which the query does not know
     void book?.label;
