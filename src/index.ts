@@ -78,8 +78,11 @@ export type {
   ModelInstance,
   NumericFieldName,
   QueryInstance,
+  FieldInfo,
   SaveOptions,
+  ToDictOptions,
 } from "./model/model.js";
+export type { ModelEvent } from "./write/plan-write.js";
 export type { ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {

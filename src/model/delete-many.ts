@@ -1,4 +1,7 @@
 import { executeBulk, readSnapshots, type BulkOptions } from "../write/bulk.js";
+import { indexEntries } from "../write/index-entries.js";
+import type { WriteIntent } from "../write/plan-write.js";
+import { valuesFromKey } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
 
@@ -25,8 +28,20 @@ export async function deleteKeys(
   for (let start = 0; start < keys.length; start += batchSize) {
     const batch = keys.slice(start, start + batchSize);
     const snapshots = await readSnapshots(meta, batch);
+    // A key whose hash is gone (expired, or deleted by another client) is purged: its entries come
+    // from the ttl shadow or from the key itself, as the stored hash cannot name them.
     const existed = await executeBulk(
-      batch.map((key, i) => ({ meta, kind: "delete" as const, oldKey: key, expected: snapshots[i] ?? null })),
+      batch.map((key, i): WriteIntent =>
+        snapshots[i]
+          ? { meta, kind: "delete", oldKey: key, expected: snapshots[i] ?? null }
+          : {
+              meta,
+              kind: "purge",
+              oldKey: key,
+              expected: null,
+              fallbackEntries: indexEntries(meta, key, valuesFromKey(meta, key)),
+            },
+      ),
       { batchSize },
     );
     deleted += existed.filter(Boolean).length;

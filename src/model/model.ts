@@ -1,24 +1,47 @@
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
-import { ModelDefinitionError, PopotoError, ValidationError } from "../errors.js";
+import { ModelDefinitionError, PopotoError, UniqueViolationError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { filterParams } from "../query/filter-params.js";
 import { QueryImpl, type Query, type QueryTarget, type RelationshipName } from "../query/query.js";
 import type { Row } from "../query/execute.js";
 import { Reference } from "../fields/reference.js";
-import { deleteInstance, saveInstance } from "../write/execute-write.js";
-import type { Snapshot } from "../write/plan-write.js";
+import {
+  AlreadyExists,
+  deleteInstance,
+  executeWrites,
+  saveIntent,
+  type SaveResult,
+} from "../write/execute-write.js";
+import type { BulkOptions } from "../write/bulk.js";
+import type { ModelEvent } from "../write/plan-write.js";
+import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
+import { modelEventsChannel } from "../keys/keys.js";
+import type { FieldKind, OnDelete } from "../fields/field.js";
+import type { FieldType } from "../fields/field-type.js";
+import { deleteEverything, saveMany } from "./bulk.js";
+import { deleteKeys } from "./delete-many.js";
+import { toDict } from "./to-dict.js";
+import type { Snapshot, WriteIntent } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
 import { stateOf } from "./instance-state.js";
 import { changeManyRelationship } from "./many.js";
-import { incrementField, savePartial } from "./partial.js";
+import { incrementField, partialIntent } from "./partial.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
 import { targetName } from "./targets.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 import { noteSubclass, registerModel, type Models } from "./registry.js";
 import type { RelatedRef } from "../query/filter-types.js";
-import type { ConfigOf, ConstructInput, CreateInput, Fields, KeyLookup, Values } from "./types.js";
+import type {
+  ConfigOf,
+  ConstructInput,
+  CreateInput,
+  Fields,
+  KeyLookup,
+  StoredFields,
+  Values,
+} from "./types.js";
 import {
   checkField,
   computeKey,
@@ -75,6 +98,8 @@ export interface InstanceMembers<TFields extends Fields = Fields> {
   preSave(): void | Promise<void>;
   /** The non-hidden fields as a plain object (relationships as instance keys). */
   toJSON(): Record<string, unknown>;
+  /** The non-hidden fields as a plain object, relationships as keys or (loaded ones) nested objects. */
+  toDict(options?: ToDictOptions): Record<string, unknown>;
   /** Resolves to this instance, so `await book.author?.load()` works on instances and References alike. */
   load(): Promise<this>;
   /**
@@ -142,7 +167,90 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
    * relationships down to `depth` hops (default 1).
    */
   filterParams(options?: { readonly depth?: number | undefined }): string[];
+  /**
+   * The instance matching `lookup` (exact field values), or a new one made from `lookup` and
+   * `defaults`. Safe under races when `lookup` names the key fields or a unique field: the create
+   * only succeeds if nothing is stored at its key, so two callers get one instance.
+   * @example const [author, created] = await Author.getOrCreate({ name: "Le Guin" }, { country: "US" })
+   */
+  getOrCreate<TThis extends AnyConstructor>(
+    this: TThis,
+    lookup: Partial<CreateInput<TFields>>,
+    defaults?: Partial<CreateInput<TFields>>,
+  ): Promise<[InstanceOf<TThis>, boolean]>;
+  /** Updates the instance matching `lookup` with `values` (a partial save), or creates it; `[instance, created]`. */
+  updateOrCreate<TThis extends AnyConstructor>(
+    this: TThis,
+    lookup: Partial<CreateInput<TFields>>,
+    values?: Partial<CreateInput<TFields>>,
+  ): Promise<[InstanceOf<TThis>, boolean]>;
+  /**
+   * Validates every item, then saves them in batches (one pipeline per `batchSize`), each instance
+   * atomically with its index entries. Items are instances or `create()` inputs.
+   */
+  bulkCreate<TThis extends AnyConstructor>(
+    this: TThis,
+    items: readonly (InstanceOf<TThis> | CreateInput<TFields>)[],
+    options?: BulkOptions,
+  ): Promise<InstanceOf<TThis>[]>;
+  /** Saves many instances (all fields, or `fields` only) in batches; returns how many were written. */
+  bulkUpdate(
+    instances: readonly ModelInstance<TFields, TName>[],
+    options?: BulkOptions & { readonly fields?: readonly (keyof Values<TFields> & string)[] | undefined },
+  ): Promise<number>;
+  /** Deletes many instances (or instance keys) in batches, each atomically; returns how many existed. */
+  bulkDelete(
+    items: readonly (ModelInstance<TFields, TName> | string)[],
+    options?: BulkOptions,
+  ): Promise<number>;
+  /** Deletes every instance of the model (SSCAN of the class set, batched); returns how many existed. */
+  deleteAll(options?: BulkOptions): Promise<number>;
+  /** Whether an instance is stored under these key values or this instance key (one EXISTS). */
+  exists(key: KeyLookup<TFields> | string): Promise<boolean>;
+  /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
+  readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
+  /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */
+  readonly eventsChannel: string;
+  /** Subscribes to this model's change events (declare the model with `events: true`). */
+  subscribe(
+    handler: (event: ModelEvent) => void | Promise<void>,
+    options?: SubscriberOptions,
+  ): Subscriber<ModelEvent>;
 }
+
+/** What `Model.fields` says of one field. */
+export interface FieldInfo {
+  readonly name: string;
+  readonly kind: FieldKind;
+  readonly type: FieldType;
+  readonly nullable: boolean;
+  readonly hasDefault: boolean;
+  /** Part of the instance key. */
+  readonly key: boolean;
+  /** Hidden fields start with `_` and are left out of toJSON()/toDict(). */
+  readonly hidden: boolean;
+  readonly maxLength: number | undefined;
+  readonly partitionBy: readonly string[];
+  /** Relationships: the target model's name, whether it holds many, what deleting the target does. */
+  readonly target: string | undefined;
+  readonly many: boolean;
+  readonly onDelete: OnDelete | undefined;
+}
+
+/** Options of `toDict()`. */
+export interface ToDictOptions {
+  /** Loaded related instances as nested objects (References stay keys); default: keys. */
+  readonly relationships?: boolean | undefined;
+  /** How deep nested relationships go (default 1); deeper ones, and cycles, give keys. */
+  readonly depth?: number | undefined;
+  /** Only these fields. */
+  readonly include?: readonly string[] | undefined;
+  /** Leave these fields out. */
+  readonly exclude?: readonly string[] | undefined;
+}
+
+/** The internal method that prepares a save without sending it (for bulk writes). */
+export const PREPARE_SAVE: unique symbol = Symbol("popoto.prepareSave");
 
 /** Passed to a model constructor to build an instance from stored values (no defaults, no auto key). */
 const HYDRATE: unique symbol = Symbol("popoto.hydrate");
@@ -220,36 +328,55 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     async save(options?: { fields?: readonly string[] }): Promise<this> {
+      const prepared = await this[PREPARE_SAVE](options ?? {});
+      if (!prepared) return this;
+      await executeWrites([prepared.intent]);
+      prepared.commit();
+      return this;
+    }
+
+    /**
+     * @internal Runs preSave, stamps auto dates and validates, then returns the write (not yet
+     * sent) and what to apply to the instance once it succeeded; undefined when there is nothing
+     * to write. Shared by save() and the bulk operations.
+     */
+    async [PREPARE_SAVE](options: {
+      fields?: readonly string[];
+      createOnly?: boolean;
+    }): Promise<{ intent: WriteIntent; commit: () => void } | undefined> {
       await this.preSave();
       const self = this as unknown as Record<string, unknown>;
       const state = stateOf(this);
-      const listed = options?.fields;
+      const listed = options.fields;
       const now = new Date();
       for (const [field, spec] of meta.fields) {
         if (listed && !listed.includes(field)) continue;
         if (spec.autoNow || (spec.autoNowAdd && (self[field] === null || self[field] === undefined)))
           self[field] = new Date(now.getTime());
       }
-      if (listed && state.pk !== undefined) {
-        rejectUnknownFields(meta, Object.fromEntries(listed.map((f) => [f, true])), "saved");
-        if (listed.length === 0) return this;
-        const updates = validateFields(meta, self, listed);
-        const result = await savePartial(meta, state.pk, state.snapshot ?? null, updates);
-        for (const [field, value] of updates) {
+      const apply = (values: ReadonlyMap<string, unknown>, result: SaveResult): void => {
+        for (const [field, value] of values) {
           if ((meta.fields.get(field) as FieldSpec).kind !== "relationship") self[field] = value;
         }
         state.pk = result.key;
         state.snapshot = result.snapshot;
-        return this;
+      };
+      if (listed && state.pk !== undefined) {
+        rejectUnknownFields(meta, Object.fromEntries(listed.map((f) => [f, true])), "saved");
+        if (listed.length === 0) return undefined;
+        const updates = validateFields(meta, self, listed);
+        const { intent, result } = partialIntent(meta, state.pk, state.snapshot ?? null, updates);
+        return { intent, commit: () => apply(updates, result()) };
       }
       const values = validateForSave(meta, self);
-      const result = await saveInstance(meta, values, state.pk, state.snapshot);
-      for (const [field, value] of values) {
-        if ((meta.fields.get(field) as FieldSpec).kind !== "relationship") self[field] = value;
-      }
-      state.pk = result.key;
-      state.snapshot = result.snapshot;
-      return this;
+      const { intent, result } = saveIntent(
+        meta,
+        values,
+        state.pk,
+        state.snapshot,
+        options.createOnly === true,
+      );
+      return { intent, commit: () => apply(values, result) };
     }
 
     async atomicIncrement(field: string, delta: number | string): Promise<unknown> {
@@ -346,6 +473,10 @@ export function Model<const TName extends string, const TFields extends Fields>(
       return Promise.resolve(this);
     }
 
+    toDict(options: ToDictOptions = {}): Record<string, unknown> {
+      return toDict(this, options, options.depth ?? 1, new Set());
+    }
+
     // `this` is the class the getter was read on (`Book`, the user's subclass), so results are
     // built with its getters and methods.
     static get query(): QueryImpl {
@@ -397,11 +528,158 @@ export function Model<const TName extends string, const TFields extends Fields>(
       return instance.save();
     }
 
+    static async getOrCreate(
+      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+      lookup: Record<string, unknown>,
+      defaults: Record<string, unknown> = {},
+    ): Promise<[PopotoModel, boolean]> {
+      return findOrCreate(this, lookup, { ...defaults, ...lookup }, undefined);
+    }
+
+    static async updateOrCreate(
+      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+      lookup: Record<string, unknown>,
+      values: Record<string, unknown> = {},
+    ): Promise<[PopotoModel, boolean]> {
+      return findOrCreate(this, lookup, { ...values, ...lookup }, values);
+    }
+
+    static async bulkCreate(
+      this: new (values?: Record<string, unknown>) => PopotoModel,
+      items: readonly unknown[],
+      options?: BulkOptions,
+    ): Promise<PopotoModel[]> {
+      noteSubclass(name, this);
+      const instances = items.map((item) => {
+        if (item instanceof PopotoModel) return item;
+        rejectUnknownFields(meta, item as Record<string, unknown>, "created");
+        return new this(item as Record<string, unknown>);
+      });
+      await saveMany(() => Promise.all(instances.map((i) => i[PREPARE_SAVE]({}))), options);
+      return instances;
+    }
+
+    static async bulkUpdate(
+      instances: readonly PopotoModel[],
+      options: BulkOptions & { fields?: readonly string[] } = {},
+    ): Promise<number> {
+      const fields = options.fields;
+      return saveMany(
+        () => Promise.all(instances.map((i) => i[PREPARE_SAVE](fields ? { fields } : {}))),
+        options,
+      );
+    }
+
+    static async bulkDelete(
+      items: readonly (PopotoModel | string)[],
+      options?: BulkOptions,
+    ): Promise<number> {
+      const keys = items.map((item) =>
+        typeof item === "string" ? item : (stateOf(item).pk ?? item.redisKey),
+      );
+      const deleted = await deleteKeys(meta, keys, options);
+      for (const item of items) {
+        if (typeof item === "string") continue;
+        const state = stateOf(item);
+        state.pk = undefined;
+        state.snapshot = undefined;
+      }
+      return deleted;
+    }
+
+    static deleteAll(options?: BulkOptions): Promise<number> {
+      return deleteEverything(meta, options);
+    }
+
+    static async exists(key: Record<string, unknown> | string): Promise<boolean> {
+      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "looked up"));
+      try {
+        return (await getConnection().exists(instanceKey)) === 1;
+      } catch (error) {
+        throw wrapRedisError(error);
+      }
+    }
+
+    static get fields(): Record<string, FieldInfo> {
+      return Object.fromEntries(meta.fieldNames.map((field) => [field, fieldInfo(field)]));
+    }
+
+    static get eventsChannel(): string {
+      return modelEventsChannel(meta);
+    }
+
+    static subscribe(
+      handler: (event: ModelEvent) => void | Promise<void>,
+      options?: SubscriberOptions,
+    ): Subscriber<ModelEvent> {
+      return new Subscriber<ModelEvent>(
+        modelEventsChannel(meta),
+        (_channel, event) => handler(event),
+        options,
+      );
+    }
+
     static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
       const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "loaded"));
       return loadKey(this, instanceKey);
     }
   }
+
+  /** getOrCreate / updateOrCreate: find, else create only if nothing is stored there (else find again). */
+  const findOrCreate = async (
+    Class: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+    lookup: Record<string, unknown>,
+    create: Record<string, unknown>,
+    update: Record<string, unknown> | undefined,
+  ): Promise<[PopotoModel, boolean]> => {
+    rejectUnknownFields(meta, create, "created");
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const found = (await Class.query.get(lookup)) as PopotoModel | null;
+      if (found) {
+        if (update && Object.keys(update).length > 0) {
+          Object.assign(found, update);
+          await found.save({ fields: Object.keys(update) });
+        }
+        return [found, false];
+      }
+      const instance = new Class(create);
+      const prepared = await instance[PREPARE_SAVE]({ createOnly: true });
+      try {
+        if (prepared) await executeWrites([prepared.intent]);
+        prepared?.commit();
+        return [instance, true];
+      } catch (error) {
+        // Another caller created it first (same key, or same unique value): find theirs.
+        if (error instanceof AlreadyExists || error instanceof UniqueViolationError) continue;
+        throw error;
+      }
+    }
+    throw new PopotoError(
+      "CONCURRENT_MODIFICATION",
+      `${meta.name}: getOrCreate kept racing with other writers; retry.`,
+      {
+        model: meta.name,
+      },
+    );
+  };
+
+  const fieldInfo = (field: string): FieldInfo => {
+    const spec = meta.fields.get(field) as FieldSpec;
+    return {
+      name: field,
+      kind: spec.kind,
+      type: spec.type,
+      nullable: spec.nullable,
+      hasDefault: spec.hasDefault,
+      key: meta.keyFields.includes(field),
+      hidden: field.startsWith("_"),
+      maxLength: spec.maxLength,
+      partitionBy: spec.partitionBy,
+      target: spec.kind === "relationship" ? targetName(meta.name, field, spec) : undefined,
+      many: spec.many,
+      onDelete: spec.kind === "relationship" ? spec.onDelete : undefined,
+    };
+  };
 
   const hydrate = (Class: new (values?: unknown) => PopotoModel, row: Row): PopotoModel => {
     const instance = new Class(HYDRATE);

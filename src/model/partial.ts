@@ -4,7 +4,7 @@ import { PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { executeWrites, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
-import type { SaveContent, Snapshot } from "../write/plan-write.js";
+import type { SaveContent, Snapshot, WriteIntent } from "../write/plan-write.js";
 import { decodeSnapshot, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
@@ -42,18 +42,21 @@ function partialContent(
   };
 }
 
-/** `save({ fields })`: writes only these fields (validated canonical values) and their index entries. */
-export async function savePartial(
+/**
+ * `save({ fields })` as a write intent: writes only these fields (validated canonical values) and
+ * their index entries. `result()` gives the instance's new state once the write succeeded.
+ */
+export function partialIntent(
   meta: ModelMeta,
   key: string,
   expected: Snapshot,
   updates: ReadonlyMap<string, unknown>,
-): Promise<SaveResult> {
+): { intent: WriteIntent; result: () => SaveResult } {
   let written: SaveContent | undefined;
   let finalState: Snapshot = expected;
-  const intent = {
+  const intent: WriteIntent = {
     meta,
-    kind: "save" as const,
+    kind: "save",
     oldKey: key,
     expected,
     build: (assumed: Snapshot): SaveContent => {
@@ -62,12 +65,14 @@ export async function savePartial(
       return written;
     },
   };
-  await executeWrites([intent]);
-  const content = written as SaveContent;
-  const stored = new Map<string, Buffer>();
-  for (const [name, bytes] of finalState ?? []) if (bytes) stored.set(name, bytes);
-  for (const [name, bytes] of content.hash) stored.set(name, bytes);
-  return { key: content.newKey, snapshot: snapshotOf(meta, stored) };
+  const result = (): SaveResult => {
+    const content = written as SaveContent;
+    const stored = new Map<string, Buffer>();
+    for (const [name, bytes] of finalState ?? []) if (bytes) stored.set(name, bytes);
+    for (const [name, bytes] of content.hash) stored.set(name, bytes);
+    return { key: content.newKey, snapshot: snapshotOf(meta, stored) };
+  };
+  return { intent, result };
 }
 
 const NUMERIC = new Set(["int", "float", "decimal"]);

@@ -42,6 +42,15 @@ const snapshotFromStale = (intent: WriteIntent, reply: readonly ScriptReply[]): 
   );
 };
 
+/** A create-only write found an instance already stored at its key; nothing was written. */
+export class AlreadyExists extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super(`${key} already exists`);
+    this.key = key;
+  }
+}
+
 /** A guarded set changed between planning and writing: the caller must plan from scratch. */
 export class GuardChanged extends Error {
   readonly guard: number;
@@ -73,6 +82,8 @@ export async function executeWrites(
     const intent = intents[index] as WriteIntent;
     switch (status) {
       case "STALE":
+        // getOrCreate: someone else created the instance first; the caller loads theirs.
+        if (intent.createOnly && text(reply[2]) === "H") throw new AlreadyExists(intent.oldKey);
         intent.expected = snapshotFromStale(intent, reply);
         break;
       case "LIVE":
@@ -140,12 +151,33 @@ export async function saveInstance(
   values: ReadonlyMap<string, unknown>,
   pk: string | undefined,
   expected: Snapshot | undefined,
+  options: { readonly createOnly?: boolean } = {},
 ): Promise<SaveResult> {
+  const { intent, result } = saveIntent(meta, values, pk, expected, options.createOnly === true);
+  await executeWrites([intent]);
+  return result;
+}
+
+/** A full save as a write intent, with the state the instance has once it succeeds. */
+export function saveIntent(
+  meta: ModelMeta,
+  values: ReadonlyMap<string, unknown>,
+  pk: string | undefined,
+  expected: Snapshot | undefined,
+  createOnly = false,
+): { intent: WriteIntent; result: SaveResult } {
   const content = saveContent(meta, values);
-  await executeWrites([
-    { meta, kind: "save", oldKey: pk ?? content.newKey, expected: expected ?? null, build: () => content },
-  ]);
-  return { key: content.newKey, snapshot: snapshotOf(meta, new Map(content.hash)) };
+  return {
+    intent: {
+      meta,
+      kind: "save",
+      oldKey: pk ?? content.newKey,
+      expected: expected ?? null,
+      build: () => content,
+      createOnly,
+    },
+    result: { key: content.newKey, snapshot: snapshotOf(meta, new Map(content.hash)) },
+  };
 }
 
 /** Deletes the instance at `key` and every index entry of its stored values; true if it existed. */

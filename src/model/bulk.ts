@@ -1,0 +1,62 @@
+import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { classSet } from "../keys/keys.js";
+import { executeBulk, type BulkOptions } from "../write/bulk.js";
+import type { WriteIntent } from "../write/plan-write.js";
+import { deleteKeys } from "./delete-many.js";
+import type { ModelMeta } from "./meta.js";
+
+/** A save prepared (validated, not sent): its write and what to apply once it succeeded. */
+export interface PreparedSave {
+  readonly intent: WriteIntent;
+  readonly commit: () => void;
+}
+
+/** Options of `bulkUpdate()`. */
+export interface BulkUpdateOptions extends BulkOptions {
+  /** Write only these fields of each instance (partial saves). */
+  readonly fields?: readonly string[] | undefined;
+}
+
+/**
+ * Saves many prepared instances: every instance is validated before anything is written, then
+ * written in batches of one pipeline each, every instance atomically with its index entries.
+ */
+export async function saveMany(
+  prepare: () => Promise<(PreparedSave | undefined)[]>,
+  options: BulkOptions = {},
+): Promise<number> {
+  const prepared = (await prepare()).filter((p): p is PreparedSave => p !== undefined);
+  await executeBulk(
+    prepared.map((p) => p.intent),
+    options,
+  );
+  for (const p of prepared) p.commit();
+  return prepared.length;
+}
+
+/**
+ * Deletes every instance of a model: the class set is read with SSCAN, one batch at a time, and
+ * each batch deleted as `deleteKeys` does (atomically per instance, leftovers of expired
+ * instances cleaned). Safe while the application writes; instances created meanwhile may stay.
+ */
+export async function deleteEverything(meta: ModelMeta, options: BulkOptions = {}): Promise<number> {
+  const batchSize = Math.max(1, options.batchSize ?? 1000);
+  const total = await getConnection().scard(classSet(meta));
+  let deleted = 0;
+  let seen = 0;
+  let cursor = "0";
+  do {
+    let reply: [string, string[]];
+    try {
+      reply = await getConnection().sscan(classSet(meta), cursor, "COUNT", batchSize);
+    } catch (error) {
+      throw wrapRedisError(error);
+    }
+    cursor = reply[0];
+    if (reply[1].length === 0) continue;
+    deleted += await deleteKeys(meta, reply[1], { batchSize });
+    seen += reply[1].length;
+    options.onProgress?.(Math.min(seen, total), total);
+  } while (cursor !== "0");
+  return deleted;
+}
