@@ -328,6 +328,60 @@ if mode == "count" and not plan.exists then
   return { #members(root), gone }
 end
 
+-- Whether membership in a node can be tested without listing it (sets, ranges, key lists).
+local function walkable(node)
+  local t = node.t
+  if t == "set" or t == "zr" or t == "keys" or t == "none" then return true end
+  if t == "and" or t == "or" then
+    for _, child in ipairs(node.c) do if not walkable(child) then return false end end
+    return true
+  end
+  if t == "diff" then
+    if not walkable(node.a) then return false end
+    for _, child in ipairs(node.b) do if not walkable(child) then return false end end
+    return true
+  end
+  return false
+end
+
+-- Pages through the sorted set we order by and keeps members the filter accepts, stopping once
+-- the page is full: the first page of a million matches costs about what the first page of ten
+-- does. Chosen when the expected walk, (offset + limit) * |sorted set| / |matches|, is shorter
+-- than listing every match.
+local function walk(orderKey, desc)
+  local out, skipped, start = {}, 0, 0
+  local chunk = math.max(64, 2 * (offset + limit))
+  local size = redis.call("ZCARD", orderKey)
+  while start < size and #out < limit do
+    local page
+    if desc then
+      page = redis.call("ZREVRANGE", orderKey, start, start + chunk - 1)
+    else
+      page = redis.call("ZRANGE", orderKey, start, start + chunk - 1)
+    end
+    for _, m in ipairs(page) do
+      if has(root, m) then
+        if plan.exists and redis.call("EXISTS", m) == 0 then
+          gone[#gone + 1] = m
+        elseif skipped < offset then
+          skipped = skipped + 1
+        else
+          out[#out + 1] = m
+          if #out == limit then break end
+        end
+      end
+    end
+    start = start + chunk
+  end
+  return out
+end
+
+local function shouldWalk()
+  if not (order and order.k and limit >= 0 and mode ~= "count" and walkable(root)) then return false end
+  local matches = card(root)
+  return (offset + limit) * redis.call("ZCARD", KEYS[order.k]) < matches * matches
+end
+
 if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists then
   -- The filter is one range of the sorted set we order by: let Redis order and page it.
   local total = redis.call("ZCOUNT", KEYS[root.k], arg(root.min), arg(root.max))
@@ -340,6 +394,10 @@ if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and no
   end
   offset, limit = 0, -1
   keys.total = total
+elseif shouldWalk() then
+  keys = walk(KEYS[order.k], order.desc)
+  offset, limit = 0, -1
+  keys.total = #keys
 else
   keys = members(root)
   if plan.exists then

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { KeyField, Model, SortedField } from "../../src/index.js";
+import { raw, useRedis } from "../support/redis.js";
+
+useRedis();
+
+class Event extends Model("Event", { id: KeyField(), kind: KeyField(), at: SortedField({ type: "int" }) }) {}
+
+/** Redis's own count of commands run inside scripts and outside, from INFO commandstats. */
+async function commandCalls(): Promise<number> {
+  const info = await raw.info("commandstats");
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+async function seed(count: number): Promise<void> {
+  const rows = Array.from({ length: count }, (_, i) => ({ id: `e${i}`, kind: i % 2 ? "a" : "b", at: i }));
+  await Event.bulkCreate(rows, { batchSize: 2000 });
+}
+
+async function costOfFirstPage(run: () => PromiseLike<unknown>): Promise<number> {
+  const before = await commandCalls();
+  await run();
+  return (await commandCalls()) - before - 1; // minus the first INFO call itself
+}
+
+describe("ordering and paging are pushed into Redis", () => {
+  it("the first page costs about the same for 200 or 20,000 instances", async () => {
+    await seed(200);
+    const small = await costOfFirstPage(() => Event.query.orderBy("-at").limit(10));
+    const smallFiltered = await costOfFirstPage(() =>
+      Event.query.filter({ kind: "a" }).orderBy("-at").limit(10),
+    );
+    await Event.deleteAll();
+    await seed(20_000);
+    const large = await costOfFirstPage(() => Event.query.orderBy("-at").limit(10));
+    const largeFiltered = await costOfFirstPage(() =>
+      Event.query.filter({ kind: "a" }).orderBy("-at").limit(10),
+    );
+    const page = await Event.query.filter({ kind: "a" }).orderBy("-at").offset(5).limit(3);
+    expect(page.map((e) => e.at)).toEqual([19989, 19987, 19985]);
+    expect(large).toBeLessThanOrEqual(small + 5);
+    expect(largeFiltered).toBeLessThanOrEqual(smallFiltered + 5);
+    expect(largeFiltered).toBeLessThan(200);
+  });
+});
