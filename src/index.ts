@@ -83,6 +83,13 @@ export type {
   ToDictOptions,
 } from "./model/model.js";
 export type { ModelEvent } from "./write/plan-write.js";
+export type {
+  IndexDifference,
+  IndexReport,
+  MaintenanceOptions,
+  MaintenanceProgress,
+  RepairResult,
+} from "./maintenance/indexes.js";
 export type { ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {

@@ -71,6 +71,33 @@ export const lexIndex = (model: ModelMeta, field: string): string => `$LexF:${mo
 export const lexReverseIndex = (model: ModelMeta, field: string): string =>
   `$LexRevF:${modelTag(model)}:${field}`;
 
+/**
+ * SCAN patterns for every index structure of a model, with the Redis type each holds: what the
+ * index tools read to compare indexes with the hashes. Model names are identifiers, so they hold
+ * no glob character.
+ */
+export const indexKeyPatterns = (
+  model: ModelMeta,
+): readonly { readonly pattern: string; readonly type: "set" | "zset" | "hash" }[] => {
+  const tag = modelTag(model);
+  return [
+    { pattern: `$Class:${tag}`, type: "set" },
+    { pattern: `$KeyF:${tag}:*`, type: "set" },
+    { pattern: `$UniqueKeyF:${tag}:*`, type: "set" },
+    { pattern: `$IndexF:${tag}:*`, type: "set" },
+    { pattern: `$UniquF:${tag}:*`, type: "set" },
+    { pattern: `$RelationshipF:${tag}:*`, type: "set" },
+    { pattern: `$SortF:${tag}:*`, type: "zset" },
+    { pattern: `$SortedKeyF:${tag}:*`, type: "zset" },
+    { pattern: `$GeoF:${tag}:*`, type: "zset" },
+    { pattern: `$LexF:${tag}:*`, type: "zset" },
+    { pattern: `$LexRevF:${tag}:*`, type: "zset" },
+  ];
+};
+
+/** SCAN pattern of a model's instance hashes (`Book:*`). */
+export const instanceKeyPattern = (model: ModelMeta): string => `${modelTag(model)}:*`;
+
 /** `$ModelEvents:Book`: the pub/sub channel of a model's change events (a channel, not a key). */
 export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${modelTag(model)}`;
 

@@ -22,6 +22,14 @@ import type { FieldType } from "../fields/field-type.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
+import {
+  checkIndexes,
+  cleanIndexes,
+  rebuildIndexes,
+  type IndexReport,
+  type MaintenanceOptions,
+  type RepairResult,
+} from "../maintenance/indexes.js";
 import type { Snapshot, WriteIntent } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
@@ -207,6 +215,15 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   deleteAll(options?: BulkOptions): Promise<number>;
   /** Whether an instance is stored under these key values or this instance key (one EXISTS). */
   exists(key: KeyLookup<TFields> | string): Promise<boolean>;
+  /**
+   * Compares every index structure with the hashes and reports each difference (read-only;
+   * SCAN-based; safe while the application writes).
+   */
+  checkIndexes(options?: MaintenanceOptions): Promise<IndexReport>;
+  /** Removes stale index entries (and corrects wrong scores). */
+  cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
+  /** Makes every index match the hashes, adding what is missing (e.g. after Python Popoto wrote data). */
+  rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
   /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
   readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
   /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */
@@ -598,6 +615,18 @@ export function Model<const TName extends string, const TFields extends Fields>(
       } catch (error) {
         throw wrapRedisError(error);
       }
+    }
+
+    static checkIndexes(options?: MaintenanceOptions): Promise<IndexReport> {
+      return checkIndexes(meta, options);
+    }
+
+    static cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult> {
+      return cleanIndexes(meta, options);
+    }
+
+    static rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult> {
+      return rebuildIndexes(meta, options);
     }
 
     static get fields(): Record<string, FieldInfo> {

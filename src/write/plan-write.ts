@@ -40,6 +40,10 @@ export interface WriteIntent {
   /** For a purge: the entries to remove when nothing is stored (derived from the key alone). */
   readonly fallbackEntries?: readonly IndexEntry[] | undefined;
   readonly build?: ((assumed: Snapshot) => SaveContent) | undefined;
+  /** Entries to remove besides those the stored state names (index repair: stale or wrong entries). */
+  readonly extraRemovals?: readonly IndexEntry[] | undefined;
+  /** Index repair: write every entry the new content calls for, as if none existed yet. */
+  readonly rewriteEntries?: boolean | undefined;
   /** Fail with AlreadyExists instead of replacing an instance stored at the key (getOrCreate). */
   readonly createOnly?: boolean | undefined;
 }
@@ -158,11 +162,13 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     for (const [name, value] of hash) args.push(name, value);
     const unique = content?.unique ?? [];
     args.push(unique.length, ...unique.map(([, setKey]) => keys.position(setKey)));
-    const oldEntries =
-      expected === null && intent.fallbackEntries
+    const oldEntries = intent.rewriteEntries
+      ? []
+      : expected === null && intent.fallbackEntries
         ? intent.fallbackEntries
         : entriesOf(meta, oldKey, expected);
     const { remove, add } = diffEntries(oldEntries, content?.newEntries ?? []);
+    if (intent.extraRemovals) remove.push(...intent.extraRemovals);
     pushEntries(args, keys, remove, false);
     pushEntries(args, keys, add, true);
     const event =

@@ -1,0 +1,375 @@
+import { getConnection, wrapRedisError } from "../connection/connection.js";
+import type { RedisClient } from "../connection/connection.js";
+import type { Redis } from "ioredis";
+import { indexKeyPatterns, instanceKeyPattern } from "../keys/keys.js";
+import { splitKey } from "../keys/escape.js";
+import { decodeHash, decodeSnapshot, snapshotOf, valuesFromKey } from "../model/hash.js";
+import type { ModelMeta } from "../model/meta.js";
+import { computeKey } from "../model/values.js";
+import { executeBulk, type BulkOptions } from "../write/bulk.js";
+import { indexEntries, type IndexEntry } from "../write/index-entries.js";
+import type { Snapshot, WriteIntent } from "../write/plan-write.js";
+
+/** One way an index disagrees with the hashes. */
+export interface IndexDifference {
+  /** `missing`: the hash calls for the entry, the index lacks it; `stale`: the index has an entry no hash calls for; `score`: a sorted entry with the wrong score. */
+  readonly kind: "missing" | "stale" | "score";
+  /** The index structure (`$KeyF:Book:title:Dune`). */
+  readonly index: string;
+  readonly member: string;
+  /** The instance the entry is about. */
+  readonly instance: string;
+  readonly expected?: number | undefined;
+  readonly actual?: number | undefined;
+}
+
+/** What `checkIndexes()` found. */
+export interface IndexReport {
+  readonly model: string;
+  /** Instance hashes read. */
+  readonly instances: number;
+  /** Index structures read, and entries in them. */
+  readonly indexKeys: number;
+  readonly entries: number;
+  /** Hashes whose stored key is not the key their values make (left alone, as Popoto's rebuild does). */
+  readonly misplaced: readonly string[];
+  readonly differences: readonly IndexDifference[];
+}
+
+/** Progress of a scan: what is being read, and how far it got. */
+export type MaintenanceProgress = (phase: string, done: number, total: number) => void;
+
+export interface MaintenanceOptions extends Pick<BulkOptions, "batchSize"> {
+  readonly onProgress?: MaintenanceProgress | undefined;
+}
+
+const redis = (): Redis => getConnection() as RedisClient as Redis;
+
+/** Every key matching a pattern, by SCAN (never KEYS), in batches. */
+async function* scanKeys(pattern: string, count: number): AsyncGenerator<string[]> {
+  let cursor = "0";
+  do {
+    let reply: [string, string[]];
+    try {
+      reply = await redis().scan(cursor, "MATCH", pattern, "COUNT", count);
+    } catch (error) {
+      throw wrapRedisError(error);
+    }
+    cursor = reply[0];
+    if (reply[1].length > 0) yield reply[1];
+  } while (cursor !== "0");
+}
+
+/** Members (and scores) of an index structure, by SSCAN / ZSCAN. */
+async function readIndex(
+  key: string,
+  type: "set" | "zset",
+  count: number,
+): Promise<Map<string, number | undefined>> {
+  const members = new Map<string, number | undefined>();
+  let cursor = "0";
+  do {
+    const [next, batch] =
+      type === "set"
+        ? await redis().sscan(key, cursor, "COUNT", count)
+        : await redis().zscan(key, cursor, "COUNT", count);
+    cursor = next;
+    if (type === "set") for (const m of batch) members.set(m, undefined);
+    else for (let i = 0; i + 1 < batch.length; i += 2) members.set(batch[i] as string, Number(batch[i + 1]));
+  } while (cursor !== "0");
+  return members;
+}
+
+/** The instance an index member is about: the member itself, or the key after a lex member's value. */
+const instanceOf = (member: string): string => {
+  const at = member.indexOf("\0\0");
+  return at === -1 ? member : member.slice(at + 2);
+};
+
+interface Expected {
+  /** index key → member → expected entry */
+  readonly entries: Map<string, Map<string, IndexEntry>>;
+  readonly snapshots: Map<string, Snapshot>;
+  readonly instances: number;
+  readonly misplaced: string[];
+}
+
+/** Reads every hash of the model (SCAN `Model:*`) and computes the index entries it calls for. */
+async function expectedEntries(
+  meta: ModelMeta,
+  count: number,
+  progress?: MaintenanceProgress,
+): Promise<Expected> {
+  const entries = new Map<string, Map<string, IndexEntry>>();
+  const snapshots = new Map<string, Snapshot>();
+  const misplaced: string[] = [];
+  let instances = 0;
+  const parts = meta.keyFields.length + 1;
+  for await (const batch of scanKeys(instanceKeyPattern(meta), count)) {
+    // Keys with another number of parts belong to something else (or to Popoto's other structures).
+    const keys = batch.filter((key) => splitKey(key).length === parts);
+    const pipeline = redis().pipeline();
+    for (const key of keys) pipeline.hgetallBuffer(key);
+    const results = (await pipeline.exec()) ?? [];
+    keys.forEach((key, i) => {
+      const [error, flat] = results[i] ?? [null, null];
+      if (error) return; // not a hash (WRONGTYPE): not an instance
+      const hash = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
+      if (hash.size === 0) return;
+      let values: Map<string, unknown>;
+      try {
+        values = decodeHash(meta, key, hash);
+        if (computeKey(meta, values) !== key) {
+          misplaced.push(key);
+          return;
+        }
+      } catch {
+        misplaced.push(key);
+        return;
+      }
+      instances++;
+      snapshots.set(key, snapshotOf(meta, hash));
+      for (const entry of indexEntries(meta, key, values)) {
+        let members = entries.get(entry.key);
+        if (!members) entries.set(entry.key, (members = new Map()));
+        members.set(entry.member, entry);
+      }
+    });
+    progress?.("hashes", instances, instances);
+  }
+  return { entries, snapshots, instances, misplaced };
+}
+
+const scoreOf = (entry: IndexEntry): number | undefined => (entry.kind === "z" ? entry.score : undefined);
+
+async function compare(
+  meta: ModelMeta,
+  count: number,
+  progress?: MaintenanceProgress,
+): Promise<IndexReport & { expected: Expected }> {
+  const expected = await expectedEntries(meta, count, progress);
+  const differences: IndexDifference[] = [];
+  const seen = new Set<string>();
+  let indexKeys = 0;
+  let total = 0;
+  for (const { pattern, type } of indexKeyPatterns(meta)) {
+    if (type === "hash") continue;
+    for await (const batch of scanKeys(pattern, count)) {
+      for (const index of batch) {
+        seen.add(index);
+        indexKeys++;
+        const actual = await readIndex(index, type, count);
+        total += actual.size;
+        const wanted = expected.entries.get(index) ?? new Map<string, IndexEntry>();
+        for (const [member, score] of actual) {
+          const entry = wanted.get(member);
+          if (!entry)
+            differences.push({ kind: "stale", index, member, instance: instanceOf(member), actual: score });
+          else if (
+            entry.kind === "z" &&
+            score !== undefined &&
+            Math.abs(score - entry.score) > 1e-9 * Math.max(1, Math.abs(entry.score))
+          )
+            differences.push({
+              kind: "score",
+              index,
+              member,
+              instance: instanceOf(member),
+              expected: entry.score,
+              actual: score,
+            });
+        }
+        for (const [member, entry] of wanted) {
+          if (!actual.has(member))
+            differences.push({
+              kind: "missing",
+              index,
+              member,
+              instance: instanceOf(member),
+              expected: scoreOf(entry),
+            });
+        }
+        progress?.("indexes", indexKeys, indexKeys);
+      }
+    }
+  }
+  // Index structures the hashes call for that do not exist at all.
+  for (const [index, wanted] of expected.entries) {
+    if (seen.has(index)) continue;
+    for (const [member, entry] of wanted)
+      differences.push({
+        kind: "missing",
+        index,
+        member,
+        instance: instanceOf(member),
+        expected: scoreOf(entry),
+      });
+  }
+  return {
+    model: meta.name,
+    instances: expected.instances,
+    indexKeys,
+    entries: total,
+    misplaced: expected.misplaced,
+    differences,
+    expected,
+  };
+}
+
+/**
+ * A difference can come from a write that happened while the scan ran. Reads the instances
+ * involved once more and keeps only the differences that still hold.
+ */
+async function confirm(
+  meta: ModelMeta,
+  report: IndexReport & { expected: Expected },
+): Promise<IndexDifference[]> {
+  if (report.differences.length === 0) return [];
+  const instances = [...new Set(report.differences.map((d) => d.instance))];
+  // One MULTI reads the hashes and the entries together, so no write can fall between them.
+  const transaction = redis().multi();
+  for (const key of instances) transaction.hgetallBuffer(key);
+  for (const d of report.differences) transaction.zscore(d.index, d.member).sismember(d.index, d.member);
+  const all = (await transaction.exec()) ?? [];
+  const results = all.slice(0, instances.length);
+  const now = new Map<string, Map<string, IndexEntry> | null>();
+  instances.forEach((key, i) => {
+    const [error, flat] = results[i] ?? [null, null];
+    const hash = new Map(Object.entries((error ? {} : (flat ?? {})) as Record<string, Buffer>));
+    if (hash.size === 0 || report.misplaced.includes(key)) return now.set(key, null);
+    try {
+      const entries = indexEntries(meta, key, decodeHash(meta, key, hash));
+      now.set(key, new Map(entries.map((e) => [`${e.key}\u0001${e.member}`, e])));
+    } catch {
+      now.set(key, null);
+    }
+  });
+  const present = all.slice(instances.length).map(([, v]) => v);
+  return report.differences.filter((d, i) => {
+    const wanted = now.get(d.instance)?.get(`${d.index}\u0001${d.member}`);
+    const zscore = present[2 * i];
+    const inSet = present[2 * i + 1] === 1 || (zscore !== null && zscore !== undefined);
+    if (d.kind === "missing") return wanted !== undefined && !inSet;
+    if (d.kind === "stale") return wanted === undefined && inSet;
+    return wanted?.kind === "z" && zscore !== null && Number(zscore) !== wanted.score;
+  });
+}
+
+/**
+ * Compares every index structure of the model (class set, key-field, unique and indexed-field
+ * sets, sorted and geo sets, relationship reverse sets, popoto's lex indexes) with the hashes, and
+ * reports each difference. Read-only; SCAN/SSCAN/ZSCAN only; safe while the application writes
+ * (a difference is reported only if it still holds when re-read).
+ */
+export async function checkIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<IndexReport> {
+  const report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
+  const differences = await confirm(meta, report);
+  const { expected: _expected, ...rest } = report;
+  return { ...rest, differences };
+}
+
+/** What a repair changed. */
+export interface RepairResult {
+  readonly model: string;
+  /** Stale entries removed (and wrong scores corrected). */
+  readonly removed: number;
+  /** Missing entries added (rebuild only). */
+  readonly added: number;
+  /** Instances whose hash is gone, whose leftovers were removed. */
+  readonly purged: number;
+  readonly misplaced: readonly string[];
+}
+
+/** One intent per instance: remove its stale entries (and add missing ones), checked against its stored state. */
+async function repair(
+  meta: ModelMeta,
+  options: MaintenanceOptions,
+  addMissing: boolean,
+): Promise<RepairResult> {
+  const report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
+  const differences = await confirm(meta, report);
+  const byInstance = new Map<string, IndexDifference[]>();
+  for (const d of differences) {
+    if (d.kind === "missing" && !addMissing) continue;
+    const list = byInstance.get(d.instance) ?? [];
+    list.push(d);
+    byInstance.set(d.instance, list);
+  }
+  let removed = 0;
+  let added = 0;
+  let purged = 0;
+  const intents: WriteIntent[] = [];
+  for (const [instance, list] of byInstance) {
+    const stale: IndexEntry[] = list
+      .filter((d) => d.kind === "stale" || d.kind === "score")
+      .map((d) =>
+        d.actual === undefined || d.index.startsWith("$Class") || !isZset(d.index)
+          ? { kind: "s", key: d.index, member: d.member }
+          : { kind: "z", key: d.index, member: d.member, score: d.actual },
+      );
+    const snapshot = report.expected.snapshots.get(instance);
+    if (snapshot === undefined) {
+      // The hash is gone (or is not this model's instance): remove what names it, if still gone.
+      purged++;
+      removed += stale.length;
+      intents.push({
+        meta,
+        kind: "purge",
+        oldKey: instance,
+        expected: null,
+        fallbackEntries: indexEntries(meta, instance, valuesFromKey(meta, instance)),
+        extraRemovals: stale,
+      });
+      continue;
+    }
+    removed += stale.length;
+    added += list.filter((d) => d.kind === "missing").length;
+    intents.push({
+      meta,
+      kind: "save",
+      oldKey: instance,
+      expected: snapshot,
+      extraRemovals: stale,
+      // A repair writes no field: it (re-)adds every entry the stored state calls for, so missing
+      // ones appear and wrong scores are corrected, and removes the stale ones, all after the
+      // script has checked the stored state is still the one the entries were computed from.
+      rewriteEntries: true,
+      build: (assumed) => {
+        const all =
+          assumed === null ? [] : indexEntries(meta, instance, decodeSnapshot(meta, instance, assumed));
+        // clean adds nothing new: it only puts back the entries whose wrong score it removed.
+        const rescored = new Set(
+          list.filter((d) => d.kind === "score").map((d) => `${d.index}\u0001${d.member}`),
+        );
+        return {
+          newKey: instance,
+          hash: [],
+          newEntries: addMissing ? all : all.filter((e) => rescored.has(`${e.key}\u0001${e.member}`)),
+          unique: [],
+        };
+      },
+    });
+  }
+  await executeBulk(intents, { batchSize: options.batchSize });
+  return { model: meta.name, removed, added, purged, misplaced: report.misplaced };
+}
+
+const isZset = (index: string): boolean =>
+  index.startsWith("$SortF:") ||
+  index.startsWith("$SortedKeyF:") ||
+  index.startsWith("$GeoF:") ||
+  index.startsWith("$Lex");
+
+/** Removes stale index entries and corrects wrong scores; adds nothing. Safe while the application writes. */
+export function cleanIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<RepairResult> {
+  return repair(meta, options, false);
+}
+
+/**
+ * Makes every index match the hashes: removes stale entries and adds missing ones (for example
+ * for data written by Python Popoto or a raw client, which keeps neither the lex indexes nor the
+ * None reverse sets). Indexes stay usable throughout: nothing is dropped and rebuilt from empty.
+ */
+export function rebuildIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<RepairResult> {
+  return repair(meta, options, true);
+}
