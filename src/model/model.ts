@@ -3,7 +3,7 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { ModelDefinitionError, PopotoError, UniqueViolationError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { filterParams } from "../query/filter-params.js";
-import { QueryImpl, type Query, type QueryTarget, type RelationshipName } from "../query/query.js";
+import { QueryImpl, type QueryTarget } from "../query/query.js";
 import type { Row } from "../query/execute.js";
 import { Reference } from "../fields/reference.js";
 import {
@@ -17,8 +17,6 @@ import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
 import { modelEventsChannel } from "../keys/keys.js";
-import type { FieldKind, OnDelete } from "../fields/field.js";
-import type { FieldType } from "../fields/field-type.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
@@ -30,6 +28,20 @@ import {
   type MaintenanceOptions,
   type RepairResult,
 } from "../maintenance/indexes.js";
+import type { FieldInfo, ModelClass, ToDictOptions } from "./model-types.js";
+export type {
+  AnyConstructor,
+  FieldInfo,
+  InstanceMembers,
+  InstanceOf,
+  ManyRelationshipName,
+  ModelClass,
+  ModelInstance,
+  NumericFieldName,
+  QueryInstance,
+  SaveOptions,
+  ToDictOptions,
+} from "./model-types.js";
 import type { Snapshot, WriteIntent } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
@@ -39,17 +51,8 @@ import { incrementField, partialIntent } from "./partial.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
 import { targetName } from "./targets.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
-import { noteSubclass, registerModel, type Models } from "./registry.js";
-import type { RelatedRef } from "../query/filter-types.js";
-import type {
-  ConfigOf,
-  ConstructInput,
-  CreateInput,
-  Fields,
-  KeyLookup,
-  StoredFields,
-  Values,
-} from "./types.js";
+import { noteSubclass, registerModel } from "./registry.js";
+import type { Fields } from "./types.js";
 import {
   checkField,
   computeKey,
@@ -58,213 +61,6 @@ import {
   validateFields,
   validateForSave,
 } from "./values.js";
-
-/** Members every model instance has, besides its fields. */
-/** Options of `save()`. */
-export interface SaveOptions<TFields extends Fields = Fields> {
-  /**
-   * Write only these fields (and their index entries), computing everything else from what is
-   * stored, so processes updating different fields do not overwrite each other. `[]` writes nothing.
-   */
-  readonly fields?: readonly (keyof Values<TFields> & string)[] | undefined;
-}
-
-/** Names of a model's int, float and decimal fields. */
-export type NumericFieldName<TFields extends Fields> = {
-  [K in keyof TFields & string]: ConfigOf<TFields[K]>["type"] extends "int" | "float" | "decimal"
-    ? ConfigOf<TFields[K]>["kind"] extends "relationship"
-      ? never
-      : K
-    : never;
-}[keyof TFields & string];
-
-/** Names of a model's relationship fields declared with `many: true`. */
-export type ManyRelationshipName<TFields extends Fields> = {
-  [K in keyof TFields & string]: ConfigOf<TFields[K]> extends { readonly many: true } ? K : never;
-}[keyof TFields & string];
-
-export interface InstanceMembers<TFields extends Fields = Fields> {
-  /** The instance key computed from the current key-field values (`Book:The Hobbit`). */
-  readonly redisKey: string;
-  /**
-   * Writes the hash and every index entry in one atomic script. If key fields changed, the
-   * instance moves: the old hash and all its old entries go in the same step.
-   */
-  save(options?: SaveOptions<TFields>): Promise<this>;
-  /**
-   * Adds `delta` to a numeric field in Redis (hash and sorted index together, atomically, from
-   * the stored value) and returns the new value, which the instance also takes.
-   * @example await book.atomicIncrement("sold", 2)
-   */
-  atomicIncrement<TField extends NumericFieldName<TFields>>(
-    field: TField,
-    delta: number | (Values<TFields>[TField] extends string | null ? string : never),
-  ): Promise<NonNullable<Values<TFields>[TField]>>;
-  /** Deletes the hash and every index entry of its stored values; true if it existed. */
-  delete(): Promise<boolean>;
-  /** Runs before validation on every save; override it to derive values. */
-  preSave(): void | Promise<void>;
-  /** The non-hidden fields as a plain object (relationships as instance keys). */
-  toJSON(): Record<string, unknown>;
-  /** The non-hidden fields as a plain object, relationships as keys or (loaded ones) nested objects. */
-  toDict(options?: ToDictOptions): Record<string, unknown>;
-  /** Resolves to this instance, so `await book.author?.load()` works on instances and References alike. */
-  load(): Promise<this>;
-  /**
-   * Adds targets to a `many: true` relationship in one atomic write that re-reads the stored list,
-   * so concurrent adds and removes by other processes are kept. The instance must be saved.
-   */
-  addRelated(field: ManyRelationshipName<TFields>, ...targets: readonly RelatedRef[]): Promise<this>;
-  /** Removes targets from a `many: true` relationship, atomically, as `addRelated` adds them. */
-  removeRelated(field: ManyRelationshipName<TFields>, ...targets: readonly RelatedRef[]): Promise<this>;
-  /**
-   * The instances of `model` whose relationship `field` points at this instance, as a query
-   * (filter, count, orderBy, limit…), without loading them all.
-   * @example await tolkien.related(Book, "author").count() // SCARD-sized work on $RelationshipF:Book:author:Author:Tolkien
-   */
-  related<TModel extends { readonly query: unknown; readonly "~fields"?: Fields }>(
-    model: TModel,
-    field: RelationshipName<NonNullable<TModel["~fields"]>>,
-  ): TModel["query"];
-}
-
-/** An instance of a model made by `Model(name, fields)`: its field values and InstanceMembers. */
-export type ModelInstance<TFields extends Fields, TName extends string = string> = Values<TFields> &
-  InstanceMembers<TFields> & {
-    /** Phantom: the model's name, so instances of two models with the same fields are not interchangeable. */
-    readonly "~model"?: TName;
-  };
-
-type AnyConstructor = abstract new (...args: never) => object;
-type InstanceOf<TClass> = TClass extends abstract new (...args: never) => infer I ? I : never;
-
-/** The instance type query results have: the registered subclass when there is one (see Models). */
-export type QueryInstance<TName extends string, TFields extends Fields> = TName extends keyof Models
-  ? InstanceOf<Models[TName]>
-  : ModelInstance<TFields, TName>;
-
-/** The class `Model()` returns, to be extended: `class Book extends Model("Book", {…}) {}`. */
-export interface ModelClass<TName extends string, TFields extends Fields> {
-  new (values?: ConstructInput<TFields>): ModelInstance<TFields, TName>;
-  readonly prototype: ModelInstance<TFields, TName>;
-  /** The model's name: the prefix of its Redis keys. */
-  readonly modelName: TName;
-  /** Phantom: the field definitions, for types that follow relationships. */
-  readonly "~fields"?: TFields;
-  /** @internal */
-  readonly meta: ModelMeta;
-  /** Queries on this model. */
-  readonly query: Query<TFields, QueryInstance<TName, TFields>>;
-  /** Popoto's alias of `query`. */
-  readonly objects: Query<TFields, QueryInstance<TName, TFields>>;
-  /**
-   * Validates, then saves a new instance (an existing instance with the same key is replaced).
-   * @example await Book.create({ title: "Dune", pages: 412 }) // one EVALSHA write.lua
-   */
-  create<TThis extends AnyConstructor>(this: TThis, values: CreateInput<TFields>): Promise<InstanceOf<TThis>>;
-  /**
-   * Loads one instance by its key-field values or its instance key; null when absent.
-   * @example await Book.load({ title: "Dune" }) // HGETALL Book:Dune
-   */
-  load<TThis extends AnyConstructor>(
-    this: TThis,
-    key: KeyLookup<TFields> | string,
-  ): Promise<InstanceOf<TThis> | null>;
-  /**
-   * Every valid filter key (Popoto's `get_filter_query_params`), including keys through
-   * relationships down to `depth` hops (default 1).
-   */
-  filterParams(options?: { readonly depth?: number | undefined }): string[];
-  /**
-   * The instance matching `lookup` (exact field values), or a new one made from `lookup` and
-   * `defaults`. Safe under races when `lookup` names the key fields or a unique field: the create
-   * only succeeds if nothing is stored at its key, so two callers get one instance.
-   * @example const [author, created] = await Author.getOrCreate({ name: "Le Guin" }, { country: "US" })
-   */
-  getOrCreate<TThis extends AnyConstructor>(
-    this: TThis,
-    lookup: Partial<CreateInput<TFields>>,
-    defaults?: Partial<CreateInput<TFields>>,
-  ): Promise<[InstanceOf<TThis>, boolean]>;
-  /** Updates the instance matching `lookup` with `values` (a partial save), or creates it; `[instance, created]`. */
-  updateOrCreate<TThis extends AnyConstructor>(
-    this: TThis,
-    lookup: Partial<CreateInput<TFields>>,
-    values?: Partial<CreateInput<TFields>>,
-  ): Promise<[InstanceOf<TThis>, boolean]>;
-  /**
-   * Validates every item, then saves them in batches (one pipeline per `batchSize`), each instance
-   * atomically with its index entries. Items are instances or `create()` inputs.
-   */
-  bulkCreate<TThis extends AnyConstructor>(
-    this: TThis,
-    items: readonly (InstanceOf<TThis> | CreateInput<TFields>)[],
-    options?: BulkOptions,
-  ): Promise<InstanceOf<TThis>[]>;
-  /** Saves many instances (all fields, or `fields` only) in batches; returns how many were written. */
-  bulkUpdate(
-    instances: readonly ModelInstance<TFields, TName>[],
-    options?: BulkOptions & { readonly fields?: readonly (keyof Values<TFields> & string)[] | undefined },
-  ): Promise<number>;
-  /** Deletes many instances (or instance keys) in batches, each atomically; returns how many existed. */
-  bulkDelete(
-    items: readonly (ModelInstance<TFields, TName> | string)[],
-    options?: BulkOptions,
-  ): Promise<number>;
-  /** Deletes every instance of the model (SSCAN of the class set, batched); returns how many existed. */
-  deleteAll(options?: BulkOptions): Promise<number>;
-  /** Whether an instance is stored under these key values or this instance key (one EXISTS). */
-  exists(key: KeyLookup<TFields> | string): Promise<boolean>;
-  /**
-   * Compares every index structure with the hashes and reports each difference (read-only;
-   * SCAN-based; safe while the application writes).
-   */
-  checkIndexes(options?: MaintenanceOptions): Promise<IndexReport>;
-  /** Removes stale index entries (and corrects wrong scores). */
-  cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
-  /** Makes every index match the hashes, adding what is missing (e.g. after Python Popoto wrote data). */
-  rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
-  /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
-  readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
-  /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */
-  readonly eventsChannel: string;
-  /** Subscribes to this model's change events (declare the model with `events: true`). */
-  subscribe(
-    handler: (event: ModelEvent) => void | Promise<void>,
-    options?: SubscriberOptions,
-  ): Subscriber<ModelEvent>;
-}
-
-/** What `Model.fields` says of one field. */
-export interface FieldInfo {
-  readonly name: string;
-  readonly kind: FieldKind;
-  readonly type: FieldType;
-  readonly nullable: boolean;
-  readonly hasDefault: boolean;
-  /** Part of the instance key. */
-  readonly key: boolean;
-  /** Hidden fields start with `_` and are left out of toJSON()/toDict(). */
-  readonly hidden: boolean;
-  readonly maxLength: number | undefined;
-  readonly partitionBy: readonly string[];
-  /** Relationships: the target model's name, whether it holds many, what deleting the target does. */
-  readonly target: string | undefined;
-  readonly many: boolean;
-  readonly onDelete: OnDelete | undefined;
-}
-
-/** Options of `toDict()`. */
-export interface ToDictOptions {
-  /** Loaded related instances as nested objects (References stay keys); default: keys. */
-  readonly relationships?: boolean | undefined;
-  /** How deep nested relationships go (default 1); deeper ones, and cycles, give keys. */
-  readonly depth?: number | undefined;
-  /** Only these fields. */
-  readonly include?: readonly string[] | undefined;
-  /** Leave these fields out. */
-  readonly exclude?: readonly string[] | undefined;
-}
 
 /** The internal method that prepares a save without sending it (for bulk writes). */
 export const PREPARE_SAVE: unique symbol = Symbol("popoto.prepareSave");
