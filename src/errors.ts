@@ -161,8 +161,9 @@ export class ProtectedError extends PopotoError {
   constructor(model: string, key: string, referrer: string, field: string, referrers: readonly string[]) {
     super(
       "PROTECTED",
-      `${model}: cannot delete ${key}, because ${referrers.length} instance${referrers.length === 1 ? "" : "s"} of ` +
-        `${referrer}.${field} (onDelete: "protect") point at it, e.g. ${referrers[0]}. Delete or reassign them first.`,
+      `${model}: cannot delete ${key}: ${referrers.length} ${referrer} instance${referrers.length === 1 ? " points" : "s point"} ` +
+        `at it through ${referrer}.${field}, which is declared onDelete: "protect" (e.g. ${referrers[0]}). ` +
+        `Delete or reassign them first.`,
       { model },
     );
     this.key = key;

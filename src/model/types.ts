@@ -50,6 +50,19 @@ export type Values<TFields extends Fields> = {
   -readonly [K in keyof StoredFields<TFields>]: ValueOf<StoredFields<TFields>[K]>;
 };
 
+/** A field as `values()` returns it: a relationship as its target's key (or keys). */
+export type PlainValueOf<TField> =
+  ConfigOf<TField> extends { readonly kind: "relationship"; readonly many: infer TMany }
+    ? TMany extends true
+      ? string[]
+      : string | (ConfigOf<TField>["nullable"] extends true ? null : never)
+    : ValueOf<TField>;
+
+/** An instance's values as plain data, as `values()` records hold them. */
+export type PlainValues<TFields extends Fields> = {
+  -readonly [K in keyof StoredFields<TFields>]: PlainValueOf<StoredFields<TFields>[K]>;
+};
+
 type RequiredNames<TFields extends Fields> = {
   [K in keyof TFields]: ConfigOf<TFields[K]>["optional"] extends true ? never : K;
 }[keyof TFields];

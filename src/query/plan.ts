@@ -358,7 +358,7 @@ function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
     if (value === null) return { t: "set", key: relationshipSet(meta, lookup.field, null) };
     const related = checkRelated(meta, lookup.field, meta.fields.get(lookup.field) as FieldSpec, value);
     if (!related.ok)
-      throw new QueryError(meta.name, `${lookup.source} ${related.message}, or null.`, lookup.field);
+      throw new QueryError(meta.name, `${lookup.source}: ${related.message} (or null).`, lookup.field);
     return { t: "set", key: relationshipSet(meta, lookup.field, related.key) };
   };
   switch (lookup.op) {

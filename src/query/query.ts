@@ -1,6 +1,6 @@
 import { MultipleResultsError, QueryError } from "../errors.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { ConfigOf, Fields, OrderName, Values } from "../model/types.js";
+import type { ConfigOf, Fields, OrderName, PlainValues, Values } from "../model/types.js";
 import { computeKey, keyValues } from "../model/values.js";
 import { deleteKeys } from "../model/delete-many.js";
 import type { BulkOptions } from "../write/bulk.js";
@@ -67,7 +67,7 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
   values<const TName extends keyof Values<TFields> & string>(
     field: TName,
     ...more: TName[]
-  ): ValuesQuery<TFields, { [K in TName]: Values<TFields>[K] }>;
+  ): ValuesQuery<TFields, { [K in TName]: PlainValues<TFields>[K] }>;
   /** The one instance matching `where` (and this query's filters), or null; throws when several match. */
   get<const TWhere extends FilterInput<TFields> | Q>(
     where: WhereArg<TFields, TWhere>,
@@ -287,7 +287,14 @@ export class QueryImpl {
   }
 
   async nearest(): Promise<{ instance: object; distance: number }[]> {
-    const rows = await fetchRows(this.#target.meta, this.#state, { kind: "load" });
+    const meta = this.#target.meta;
+    const geo = [...this.#state.lookups].some((l) => l.op === "within");
+    if (!geo)
+      throw new QueryError(
+        meta.name,
+        "nearest() orders by distance from a geo filter's centre; add one, e.g. { location__within: { latitude, longitude, radius } }.",
+      );
+    const rows = await fetchRows(meta, this.#state, { kind: "load" });
     const instances = await this.#hydrate(rows);
     return rows.map((row, i) => ({ instance: instances[i] as object, distance: row.distance ?? Number.NaN }));
   }

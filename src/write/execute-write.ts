@@ -1,7 +1,7 @@
 import { getConnection } from "../connection/connection.js";
 import { ConcurrentModificationError, KeyConflictError, UniqueViolationError } from "../errors.js";
 import { indexValuesHash } from "../keys/keys.js";
-import { encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
+import { decodeValue, encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
@@ -96,14 +96,7 @@ export async function executeWrites(
         const holder = text(reply[3]);
         // A holder whose hash expired is a leftover, not an owner: clean it and try again.
         if ((await redis.exists(holder)) === 0 && (await purgeKey(intent.meta, holder))) break;
-        const content = intent.build?.(intent.expected);
-        const value = content?.hash.find(([name]) => name === field);
-        throw new UniqueViolationError(
-          intent.meta.name,
-          field,
-          uniqueValue(intent.meta, field, holder, value),
-          holder,
-        );
+        throw new UniqueViolationError(intent.meta.name, field, contestedValue(intent, field), holder);
       }
       case "CONFLICT":
         throw new KeyConflictError(intent.meta.name, intent.oldKey, call.newKeys[index] as string);
@@ -122,8 +115,17 @@ export async function executeWrites(
 }
 
 // The contested value, for the error message: parsed back from the holder's key when possible.
-const uniqueValue = (meta: ModelMeta, field: string, holder: string, _encoded: unknown): unknown =>
-  valuesFromKey(meta, holder).get(field);
+// The contested value, for the error message: what the write stores in the field (a partial
+// write that does not list it keeps the stored value).
+const contestedValue = (intent: WriteIntent, field: string): unknown => {
+  const written = intent.build?.(intent.expected).hash.find(([name]) => name === field)?.[1];
+  const bytes = written ?? intent.expected?.get(field);
+  try {
+    return bytes === undefined ? undefined : decodeValue(intent.meta, intent.oldKey, field, bytes);
+  } catch {
+    return undefined;
+  }
+};
 
 /** What a full save of canonical `values` writes: every field and every index entry. */
 export function saveContent(meta: ModelMeta, values: ReadonlyMap<string, unknown>): SaveContent {

@@ -1,0 +1,91 @@
+/**
+ * The CLI's command line: `popoto <command> --models <module> [--url <url>] [--model <Name>]… [--json]`.
+ */
+import { parseArgs } from "node:util";
+
+/** The CLI's commands. */
+export const COMMANDS = ["check", "clean", "rebuild", "inspect"] as const;
+
+/** One of the CLI's commands. */
+export type Command = (typeof COMMANDS)[number];
+
+/** The text `--help` prints (and usage errors repeat). */
+export const USAGE = `Usage: popoto <command> --models <module> [--url <redis-url>] [--model <Name>]... [--json]
+
+Commands:
+  check     compare every index with the hashes, report each difference (read-only)
+  clean     remove stale index entries and correct wrong scores (adds nothing)
+  rebuild   make every index match the hashes: remove stale entries, add missing ones
+  inspect   count instances, index keys and entries per structure kind, and memory used
+
+Options:
+  --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
+                     import defines, are the ones to work on; resolved from the current directory
+  --url <redis-url>  Redis to use (default: REDIS_URL, else redis://127.0.0.1:6379)
+  --model <Name>     only this model (repeat for several)
+  --json             print JSON instead of tables
+  -h, --help         print this help
+
+Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
+(Redis unreachable, models module failed to import, ...).
+
+Examples:
+  npx popoto check --models ./dist/models.js
+  npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
+  node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json`;
+
+/** A mistake in how the CLI was called: printed with a hint, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** What the command line asks for. */
+export interface CliArgs {
+  readonly command: Command;
+  readonly models: string;
+  readonly url: string | undefined;
+  /** Model names to limit to; empty for every model. */
+  readonly only: readonly string[];
+  readonly json: boolean;
+}
+
+const isCommand = (value: string): value is Command => (COMMANDS as readonly string[]).includes(value);
+
+/** Parses `argv` (without node and script); `"help"` for `--help`; throws UsageError on mistakes. */
+export function parseCliArgs(argv: readonly string[]): CliArgs | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        models: { type: "string" },
+        url: { type: "string" },
+        model: { type: "string", multiple: true },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true || positionals[0] === "help") return "help";
+  const [command, ...extra] = positionals;
+  if (command === undefined) throw new UsageError(`No command given: use one of ${COMMANDS.join(", ")}.`);
+  if (!isCommand(command))
+    throw new UsageError(`Unknown command "${command}": use one of ${COMMANDS.join(", ")}.`);
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0] as string}".`);
+  if (values.models === undefined || values.models === "")
+    throw new UsageError(
+      `Missing --models: name the module that exports your model classes, e.g. --models ./dist/models.js.`,
+    );
+  return {
+    command,
+    models: values.models,
+    url: values.url,
+    only: values.model ?? [],
+    json: values.json === true,
+  };
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * The operator CLI: `popoto check|clean|rebuild|inspect --models <module> [--url …] [--model Name]… [--json]`.
+ *
+ * Which popoto the CLI connects. The models module imports popoto itself, and a model's
+ * `checkIndexes()` sends its commands through the connection of the popoto module instance that
+ * defined it. Node keeps one instance per resolved file, so the CLI must reach popoto through the
+ * very file the models resolve to. It imports `connect`/`disconnect` relatively, from "../index.js",
+ * never from the package name:
+ * - installed (`npx popoto`, i.e. node_modules/popoto/dist/cli/main.js), "../index.js" is
+ *   node_modules/popoto/dist/index.js, the file the models' `import … from "popoto"` resolves to;
+ * - from this repository under tsx (`node --import tsx src/cli/main.ts`), it is src/index.ts, the
+ *   file models importing "../src/index.js" (the test fixtures, examples) resolve to.
+ * Importing "popoto" by name here would instead load the package's dist build even when running
+ * from src, i.e. a second module instance with its own, never-connected connection. When the
+ * models still come from another copy (dist vs src, or two installed copies), `loadModels()`
+ * detects it (their classes are not in this copy's registry) and says how to run the right CLI.
+ */
+import { Redis } from "ioredis";
+import { connect, ConnectionError, disconnect } from "../index.js";
+import { parseCliArgs, USAGE, UsageError } from "./args.js";
+import type { CliArgs } from "./args.js";
+import { check } from "./commands/check.js";
+import type { CommandContext, CommandResult } from "./commands/context.js";
+import { inspect } from "./commands/inspect.js";
+import { repair } from "./commands/repair.js";
+import { loadModels } from "./load-models.js";
+import { createProgress } from "./progress.js";
+
+/** Exit code of a usage error. */
+const USAGE_EXIT = 2;
+/** Exit code when the command could not run (Redis unreachable, the models module threw, …). */
+const FAILURE_EXIT = 3;
+
+const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResult> => {
+  switch (args.command) {
+    case "check":
+      return check(context);
+    case "clean":
+    case "rebuild":
+      return repair(args.command, context);
+    case "inspect":
+      return inspect(context);
+  }
+};
+
+/** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs | "help";
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    process.stderr.write(`popoto: ${(error as Error).message}\n\n${USAGE}\n`);
+    return USAGE_EXIT;
+  }
+  if (args === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const progress = createProgress(process.stderr);
+  try {
+    // Import first, connect second: a models module that connects at import is overridden by --url.
+    const models = await loadModels(args.models, process.cwd(), args.only);
+    const client = await connect({ url: args.url, maxReconnectAttempts: 3 });
+    // connect() with a URL always makes a standalone client (SCAN walks one server's keyspace).
+    if (!(client instanceof Redis)) throw new Error("popoto CLI: expected a standalone Redis client.");
+    const result = await runCommand(args, { models, progress, redis: client });
+    process.stdout.write(`${args.json ? JSON.stringify(result.json, null, 2) : result.text}\n`);
+    return result.exitCode;
+  } catch (error) {
+    progress.clear();
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) {
+      process.stderr.write(`popoto ${args.command}: ${message}\n\nRun popoto --help for usage.\n`);
+      return USAGE_EXIT;
+    }
+    const hint =
+      error instanceof ConnectionError ? " Pass --url redis://host:port/db (or set REDIS_URL)." : "";
+    process.stderr.write(`popoto ${args.command}: ${message}${hint}\n`);
+    return FAILURE_EXIT;
+  } finally {
+    await disconnect();
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Exit once stdout is flushed, without waiting for handles a models module may have left open.
+process.stdout.write("", () => process.exit(code));
