@@ -43,7 +43,8 @@ export class UsageError extends Error {
 export interface CliArgs {
   readonly command: Command;
   readonly models: string;
-  readonly url: string | undefined;
+  /** `--url`, else `REDIS_URL`, else redis://127.0.0.1:6379. */
+  readonly url: string;
   /** Model names to limit to; empty for every model. */
   readonly only: readonly string[];
   readonly json: boolean;
@@ -51,8 +52,17 @@ export interface CliArgs {
 
 const isCommand = (value: string): value is Command => (COMMANDS as readonly string[]).includes(value);
 
-/** Parses `argv` (without node and script); `"help"` for `--help`; throws UsageError on mistakes. */
-export function parseCliArgs(argv: readonly string[]): CliArgs | "help" {
+/** Where the CLI connects without `--url` and `REDIS_URL` (popoto's own default). */
+export const DEFAULT_URL = "redis://127.0.0.1:6379";
+
+/**
+ * Parses `argv` (without node and script); `"help"` for `--help`; throws UsageError on mistakes.
+ * `env` supplies `REDIS_URL`.
+ */
+export function parseCliArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): CliArgs | "help" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -84,7 +94,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | "help" {
   return {
     command,
     models: values.models,
-    url: values.url,
+    url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,
     only: values.model ?? [],
     json: values.json === true,
   };

@@ -37,7 +37,7 @@ export function isModelClass(value: unknown): value is CliModel {
 
 const registeredModels = (): CliModel[] => allModels().filter(isModelClass);
 
-/** Imports the module; a missing file is a usage error, a module that fails to load is not. */
+/** Imports the module: a missing file or one Node cannot load (.ts without tsx) is a usage error; a module that throws is not. */
 async function importModule(path: string, cwd: string): Promise<Record<string, unknown>> {
   const file = resolve(cwd, path);
   const found = await stat(file).catch(() => undefined);
@@ -46,12 +46,12 @@ async function importModule(path: string, cwd: string): Promise<Record<string, u
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const hint =
-      code === "ERR_UNKNOWN_FILE_EXTENSION"
-        ? ` To load a TypeScript module, run the CLI under tsx: node --import tsx <popoto>/dist/cli/main.js …`
-        : "";
-    throw new Error(`Could not import the models module ${file}: ${(error as Error).message}.${hint}`, {
+    if ((error as { code?: unknown }).code === "ERR_UNKNOWN_FILE_EXTENSION")
+      throw new UsageError(
+        `--models ${path}: Node cannot import this file type by itself. For a TypeScript module, ` +
+          `run the CLI under tsx: node --import tsx <popoto>/dist/cli/main.js …`,
+      );
+    throw new Error(`Could not import the models module ${file}: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -18,6 +18,7 @@
  */
 import { Redis } from "ioredis";
 import { connect, ConnectionError, disconnect } from "../index.js";
+import { lastConnectionError } from "../connection/connection.js";
 import { parseCliArgs, USAGE, UsageError } from "./args.js";
 import type { CliArgs } from "./args.js";
 import { check } from "./commands/check.js";
@@ -31,6 +32,17 @@ import { createProgress } from "./progress.js";
 const USAGE_EXIT = 2;
 /** Exit code when the command could not run (Redis unreachable, the models module threw, …). */
 const FAILURE_EXIT = 3;
+
+/** The URL without its password, for messages. */
+const redact = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.href;
+  } catch {
+    return url;
+  }
+};
 
 const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResult> => {
   switch (args.command) {
@@ -50,7 +62,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     args = parseCliArgs(argv);
   } catch (error) {
-    process.stderr.write(`popoto: ${(error as Error).message}\n\n${USAGE}\n`);
+    const synopsis = USAGE.split("\n")[0] as string;
+    process.stderr.write(`popoto: ${(error as Error).message}\n${synopsis}\nRun popoto --help for more.\n`);
     return USAGE_EXIT;
   }
   if (args === "help") {
@@ -71,12 +84,16 @@ async function main(argv: readonly string[]): Promise<number> {
     progress.clear();
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof UsageError) {
-      process.stderr.write(`popoto ${args.command}: ${message}\n\nRun popoto --help for usage.\n`);
+      process.stderr.write(`popoto ${args.command}: ${message}\nRun popoto --help for usage.\n`);
       return USAGE_EXIT;
     }
-    const hint =
-      error instanceof ConnectionError ? " Pass --url redis://host:port/db (or set REDIS_URL)." : "";
-    process.stderr.write(`popoto ${args.command}: ${message}${hint}\n`);
+    if (error instanceof ConnectionError) {
+      const reason = lastConnectionError()?.message ?? message;
+      process.stderr.write(
+        `popoto ${args.command}: cannot reach Redis at ${redact(args.url)} (${reason}). ` +
+          `Pass --url redis://host:port/db, or set REDIS_URL.\n`,
+      );
+    } else process.stderr.write(`popoto ${args.command}: ${message}\n`);
     return FAILURE_EXIT;
   } finally {
     await disconnect();

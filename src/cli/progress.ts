@@ -39,7 +39,8 @@ export function createProgress(stream: ProgressStream, now: () => number = Date.
   let shown = false;
   let last = -Infinity;
   const draw = (text: string): void => {
-    const max = (stream.columns ?? 80) - 1;
+    const columns = stream.columns !== undefined && stream.columns >= 20 ? stream.columns : 80;
+    const max = columns - 1;
     stream.write(`\r${text.length > max ? text.slice(0, max) : text}\x1b[K`);
     shown = true;
   };
@@ -53,9 +54,8 @@ export function createProgress(stream: ProgressStream, now: () => number = Date.
         last = t;
         // The hash count can pass the class set's size (stale entries are not counted, extra hashes are).
         const known = phase === "hashes" && expectedInstances !== undefined && expectedInstances >= done;
-        draw(
-          `${name}  ${phase} ${known ? bar(done, expectedInstances) : `${done}${total > done ? `/${total}` : ""}`}`,
-        );
+        const count = known ? bar(done, expectedInstances) : `${done}${total > done ? `/${total}` : ""}`;
+        draw(`${name}  ${phase} read: ${count}`);
       };
     },
     clear() {

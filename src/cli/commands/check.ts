@@ -26,7 +26,7 @@ const summarize = (report: IndexReport): CheckSummary => ({
   score: count(report, "score"),
 });
 
-const describe = (d: IndexDifference): string => {
+const scoreNote = (d: IndexDifference): string => {
   if (d.kind === "score") return `score ${d.actual ?? "?"}, expected ${d.expected ?? "?"}`;
   if (d.kind === "missing") return d.expected === undefined ? "" : `score ${d.expected}`;
   return d.actual === undefined ? "" : `score ${d.actual}`;
@@ -41,7 +41,7 @@ const details = (report: CheckSummary): string[] => {
   ];
   const rows = report.differences
     .slice(0, DETAIL_LIMIT)
-    .map((d) => [d.kind, printable(d.index), printable(d.member), describe(d)]);
+    .map((d) => [d.kind, printable(d.index), printable(d.member), scoreNote(d)]);
   if (rows.length > 0)
     lines.push(
       ...formatTable(["kind", "index", "member", ""], rows)
