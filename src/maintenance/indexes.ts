@@ -1,7 +1,7 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { RedisClient } from "../connection/connection.js";
 import type { Redis } from "ioredis";
-import { indexKeyPatterns, instanceKeyPattern } from "../keys/keys.js";
+import { indexKeyPatterns, indexValuesHash, instanceKeyPattern } from "../keys/keys.js";
 import { splitKey } from "../keys/escape.js";
 import { decodeHash, decodeSnapshot, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -34,6 +34,8 @@ export interface IndexReport {
   /** Hashes whose stored key is not the key their values make (left alone, as Popoto's rebuild does). */
   readonly misplaced: readonly string[];
   readonly differences: readonly IndexDifference[];
+  /** How many differences of each kind. */
+  readonly counts: { readonly missing: number; readonly stale: number; readonly score: number };
 }
 
 /** Progress of a scan: what is being read, and how far it got. */
@@ -94,9 +96,49 @@ interface Expected {
   readonly misplaced: string[];
 }
 
-/** Reads every hash of the model (SCAN `Model:*`) and computes the index entries it calls for. */
+/** A model's keys, found with one SCAN of the database: instance hashes, index structures, ttl shadows. */
+interface ModelKeys {
+  readonly instances: string[];
+  readonly indexes: { readonly key: string; readonly type: "set" | "zset" }[];
+  readonly shadows: string[];
+}
+
+/**
+ * One SCAN pass over the database (never KEYS), sorting each key by the pattern it matches. One
+ * pass costs the same as one pattern's SCAN, since SCAN MATCH filters after reading anyway.
+ */
+async function scanModelKeys(
+  meta: ModelMeta,
+  count: number,
+  progress?: MaintenanceProgress,
+): Promise<ModelKeys> {
+  const toRegExp = (pattern: string): RegExp =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")}$`, "s");
+  const patterns = indexKeyPatterns(meta).map((p) => ({ ...p, re: toRegExp(p.pattern) }));
+  const instance = toRegExp(instanceKeyPattern(meta));
+  const shadowPrefix = indexValuesHash(meta, "");
+  const parts = meta.keyFields.length + 1;
+  const found: ModelKeys = { instances: [], indexes: [], shadows: [] };
+  const total = await redis().dbsize();
+  let seen = 0;
+  for await (const batch of scanKeys("*", count)) {
+    for (const key of batch) {
+      if (key.startsWith(shadowPrefix)) found.shadows.push(key);
+      else if (key.startsWith("$")) {
+        const match = patterns.find((p) => p.re.test(key));
+        if (match && match.type !== "hash") found.indexes.push({ key, type: match.type });
+      } else if (instance.test(key) && splitKey(key).length === parts) found.instances.push(key);
+    }
+    seen += batch.length;
+    progress?.("scan", Math.min(seen, total), total);
+  }
+  return found;
+}
+
+/** Reads every hash of the model and computes the index entries it calls for. */
 async function expectedEntries(
   meta: ModelMeta,
+  keys: readonly string[],
   count: number,
   progress?: MaintenanceProgress,
 ): Promise<Expected> {
@@ -104,14 +146,12 @@ async function expectedEntries(
   const snapshots = new Map<string, Snapshot>();
   const misplaced: string[] = [];
   let instances = 0;
-  const parts = meta.keyFields.length + 1;
-  for await (const batch of scanKeys(instanceKeyPattern(meta), count)) {
-    // Keys with another number of parts belong to something else (or to Popoto's other structures).
-    const keys = batch.filter((key) => splitKey(key).length === parts);
+  for (let start = 0; start < keys.length; start += count) {
+    const batch = keys.slice(start, start + count);
     const pipeline = redis().pipeline();
-    for (const key of keys) pipeline.hgetallBuffer(key);
+    for (const key of batch) pipeline.hgetallBuffer(key);
     const results = (await pipeline.exec()) ?? [];
-    keys.forEach((key, i) => {
+    batch.forEach((key, i) => {
       const [error, flat] = results[i] ?? [null, null];
       if (error) return; // not a hash (WRONGTYPE): not an instance
       const hash = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
@@ -135,9 +175,48 @@ async function expectedEntries(
         members.set(entry.member, entry);
       }
     });
-    progress?.("hashes", instances, instances);
+    progress?.("hashes", Math.min(start + batch.length, keys.length), keys.length);
   }
   return { entries, snapshots, instances, misplaced };
+}
+
+/**
+ * Members (and scores) of many index structures: sizes first, then small ones in pipelines and
+ * large ones by SSCAN / ZSCAN, so a model with thousands of small sets costs few round trips.
+ */
+async function* readIndexes(
+  indexes: readonly { key: string; type: "set" | "zset" }[],
+  count: number,
+): AsyncGenerator<{ key: string; members: Map<string, number | undefined> }> {
+  for (let start = 0; start < indexes.length; start += count) {
+    const batch = indexes.slice(start, start + count);
+    const sizes = redis().pipeline();
+    for (const { key, type } of batch) {
+      if (type === "set") sizes.scard(key);
+      else sizes.zcard(key);
+    }
+    const counted = ((await sizes.exec()) ?? []).map(([, n]) => Number(n));
+    const small = redis().pipeline();
+    const smallKeys: { key: string; type: "set" | "zset" }[] = [];
+    for (const [i, index] of batch.entries()) {
+      if ((counted[i] ?? 0) > count) continue;
+      smallKeys.push(index);
+      if (index.type === "set") small.smembers(index.key);
+      else small.zrange(index.key, 0, -1, "WITHSCORES");
+    }
+    const replies = ((await small.exec()) ?? []).map(([, v]) => v as string[]);
+    for (const [i, { key, type }] of smallKeys.entries()) {
+      const list = replies[i] ?? [];
+      const members = new Map<string, number | undefined>();
+      if (type === "set") for (const m of list) members.set(m, undefined);
+      else for (let j = 0; j + 1 < list.length; j += 2) members.set(list[j] as string, Number(list[j + 1]));
+      yield { key, members };
+    }
+    for (const [i, index] of batch.entries()) {
+      if ((counted[i] ?? 0) > count)
+        yield { key: index.key, members: await readIndex(index.key, index.type, count) };
+    }
+  }
 }
 
 const scoreOf = (entry: IndexEntry): number | undefined => (entry.kind === "z" ? entry.score : undefined);
@@ -147,51 +226,45 @@ async function compare(
   count: number,
   progress?: MaintenanceProgress,
 ): Promise<IndexReport & { expected: Expected }> {
-  const expected = await expectedEntries(meta, count, progress);
+  const keys = await scanModelKeys(meta, count, progress);
+  const expected = await expectedEntries(meta, keys.instances, count, progress);
   const differences: IndexDifference[] = [];
   const seen = new Set<string>();
-  let indexKeys = 0;
   let total = 0;
-  for (const { pattern, type } of indexKeyPatterns(meta)) {
-    if (type === "hash") continue;
-    for await (const batch of scanKeys(pattern, count)) {
-      for (const index of batch) {
-        seen.add(index);
-        indexKeys++;
-        const actual = await readIndex(index, type, count);
-        total += actual.size;
-        const wanted = expected.entries.get(index) ?? new Map<string, IndexEntry>();
-        for (const [member, score] of actual) {
-          const entry = wanted.get(member);
-          if (!entry)
-            differences.push({ kind: "stale", index, member, instance: instanceOf(member), actual: score });
-          else if (
-            entry.kind === "z" &&
-            score !== undefined &&
-            Math.abs(score - entry.score) > 1e-9 * Math.max(1, Math.abs(entry.score))
-          )
-            differences.push({
-              kind: "score",
-              index,
-              member,
-              instance: instanceOf(member),
-              expected: entry.score,
-              actual: score,
-            });
-        }
-        for (const [member, entry] of wanted) {
-          if (!actual.has(member))
-            differences.push({
-              kind: "missing",
-              index,
-              member,
-              instance: instanceOf(member),
-              expected: scoreOf(entry),
-            });
-        }
-        progress?.("indexes", indexKeys, indexKeys);
-      }
+  for await (const { key: index, members: actual } of readIndexes(keys.indexes, count)) {
+    seen.add(index);
+    total += actual.size;
+    const wanted = expected.entries.get(index) ?? new Map<string, IndexEntry>();
+    for (const [member, score] of actual) {
+      const entry = wanted.get(member);
+      if (!entry)
+        differences.push({ kind: "stale", index, member, instance: instanceOf(member), actual: score });
+      else if (
+        entry.kind === "z" &&
+        !index.startsWith("$GeoF:") && // a geo score is a geohash of the point, compared by membership only
+        score !== undefined &&
+        Math.abs(score - entry.score) > 1e-9 * Math.max(1, Math.abs(entry.score))
+      )
+        differences.push({
+          kind: "score",
+          index,
+          member,
+          instance: instanceOf(member),
+          expected: entry.score,
+          actual: score,
+        });
     }
+    for (const [member, entry] of wanted) {
+      if (!actual.has(member))
+        differences.push({
+          kind: "missing",
+          index,
+          member,
+          instance: instanceOf(member),
+          expected: scoreOf(entry),
+        });
+    }
+    progress?.("indexes", seen.size, keys.indexes.length);
   }
   // Index structures the hashes call for that do not exist at all.
   for (const [index, wanted] of expected.entries) {
@@ -205,16 +278,30 @@ async function compare(
         expected: scoreOf(entry),
       });
   }
+  // A ttl shadow whose instance is gone: the leftovers of an expired instance.
+  const shadowPrefix = indexValuesHash(meta, "");
+  for (const shadow of keys.shadows) {
+    const instance = shadow.slice(shadowPrefix.length);
+    if (!expected.snapshots.has(instance))
+      differences.push({ kind: "stale", index: shadow, member: "", instance });
+  }
   return {
     model: meta.name,
     instances: expected.instances,
-    indexKeys,
+    indexKeys: keys.indexes.length,
     entries: total,
     misplaced: expected.misplaced,
     differences,
+    counts: countKinds(differences),
     expected,
   };
 }
+
+const countKinds = (differences: readonly IndexDifference[]): IndexReport["counts"] => ({
+  missing: differences.filter((d) => d.kind === "missing").length,
+  stale: differences.filter((d) => d.kind === "stale").length,
+  score: differences.filter((d) => d.kind === "score").length,
+});
 
 /**
  * A difference can come from a write that happened while the scan ran. Reads the instances
@@ -229,7 +316,8 @@ async function confirm(
   // One MULTI reads the hashes and the entries together, so no write can fall between them.
   const transaction = redis().multi();
   for (const key of instances) transaction.hgetallBuffer(key);
-  for (const d of report.differences) transaction.zscore(d.index, d.member).sismember(d.index, d.member);
+  for (const d of report.differences)
+    transaction.zscore(d.index, d.member).sismember(d.index, d.member).exists(d.index);
   const all = (await transaction.exec()) ?? [];
   const results = all.slice(0, instances.length);
   const now = new Map<string, Map<string, IndexEntry> | null>();
@@ -247,8 +335,12 @@ async function confirm(
   const present = all.slice(instances.length).map(([, v]) => v);
   return report.differences.filter((d, i) => {
     const wanted = now.get(d.instance)?.get(`${d.index}\u0001${d.member}`);
-    const zscore = present[2 * i];
-    const inSet = present[2 * i + 1] === 1 || (zscore !== null && zscore !== undefined);
+    const zscore = present[3 * i];
+    // A shadow difference (member "") is about the shadow hash itself existing.
+    const inSet =
+      d.member === ""
+        ? present[3 * i + 2] === 1
+        : present[3 * i + 1] === 1 || (zscore !== null && zscore !== undefined);
     if (d.kind === "missing") return wanted !== undefined && !inSet;
     if (d.kind === "stale") return wanted === undefined && inSet;
     return wanted?.kind === "z" && zscore !== null && Number(zscore) !== wanted.score;
@@ -265,7 +357,7 @@ export async function checkIndexes(meta: ModelMeta, options: MaintenanceOptions 
   const report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
   const differences = await confirm(meta, report);
   const { expected: _expected, ...rest } = report;
-  return { ...rest, differences };
+  return { ...rest, differences, counts: countKinds(differences) };
 }
 
 /** What a repair changed. */
@@ -301,7 +393,8 @@ async function repair(
   const intents: WriteIntent[] = [];
   for (const [instance, list] of byInstance) {
     const stale: IndexEntry[] = list
-      .filter((d) => d.kind === "stale" || d.kind === "score")
+      // A stale shadow (member "") is deleted by the purge itself.
+      .filter((d) => (d.kind === "stale" || d.kind === "score") && d.member !== "")
       .map((d) =>
         d.actual === undefined || d.index.startsWith("$Class") || !isZset(d.index)
           ? { kind: "s", key: d.index, member: d.member }

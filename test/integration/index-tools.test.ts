@@ -68,6 +68,22 @@ describe("checkIndexes / cleanIndexes / rebuildIndexes", () => {
     expect((await Author.query.filter({ name__startswith: "Le" })).map((a) => a.name)).toEqual(["Le Guin"]);
   });
 
+  it("finds what an expired instance left behind (its ttl shadow too), and clean removes it all", async () => {
+    class Session extends Model("Session", { id: KeyField(), user: KeyField() }, { ttl: 60 }) {}
+    await Session.create({ id: "s1", user: "ann" });
+    await Session.create({ id: "s2", user: "bob" });
+    await raw.del("Session:s1:ann"); // as if it expired
+    const report = await Session.checkIndexes();
+    expect(report.counts.stale).toBeGreaterThanOrEqual(4);
+    expect(report.differences.some((d) => d.index === "$IndexValues:Session:Session:s1:ann")).toBe(true);
+    expect(report.differences.every((d) => d.instance === "Session:s1:ann")).toBe(true);
+    const cleaned = await Session.cleanIndexes();
+    expect(cleaned.purged).toBe(1);
+    expect((await Session.checkIndexes()).differences).toEqual([]);
+    expect(await raw.exists("$IndexValues:Session:Session:s1:ann")).toBe(0);
+    expect(await raw.smembers("$Class:Session")).toEqual(["Session:s2:bob"]);
+  });
+
   it("never reports a difference that a concurrent write explains", async () => {
     await library();
     const writes = (async () => {
