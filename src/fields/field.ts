@@ -267,21 +267,26 @@ export interface KeyFieldOptions<TType extends KeyType, TNull extends boolean> e
 }
 
 /**
+ * Makes the factory of a kind of field indexed by value (`KeyField`, `IndexedField`, `UniqueField`):
+ * the same options and typing, a different index.
+ */
+const valueIndexed =
+  <TKind extends "key" | "indexed" | "unique">(kind: TKind, factory: string) =>
+  <
+    const TType extends KeyType = "string",
+    const TNull extends boolean = false,
+    const TOptions extends KeyFieldOptions<TType, TNull> = KeyFieldOptions<TType, TNull>,
+  >(
+    options?: TOptions & KeyFieldOptions<TType, TNull>,
+  ): FieldDef<ConfigOf<TKind, TypeGiven<TOptions, "string">, TOptions>> =>
+    new FieldDef(makeSpec({ kind, type: options?.type ?? "string", factory, options }));
+
+/**
  * A field whose value is part of the instance key, indexed in `$KeyF:Model:field:<value>`.
  * String key fields also answer `__startswith`, `__endswith` and `__contains` (docs/storage.md).
  * @example title: KeyField() // Book:The Hobbit, SADD $KeyF:Book:title:The Hobbit
  */
-export function KeyField<
-  const TType extends KeyType = "string",
-  const TNull extends boolean = false,
-  const TOptions extends KeyFieldOptions<TType, TNull> = KeyFieldOptions<TType, TNull>,
->(
-  options?: TOptions & KeyFieldOptions<TType, TNull>,
-): FieldDef<ConfigOf<"key", TypeGiven<TOptions, "string">, TOptions>> {
-  return new FieldDef(
-    makeSpec({ kind: "key", type: options?.type ?? "string", factory: "KeyField", options }),
-  );
-}
+export const KeyField = valueIndexed("key", "KeyField");
 
 /** Options of `UniqueKeyField()`: never nullable. */
 export interface UniqueKeyFieldOptions<TType extends KeyType> extends CommonOptions<
@@ -386,14 +391,8 @@ export function SortedKeyField<
 // ---------------------------------------------------------------------------------------------
 // Indexed fields outside the key (Popoto 1.x)
 
-/** Options of `IndexedField()` and `UniqueField()`. */
-export interface IndexedFieldOptions<TType extends KeyType, TNull extends boolean> extends CommonOptions<
-  FieldTypeValues[TType],
-  TNull
-> {
-  /** Value type; `"string"` when left out. Containers (list, dict, …) cannot be indexed by value. */
-  readonly type?: TType | undefined;
-}
+/** Options of `IndexedField()` and `UniqueField()`: those of `KeyField()`. */
+export type IndexedFieldOptions<TType extends KeyType, TNull extends boolean> = KeyFieldOptions<TType, TNull>;
 
 /**
  * A field indexed by value without being part of the instance key, in `$IndexF:Model:field:<value>`:
@@ -401,34 +400,14 @@ export interface IndexedFieldOptions<TType extends KeyType, TNull extends boolea
  * and changeable without moving the instance.
  * @example status: IndexedField() // SADD $IndexF:Order:status:paid Order:42
  */
-export function IndexedField<
-  const TType extends KeyType = "string",
-  const TNull extends boolean = false,
-  const TOptions extends IndexedFieldOptions<TType, TNull> = IndexedFieldOptions<TType, TNull>,
->(
-  options?: TOptions & IndexedFieldOptions<TType, TNull>,
-): FieldDef<ConfigOf<"indexed", TypeGiven<TOptions, "string">, TOptions>> {
-  return new FieldDef(
-    makeSpec({ kind: "indexed", type: options?.type ?? "string", factory: "IndexedField", options }),
-  );
-}
+export const IndexedField = valueIndexed("indexed", "IndexedField");
 
 /**
  * An indexed field whose non-null values no two instances may share, in `$UniquF:Model:field:<value>`.
  * A save that would duplicate one throws `UniqueViolationError` and writes nothing.
  * @example email: UniqueField() // SADD $UniquF:User:email:ann@example.com User:…
  */
-export function UniqueField<
-  const TType extends KeyType = "string",
-  const TNull extends boolean = false,
-  const TOptions extends IndexedFieldOptions<TType, TNull> = IndexedFieldOptions<TType, TNull>,
->(
-  options?: TOptions & IndexedFieldOptions<TType, TNull>,
-): FieldDef<ConfigOf<"unique", TypeGiven<TOptions, "string">, TOptions>> {
-  return new FieldDef(
-    makeSpec({ kind: "unique", type: options?.type ?? "string", factory: "UniqueField", options }),
-  );
-}
+export const UniqueField = valueIndexed("unique", "UniqueField");
 
 // ---------------------------------------------------------------------------------------------
 // Geo

@@ -137,6 +137,26 @@ const prefixRange = (key: string, prefix: string, scan: LexScan): PlanNode => {
   };
 };
 
+/**
+ * Exact, `__in` and `__isnull` on a field indexed by one set per value (`setFor(null)` is the
+ * `None` set): a set, a union of sets, or the class set minus the None set.
+ */
+function setLookupNode(meta: ModelMeta, lookup: Lookup, setFor: (value: unknown) => PlanNode): PlanNode {
+  switch (lookup.op) {
+    case "":
+      return setFor(lookup.value);
+    case "in":
+      return union(listValue(meta, lookup).map(setFor));
+    case "isnull":
+      // SDIFF: no set holds all non-null values, so take the class set minus the None set.
+      return booleanValue(meta, lookup)
+        ? setFor(null)
+        : { t: "diff", a: { t: "set", key: classSet(meta) }, b: [setFor(null)] };
+    default:
+      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+  }
+}
+
 function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNode {
   const kind = spec.kind as ValueSetKind;
   const setFor = (value: unknown): PlanNode =>
@@ -161,14 +181,9 @@ function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNod
   });
   switch (lookup.op) {
     case "":
-      return setFor(lookup.value);
     case "in":
-      return union(listValue(meta, lookup).map(setFor));
     case "isnull":
-      // SDIFF: no set holds all non-null values, so take the class set minus the None set.
-      return booleanValue(meta, lookup)
-        ? setFor(null)
-        : { t: "diff", a: { t: "set", key: classSet(meta) }, b: [setFor(null)] };
+      return setLookupNode(meta, lookup, setFor);
     case "startswith":
       return prefixRange(lexIndex(meta, lookup.field), stringValue(meta, lookup), scan("prefix"));
     case "endswith":
@@ -361,18 +376,7 @@ function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
       throw new QueryError(meta.name, `${lookup.source}: ${related.message} (or null).`, lookup.field);
     return { t: "set", key: relationshipSet(meta, lookup.field, related.key) };
   };
-  switch (lookup.op) {
-    case "":
-      return setFor(lookup.value);
-    case "in":
-      return union(listValue(meta, lookup).map(setFor));
-    case "isnull":
-      return booleanValue(meta, lookup)
-        ? setFor(null)
-        : { t: "diff", a: { t: "set", key: classSet(meta) }, b: [setFor(null)] };
-    default:
-      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
-  }
+  return setLookupNode(meta, lookup, setFor);
 }
 
 /**
