@@ -1,0 +1,118 @@
+/**
+ * Test support: makes the server run one of popoto's commands and then drop the connection before
+ * the reply is sent, deterministically, on a private redis-server.
+ *
+ * How: when popoto is about to send the matching command, a second client starts a busy Lua
+ * script that holds the server for a moment; popoto's command is sent during it, then a third
+ * client's `CLIENT KILL ID <popoto>`. When the busy script ends the server reads popoto's socket
+ * first (its command runs, the reply is buffered), then the kill, which closes popoto's connection
+ * with the reply unsent. ioredis then reconnects and, by default, re-sends the command.
+ */
+import type { Redis } from "ioredis";
+import { getConnection } from "../../src/index.js";
+import type { PrivateServer } from "./redis-server.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Holds the server for `ms` milliseconds (no writes, so it is not a busy-script timeout). */
+const BUSY = `local start = redis.call('TIME')
+local function micros(t) return tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+local from = micros(start)
+while micros(redis.call('TIME')) - from < tonumber(ARGV[1]) * 1000 do end
+return 1`;
+
+type Command = Parameters<Redis["sendCommand"]>[0];
+
+type Matcher = (name: string, args: readonly unknown[]) => boolean;
+
+/** Matches an EVALSHA (or EVAL fallback) of the script with this sha / source. */
+export const scriptCall =
+  (script: { readonly sha: string; readonly source: string }): Matcher =>
+  (name, args) => {
+    const first = args[0];
+    const text = Buffer.isBuffer(first) ? first.toString() : String(first);
+    return (name === "evalsha" && text === script.sha) || (name === "eval" && text === script.source);
+  };
+
+export interface LostReplies {
+  /** The next command popoto sends that matches runs on the server, and its reply is lost. */
+  arm(match: Matcher): void;
+  /** How many replies were lost so far. */
+  readonly lost: number;
+  /** Restores the client's sendCommand. */
+  restore(): void;
+}
+
+/** Installs the interception on popoto's current connection (connected to `server`). */
+export async function loseReplies(server: PrivateServer): Promise<LostReplies> {
+  const client = getConnection() as Redis;
+  const blocker = server.client();
+  const killer = server.client();
+  await Promise.all([blocker.ping(), killer.ping()]);
+  const original = client.sendCommand.bind(client);
+  let armed: Matcher | undefined;
+  let lost = 0;
+  const patched = (command: Command, stream?: unknown): unknown => {
+    const match = armed;
+    if (match && match(command.name.toLowerCase(), command.args)) {
+      armed = undefined;
+      void (async () => {
+        const id = clientId;
+        const busy = blocker.eval(BUSY, 0, 150);
+        await sleep(40);
+        original(command, stream as never);
+        await sleep(40);
+        await killer.call("CLIENT", "KILL", "ID", id);
+        await busy;
+        lost++;
+      })();
+      return command.promise;
+    }
+    return original(command, stream as never);
+  };
+  let clientId = String(await client.call("CLIENT", "ID"));
+  client.on("ready", () => {
+    void client.call("CLIENT", "ID").then((id) => (clientId = String(id)));
+  });
+  client.sendCommand = patched as typeof client.sendCommand;
+  return {
+    arm(match) {
+      armed = match;
+    },
+    get lost() {
+      return lost;
+    },
+    restore() {
+      client.sendCommand = original as typeof client.sendCommand;
+    },
+  };
+}
+
+/**
+ * Runs `hook` (e.g. stopping the server) just before popoto sends the next command that matches,
+ * then sends it: for making one particular command of a multi-step operation meet a fault.
+ * Resolves once the hook has run; the returned function restores the client.
+ */
+export function beforeNextCommand(
+  match: Matcher,
+  hook: (client: Redis) => Promise<void>,
+): { ran: Promise<void>; restore: () => void } {
+  const client = getConnection() as Redis;
+  const original = client.sendCommand.bind(client);
+  let done: () => void = () => undefined;
+  const ran = new Promise<void>((resolve) => (done = resolve));
+  let armed = true;
+  client.sendCommand = ((command: Command, stream?: unknown): unknown => {
+    if (armed && match(command.name.toLowerCase(), command.args)) {
+      armed = false;
+      void (async () => {
+        await hook(client);
+        original(command, stream as never);
+        done();
+      })();
+      return command.promise;
+    }
+    return original(command, stream as never);
+  }) as typeof client.sendCommand;
+  return { ran, restore: () => (client.sendCommand = original as typeof client.sendCommand) };
+}
