@@ -15,7 +15,8 @@ export type PopotoErrorCode =
   | "CONNECTION"
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
-  | "NOT_SAVED";
+  | "NOT_SAVED"
+  | "REDIS";
 
 export class PopotoError extends Error {
   readonly code: PopotoErrorCode;
@@ -184,6 +185,13 @@ export class NotConnectedError extends PopotoError {
 export class ConnectionError extends PopotoError {
   constructor(message: string, cause: unknown) {
     super("CONNECTION", message, { cause });
+  }
+}
+
+/** Redis answered a command with an error (out of memory, a key of the wrong type, …). */
+export class RedisCommandError extends PopotoError {
+  constructor(message: string, cause: unknown) {
+    super("REDIS", message, { cause });
   }
 }
 

@@ -16,6 +16,7 @@ export {
   PopotoError,
   ProtectedError,
   QueryError,
+  RedisCommandError,
   UniqueViolationError,
   ValidationError,
 } from "./errors.js";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { Cluster, RedisOptions } from "ioredis";
-import { ConnectionError, NotConnectedError } from "../errors.js";
+import { ConnectionError, NotConnectedError, PopotoError, RedisCommandError } from "../errors.js";
 
 /** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -24,6 +24,9 @@ export const lastConnectionError = (): Error | undefined => lastError;
 let owned = false;
 
 const DEFAULT_URL = "redis://127.0.0.1:6379";
+
+/** The error of a command whose connection closed before its reply arrived. */
+const IN_FLIGHT_LOST = "Connection closed before the reply arrived";
 
 /**
  * Connects popoto to Redis. Nothing connects at import; call this once at start-up.
@@ -49,6 +52,10 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 3,
+    // A write whose reply was lost may have run: re-sending it after a reconnect could apply it
+    // twice, so the caller gets a ConnectionError (outcome unknown) instead. Commands not yet sent
+    // still wait in the offline queue and go out once reconnected.
+    autoResendUnfulfilledCommands: false,
     // Back off up to 1 s between attempts; give up after `attempts`, which fails queued commands.
     retryStrategy: (times) => (times > attempts ? null : Math.min(times * 100, 1000)),
     ...options.redisOptions,
@@ -57,6 +64,14 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   // it as unhandled. Commands still fail with a ConnectionError once retries are spent.
   client.on("error", (error: Error) => {
     lastError = error;
+  });
+  // With autoResendUnfulfilledCommands off, ioredis drops the commands that were in flight when
+  // the connection closed without settling them (their promises would never resolve). Reject
+  // them here, as the close is reported and before ioredis sets them aside.
+  client.on("close", () => {
+    while (client.commandQueue.length > 0) {
+      client.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
+    }
   });
   try {
     await client.connect();
@@ -96,9 +111,33 @@ export function isClusterMode(): boolean {
   return current !== undefined && "nodes" in current && typeof current.nodes === "function";
 }
 
-/** Turns ioredis transport failures into a ConnectionError that says what to do. */
+/** True for the error of a command whose reply was lost with its connection (it may have run). */
+export const isLostReply = (error: unknown): boolean =>
+  error instanceof ConnectionError && error.cause instanceof Error && error.cause.message === IN_FLIGHT_LOST;
+
+/** Turns ioredis transport failures and Redis error replies into PopotoErrors that say what to do. */
 export function wrapRedisError(error: unknown): unknown {
-  if (!(error instanceof Error)) return error;
+  if (!(error instanceof Error) || error instanceof PopotoError) return error;
+  if (error.message.startsWith("OOM "))
+    return new RedisCommandError(
+      `Redis refused the command: it is out of memory (maxmemory with noeviction). Nothing was written. ` +
+        `Free memory or raise maxmemory, then retry. (${error.message})`,
+      error,
+    );
+  if (error.message.startsWith("WRONGTYPE"))
+    return new RedisCommandError(
+      `A key popoto reads or writes holds another Redis type (written by another client?). ` +
+        `Find it with \`npx popoto check\` and delete or repair it. (${error.message})`,
+      error,
+    );
+  if (error.name === "ReplyError")
+    return new RedisCommandError(`Redis answered with an error: ${error.message}`, error);
+  if (error.message === IN_FLIGHT_LOST)
+    return new ConnectionError(
+      `The connection to Redis closed before the reply arrived: the command may or may not have run ` +
+        `(a write is applied entirely or not at all). Check, then retry if needed; the client reconnects by itself.`,
+      error,
+    );
   const transport =
     error.name === "MaxRetriesPerRequestError" ||
     /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue/.test(

@@ -14,6 +14,44 @@ import {
   parseTimeText,
 } from "./temporal.js";
 
+/** A lone UTF-16 surrogate has no UTF-8 form (String.prototype.isWellFormed, spelled for ES2022). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/**
+ * Whether a container holds only what msgpack (and Python) can hold: no functions, symbols, Maps,
+ * class instances or cycles, well-formed strings, and no `__proto__` key (the decoder refuses it,
+ * so such a value could be written but never read back).
+ */
+const storable = (value: unknown, seen = new Set<object>()): boolean => {
+  if (value === null || value === undefined) return true;
+  switch (typeof value) {
+    case "string":
+      return isWellFormed(value);
+    case "number":
+    case "boolean":
+      return true;
+    case "bigint":
+      return value >= -(2n ** 63n) && value < 2n ** 64n;
+    case "object": {
+      if (value instanceof Date) return !Number.isNaN(value.getTime());
+      if (value instanceof Uint8Array) return true;
+      if (seen.has(value)) return false;
+      seen.add(value);
+      let ok: boolean;
+      if (Array.isArray(value)) ok = value.every((item) => storable(item, seen));
+      else if (value instanceof Set) ok = [...value].every((item) => storable(item, seen));
+      else if (isPlainObject(value))
+        ok = !Object.hasOwn(value, "__proto__") && Object.values(value).every((item) => storable(item, seen));
+      else ok = false;
+      seen.delete(value);
+      return ok;
+    }
+    default:
+      return false;
+  }
+};
+
 export type CoerceResult = { ok: true; value: unknown } | { ok: false; expected: string };
 
 /** What each type accepts, phrased for a validation message. */
@@ -45,7 +83,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
 const coerce = (type: FieldType, value: unknown): unknown => {
   switch (type) {
     case "string":
-      return typeof value === "string" ? value : undefined;
+      // A lone surrogate cannot be written as UTF-8: it would be stored as U+FFFD and collide.
+      return typeof value === "string" && isWellFormed(value) ? value : undefined;
     case "int":
       if (typeof value === "number") return Number.isSafeInteger(value) ? value : undefined;
       if (typeof value === "bigint") {
@@ -61,12 +100,12 @@ const coerce = (type: FieldType, value: unknown): unknown => {
       return value instanceof Uint8Array ? value : undefined;
     case "list":
     case "tuple":
-      return Array.isArray(value) ? value : undefined;
+      return Array.isArray(value) && storable(value) ? value : undefined;
     case "dict":
-      return isPlainObject(value) ? value : undefined;
+      return isPlainObject(value) && storable(value) ? value : undefined;
     case "set":
-      if (value instanceof Set) return value;
-      return Array.isArray(value) ? new Set(value) : undefined;
+      if (value instanceof Set) return storable([...value]) ? value : undefined;
+      return Array.isArray(value) && storable(value) ? new Set(value) : undefined;
     case "decimal":
       // Leading zeros are dropped ("007.50" → "7.50") so the key part is Python's str(Decimal).
       if (typeof value === "string")

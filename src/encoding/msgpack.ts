@@ -376,9 +376,32 @@ const unpack = (bytes: Uint8Array): unknown => {
  * short detail (the caller adds model, key and field) for bytes that are not msgpack, do not fit
  * the type, or hold an int beyond 2**53.
  */
+/** Rejects invalid UTF-8, which the decoder would otherwise turn into U+FFFD silently. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The payload of a msgpack str (fixstr, str8, str16, str32), for a strict UTF-8 check. */
+const strPayload = (bytes: Uint8Array): Uint8Array => {
+  const head = bytes[0] ?? 0;
+  const skip =
+    head >= 0xa0 && head <= 0xbf ? 1 : head === 0xd9 ? 2 : head === 0xda ? 3 : head === 0xdb ? 5 : 0;
+  return bytes.subarray(skip);
+};
+
 export const decodeField = (type: FieldType, bytes: Uint8Array): unknown => {
   const raw = unpack(bytes);
   if (raw === null) return null;
+  // Valid UTF-8 re-encodes to exactly its own length; the decoder maps invalid bytes to other
+  // characters (or U+FFFD) silently, so a mismatch, or a U+FFFD, gets the strict check.
+  if (
+    typeof raw === "string" &&
+    (Buffer.byteLength(raw) !== strPayload(bytes).length || raw.includes("\uFFFD"))
+  ) {
+    try {
+      STRICT_UTF8.decode(strPayload(bytes));
+    } catch {
+      throw new Error("the string is not valid UTF-8");
+    }
+  }
   const value = decodeTyped(type, raw);
   if (value === undefined) {
     if (type === "int" && typeof raw === "bigint") throw new Error(`int ${raw} is beyond 2**53`);

@@ -153,7 +153,8 @@ async function expectedEntries(
     const results = (await pipeline.exec()) ?? [];
     batch.forEach((key, i) => {
       const [error, flat] = results[i] ?? [null, null];
-      if (error) return; // not a hash (WRONGTYPE): not an instance
+      if (error && !String(error.message).startsWith("WRONGTYPE")) throw error;
+      if (error) return; // not a hash: not an instance
       const hash = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
       if (hash.size === 0) return;
       let values: Map<string, unknown>;
@@ -354,6 +355,19 @@ async function confirm(
  * (a difference is reported only if it still holds when re-read).
  */
 export async function checkIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<IndexReport> {
+  return withRedisErrors(() => check(meta, options));
+}
+
+/** Runs a maintenance task, turning Redis failures into PopotoErrors. */
+const withRedisErrors = async <T>(task: () => Promise<T>): Promise<T> => {
+  try {
+    return await task();
+  } catch (error) {
+    throw wrapRedisError(error);
+  }
+};
+
+async function check(meta: ModelMeta, options: MaintenanceOptions): Promise<IndexReport> {
   const report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
   const differences = await confirm(meta, report);
   const { expected: _expected, ...rest } = report;
@@ -455,7 +469,7 @@ const isZset = (index: string): boolean =>
 
 /** Removes stale index entries and corrects wrong scores; adds nothing. Safe while the application writes. */
 export function cleanIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<RepairResult> {
-  return repair(meta, options, false);
+  return withRedisErrors(() => repair(meta, options, false));
 }
 
 /**
@@ -464,5 +478,5 @@ export function cleanIndexes(meta: ModelMeta, options: MaintenanceOptions = {}):
  * None reverse sets). Indexes stay usable throughout: nothing is dropped and rebuilt from empty.
  */
 export function rebuildIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<RepairResult> {
-  return repair(meta, options, true);
+  return withRedisErrors(() => repair(meta, options, true));
 }

@@ -41,7 +41,12 @@ export async function saveMany(
  */
 export async function deleteEverything(meta: ModelMeta, options: BulkOptions = {}): Promise<number> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
-  const total = await getConnection().scard(classSet(meta));
+  let total: number;
+  try {
+    total = await getConnection().scard(classSet(meta));
+  } catch (error) {
+    throw wrapRedisError(error);
+  }
   let deleted = 0;
   let seen = 0;
   let cursor = "0";

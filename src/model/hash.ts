@@ -1,5 +1,5 @@
 import { decodeField, decodeGeo, encodeField, encodeGeo } from "../encoding/msgpack.js";
-import { CorruptDataError } from "../errors.js";
+import { CorruptDataError, ValidationError, type ValidationIssue } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { splitKey, unescapePart } from "../keys/escape.js";
@@ -19,11 +19,26 @@ export const encodeValue = (spec: FieldSpec, value: unknown): Buffer => {
 };
 
 /** Every declared field as `[name, msgpack]`, in declaration order: the HSET of a save. */
-export const encodeHash = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): [string, Buffer][] =>
-  meta.fieldNames.map((name) => [
-    name,
-    encodeValue(meta.fields.get(name) as FieldSpec, values.get(name) ?? null),
-  ]);
+export const encodeHash = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): [string, Buffer][] => {
+  const issues: ValidationIssue[] = [];
+  const hash = meta.fieldNames.map((name): [string, Buffer] => {
+    try {
+      return [name, encodeValue(meta.fields.get(name) as FieldSpec, values.get(name) ?? null)];
+    } catch (error) {
+      // Validation lets through only storable values; this is the last guard before a write.
+      const message = `cannot be stored as msgpack: ${(error as Error).message}`;
+      issues.push({
+        field: name,
+        expected: "a value msgpack can hold",
+        received: "an unstorable value",
+        message,
+      });
+      return [name, Buffer.alloc(0)];
+    }
+  });
+  if (issues.length > 0) throw new ValidationError(meta.name, issues);
+  return hash;
+};
 
 /** The indexed fields' bytes out of an encoded hash: the snapshot a later save checks against. */
 export const snapshotOf = (
@@ -68,11 +83,17 @@ export function decodeSnapshot(meta: ModelMeta, key: string, snapshot: Snapshot)
     try {
       values.set(name, decodeValue(meta, key, name, bytes));
     } catch {
-      // A corrupt value names no index entry that popoto could have written.
+      // A corrupt sorted value still names its sorted set (the score is not needed to remove the
+      // member); any other corrupt value names no entry popoto could have written.
+      const kind = meta.fields.get(name)?.kind;
+      if (kind === "sorted" || kind === "sortedKey") values.set(name, UNKNOWN_SCORE);
     }
   }
   return values;
 }
+
+/** Stands for a stored sorted value that does not decode: its entry can be removed, not scored. */
+export const UNKNOWN_SCORE: unique symbol = Symbol("popoto.unknownScore");
 
 /** Key-field values parsed from an instance key, or an empty map when the key does not fit the model. */
 export function valuesFromKey(meta: ModelMeta, key: string): Map<string, unknown> {

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
-import { ModelDefinitionError, PopotoError, UniqueViolationError, ValidationError } from "../errors.js";
+import {
+  CorruptDataError,
+  ModelDefinitionError,
+  PopotoError,
+  UniqueViolationError,
+  ValidationError,
+} from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { filterParams } from "../query/filter-params.js";
 import { QueryImpl, type QueryTarget } from "../query/query.js";
@@ -16,7 +22,7 @@ import {
 import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
-import { modelEventsChannel } from "../keys/keys.js";
+import { modelEventsChannel, modelTag } from "../keys/keys.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
@@ -506,11 +512,27 @@ export function Model<const TName extends string, const TFields extends Fields>(
     };
   };
 
+  /** A stored relationship must name an instance of its target model, or loading it would load another model. */
+  const checkStoredRelated = (key: string, field: string, value: unknown): void => {
+    const spec = meta.fields.get(field) as FieldSpec;
+    const prefix = `${modelTag(targetName(meta.name, field, spec))}:`;
+    const keys = Array.isArray(value) ? value : value === null ? [] : [value];
+    const wrong = keys.find((k) => typeof k !== "string" || !k.startsWith(prefix));
+    if (wrong !== undefined)
+      throw new CorruptDataError(
+        meta.name,
+        key,
+        field,
+        `it holds ${JSON.stringify(wrong)}, which is not a key of ${prefix.slice(0, -1)} (the relationship's target)`,
+      );
+  };
+
   const hydrate = (Class: new (values?: unknown) => PopotoModel, row: Row): PopotoModel => {
     const instance = new Class(HYDRATE);
     const self = instance as unknown as Record<string, unknown>;
     for (const field of meta.fieldNames) {
       const value = row.values.get(field) ?? null;
+      if (relationshipFields.includes(field)) checkStoredRelated(row.key, field, value);
       self[field] = relationshipFields.includes(field) ? normalizeRelated(field, value) : value;
     }
     const state = stateOf(instance);
@@ -527,6 +549,8 @@ export function Model<const TName extends string, const TFields extends Fields>(
     try {
       flat = (await getConnection().hgetallBuffer(key)) as unknown as Record<string, Buffer>;
     } catch (error) {
+      if (error instanceof Error && error.message.startsWith("WRONGTYPE"))
+        throw new CorruptDataError(meta.name, key, "(hash)", "the key holds another Redis type than a hash");
       throw wrapRedisError(error);
     }
     const hash = new Map(Object.entries(flat));

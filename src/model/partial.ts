@@ -1,5 +1,6 @@
 import { addDecimals } from "../encoding/decimal.js";
-import { decimalFromNumber } from "../encoding/decimal.js";
+import { decimalFromNumber, PLAIN_DECIMAL } from "../encoding/decimal.js";
+import { coerceValue } from "../encoding/coerce.js";
 import { PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { executeWrites, type SaveResult } from "../write/execute-write.js";
@@ -105,7 +106,7 @@ export async function incrementField(
       ? Number.isSafeInteger(delta)
       : spec.type === "float"
         ? Number.isFinite(delta)
-        : typeof delta === "string" || Number.isFinite(delta);
+        : (typeof delta === "string" && PLAIN_DECIMAL.test(delta)) || Number.isFinite(delta);
   if (!validDelta)
     throw new ValidationError(meta.name, [
       {
@@ -147,6 +148,17 @@ export async function incrementField(
           spec.type === "decimal"
             ? addDecimals(String(current), typeof delta === "number" ? decimalFromNumber(delta) : delta)
             : (current as number) + Number(delta);
+        // The sum must still be a value of the field (a safe integer, a finite float).
+        const checked = coerceValue(spec.type, result);
+        if (!checked.ok)
+          throw new ValidationError(meta.name, [
+            {
+              field,
+              expected: checked.expected,
+              received: String(result),
+              message: `${String(current)} + ${String(delta)} = ${String(result)} is not a valid ${spec.type}; nothing was written`,
+            },
+          ]);
         return partialContent(meta, key, assumed, new Map([[field, result]]));
       },
     },

@@ -433,6 +433,15 @@ for k, d in pairs(distances) do
   dists[#dists + 1] = k
   dists[#dists + 1] = tostring(d)
 end
+-- Reads an instance hash; a key of another type (written by another client) is named in the error.
+local function hashOf(command, key, ...)
+  local result = redis.pcall(command, key, ...)
+  if type(result) == "table" and result.err then
+    error({ err = "WRONGTYPE " .. key .. " is not a hash (" .. result.err .. ")" })
+  end
+  return result
+end
+
 local reply = { keys.total, gone, dists }
 local last = #keys
 if limit >= 0 and offset + limit < last then last = offset + limit end
@@ -440,12 +449,12 @@ for i = offset + 1, last do
   local k = keys[i]
   reply[#reply + 1] = k
   if mode == "load" then
-    reply[#reply + 1] = redis.call("HGETALL", k)
+    reply[#reply + 1] = hashOf("HGETALL", k)
   elseif mode == "fields" then
     local names = {}
     for j, a in ipairs(plan.f) do names[j] = arg(a) end
     if redis.call("EXISTS", k) == 1 then
-      reply[#reply + 1] = redis.call("HMGET", k, unpack(names))
+      reply[#reply + 1] = hashOf("HMGET", k, unpack(names))
     else
       reply[#reply + 1] = {}
     end

@@ -7,7 +7,7 @@ export type ScriptReply = Buffer | number | null | ScriptReply[];
 
 export type ScriptArg = string | Buffer | number;
 
-const isNoScript = (error: unknown): boolean =>
+export const isNoScript = (error: unknown): boolean =>
   error instanceof Error && error.message.startsWith("NOSCRIPT");
 
 /**
@@ -32,7 +32,7 @@ export async function runScript(
   }
 }
 
-/** Queues a script on a pipeline; `runPipelineScripts` reloads scripts a flushed server forgot. */
+/** Queues a script on a pipeline (EVALSHA only: a NOSCRIPT reply means `loadScripts` and send again). */
 export function queueScript(
   pipeline: ChainableCommander,
   script: LuaScript,

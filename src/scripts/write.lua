@@ -40,6 +40,7 @@
 --   {"PURGE", w, key}              write w's new key has leftovers of an expired instance to clean first
 --   {"LIVE", w}                    purge write w found its hash alive again
 --   {"GUARD", i, member}           guarded set i differs from what was planned (member: one that is extra, or "")
+--   {"WRONGTYPE", key}             a key the write would change holds another Redis type (another client's)
 
 local i = 1
 local function take()
@@ -91,6 +92,32 @@ for w = 1, takeNumber() do
 end
 
 -- Phase 1: every check, before anything is written.
+
+-- A key of another type would make a command fail half-way through phase 2, and Lua does not roll
+-- back: so every key the write changes must be absent or of the type popoto keeps there.
+local function wrongType(key, want)
+  local t = redis.call("TYPE", key)["ok"]
+  if t ~= "none" and t ~= want then return key end
+  return nil
+end
+for _, guard in ipairs(guards) do
+  local bad = wrongType(guard.key, "set")
+  if bad then return { "WRONGTYPE", bad } end
+end
+for _, op in ipairs(writes) do
+  local checks = { { op.oldKey, "hash" } }
+  if op.newKey then checks[#checks + 1] = { op.newKey, "hash" } end
+  if op.oldShadow then checks[#checks + 1] = { op.oldShadow, "hash" } end
+  if op.newShadow then checks[#checks + 1] = { op.newShadow, "hash" } end
+  for _, set in ipairs(op.unique) do checks[#checks + 1] = { set, "set" } end
+  for _, entry in ipairs(op.remove) do checks[#checks + 1] = { entry[2], entry[1] == "s" and "set" or "zset" } end
+  for _, entry in ipairs(op.add) do checks[#checks + 1] = { entry[2], entry[1] == "s" and "set" or "zset" } end
+  for _, check in ipairs(checks) do
+    local bad = wrongType(check[1], check[2])
+    if bad then return { "WRONGTYPE", bad } end
+  end
+end
+
 for g, guard in ipairs(guards) do
   if redis.call("SCARD", guard.key) ~= #guard.members then
     local extra = ""
@@ -145,6 +172,28 @@ for w, op in ipairs(writes) do
 end
 
 -- Phase 2: every check passed; only writes from here on.
+
+-- When Redis is out of memory, commands that may grow it fail inside a script while DEL and SREM
+-- still run. Making such a command the first write means an out-of-memory write fails before it
+-- changes anything. (It is repeated below; HSET, SADD and ZADD of the same value are idempotent.)
+local function probe()
+  for _, op in ipairs(writes) do
+    if op.kind == "save" and #op.hash > 0 then
+      redis.call("HSET", op.newKey, op.hash[1], op.hash[2])
+      return
+    end
+  end
+  for _, op in ipairs(writes) do
+    local entry = op.add[1]
+    if entry then
+      if entry[1] == "s" then redis.call("SADD", entry[2], entry[3])
+      elseif entry[1] == "z" then redis.call("ZADD", entry[2], entry[4], entry[3])
+      else redis.call("GEOADD", entry[2], entry[4], entry[5], entry[3]) end
+      return
+    end
+  end
+end
+probe()
 for _, op in ipairs(writes) do
   if op.kind ~= "save" or op.newKey ~= op.oldKey then
     redis.call("DEL", op.oldKey)

@@ -1,6 +1,6 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
-import { queueScript, type ScriptReply } from "../scripts/run-script.js";
+import { isNoScript, loadScripts, queueScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { executeWrites } from "./execute-write.js";
 import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
@@ -32,16 +32,16 @@ export async function executeBulk(
   let failure: unknown;
   for (let start = 0; start < intents.length; start += batchSize) {
     const batch = intents.slice(start, start + batchSize);
-    const pipeline = getConnection().pipeline();
-    for (const intent of batch) {
-      const call = planWrites([intent]);
-      queueScript(pipeline, scripts.write, call.keys, call.args);
-    }
-    let results: [Error | null, unknown][];
-    try {
-      results = (await pipeline.exec()) ?? [];
-    } catch (error) {
-      throw wrapRedisError(error);
+    const results = await sendBatch(batch);
+    // The server forgot the script (restart, SCRIPT FLUSH): load it once and send again the writes
+    // it refused (they did not run), in one more pipeline.
+    const refused = results.flatMap(([error], i) => (isNoScript(error) ? [i] : []));
+    if (refused.length > 0) {
+      await loadScripts(getConnection(), [scripts.write]);
+      const again = await sendBatch(refused.map((i) => batch[i] as WriteIntent));
+      refused.forEach((i, j) => {
+        results[i] = again[j] ?? [null, null];
+      });
     }
     const retry: number[] = [];
     results.forEach(([error, reply], i) => {
@@ -61,6 +61,20 @@ export async function executeBulk(
     if (failure !== undefined) throw failure;
   }
   return existed;
+}
+
+/** One pipeline of write.lua calls, one per intent. */
+async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, unknown][]> {
+  const pipeline = getConnection().pipeline();
+  for (const intent of batch) {
+    const call = planWrites([intent]);
+    queueScript(pipeline, scripts.write, call.keys, call.args);
+  }
+  try {
+    return (await pipeline.exec()) ?? [];
+  } catch (error) {
+    throw wrapRedisError(error);
+  }
 }
 
 /** Stored snapshots of many instances of one model (one pipeline of HMGET). */

@@ -1,5 +1,10 @@
-import { getConnection } from "../connection/connection.js";
-import { ConcurrentModificationError, KeyConflictError, UniqueViolationError } from "../errors.js";
+import { getConnection, isLostReply, wrapRedisError } from "../connection/connection.js";
+import {
+  ConcurrentModificationError,
+  KeyConflictError,
+  RedisCommandError,
+  UniqueViolationError,
+} from "../errors.js";
 import { indexValuesHash } from "../keys/keys.js";
 import { decodeValue, encodeHash, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -42,6 +47,31 @@ const snapshotFromStale = (intent: WriteIntent, reply: readonly ScriptReply[]): 
   );
 };
 
+const exists = async (key: string): Promise<number> => {
+  try {
+    return await getConnection().exists(key);
+  } catch (error) {
+    throw wrapRedisError(error);
+  }
+};
+
+/**
+ * After a lost reply: whether the state the script found is the one this write produces, i.e. the
+ * write ran the first time. A delete or a key move leaves nothing at the old key; a save in place
+ * leaves exactly its own bytes in every checked field.
+ */
+function appliedAlready(intent: WriteIntent, reply: readonly ScriptReply[], newKey: string): boolean {
+  const stored = snapshotFromStale(intent, reply);
+  if (intent.kind !== "save" || newKey !== intent.oldKey) return stored === null;
+  if (stored === null || !intent.build) return false;
+  const written = new Map(intent.build(intent.expected).hash);
+  return checkedFields(intent).every((field) => {
+    const mine = written.get(field) ?? intent.expected?.get(field);
+    const theirs = stored.get(field);
+    return mine === undefined ? theirs === undefined : theirs !== undefined && mine.equals(theirs);
+  });
+}
+
 /** A create-only write found an instance already stored at its key; nothing was written. */
 export class AlreadyExists extends Error {
   readonly key: string;
@@ -71,13 +101,38 @@ export async function executeWrites(
   guards: readonly Guard[] = [],
 ): Promise<boolean[]> {
   const redis = getConnection();
+  // Set when a reply was lost: the write may have run, so the next STALE may be our own write.
+  let uncertain = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await backOff(attempt);
+    if (!uncertain) await backOff(attempt);
     const call = planWrites(intents, guards);
-    const reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
+    let reply: ScriptReply[];
+    try {
+      reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
+    } catch (error) {
+      // The connection closed before the reply came: send the same write again. If the first one
+      // ran, the script now finds the state it wrote and says STALE, which tells us it applied.
+      if (isLostReply(error) && !uncertain) {
+        uncertain = true;
+        continue;
+      }
+      throw error;
+    }
     const status = text(reply[0]);
+    if (status === "STALE" && uncertain) {
+      const index = Number(reply[1]) - 1;
+      if (appliedAlready(intents[index] as WriteIntent, reply, call.newKeys[index] as string))
+        return intents.map(() => true);
+    }
+    uncertain = false;
     if (status === "OK") return intents.map((_, i) => reply[i + 1] === 1);
     if (status === "GUARD") throw new GuardChanged(Number(reply[1]), text(reply[2]));
+    if (status === "WRONGTYPE")
+      throw new RedisCommandError(
+        `${text(reply[1])} holds another Redis type than popoto keeps there (written by another client?); ` +
+          `nothing was written. Delete or repair that key (\`npx popoto check\` lists index problems).`,
+        undefined,
+      );
     const index = Number(reply[1]) - 1;
     const intent = intents[index] as WriteIntent;
     switch (status) {
@@ -95,7 +150,7 @@ export async function executeWrites(
         const field = call.uniqueFields[index]?.[Number(reply[2]) - 1] as string;
         const holder = text(reply[3]);
         // A holder whose hash expired is a leftover, not an owner: clean it and try again.
-        if ((await redis.exists(holder)) === 0 && (await purgeKey(intent.meta, holder))) break;
+        if ((await exists(holder)) === 0 && (await purgeKey(intent.meta, holder))) break;
         throw new UniqueViolationError(intent.meta.name, field, contestedValue(intent, field), holder);
       }
       case "CONFLICT":
@@ -201,7 +256,12 @@ export async function purgeKey(meta: ModelMeta, key: string): Promise<boolean> {
   const redis = getConnection();
   let shadow: Snapshot = null;
   if (meta.ttl !== undefined) {
-    const flat = (await redis.hgetallBuffer(indexValuesHash(meta, key))) as unknown as Record<string, Buffer>;
+    let flat: Record<string, Buffer>;
+    try {
+      flat = (await redis.hgetallBuffer(indexValuesHash(meta, key))) as unknown as Record<string, Buffer>;
+    } catch (error) {
+      throw wrapRedisError(error);
+    }
     const stored = new Map(Object.entries(flat));
     if (stored.size > 0) shadow = snapshotOf(meta, stored);
   }

@@ -13,6 +13,7 @@ import {
   valuePart,
 } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
+import { UNKNOWN_SCORE } from "../model/hash.js";
 
 /**
  * One index membership of an instance: a set member (`s`), a sorted-set member with a score (`z`)
@@ -102,7 +103,7 @@ export function indexEntries(
           kind: "z",
           key: sortedSet(meta, name, parts, spec.kind === "sortedKey"),
           member: key,
-          score: toScore(spec.type as SortedType, value),
+          score: value === UNKNOWN_SCORE ? Number.NaN : toScore(spec.type as SortedType, value),
         });
         break;
       }
