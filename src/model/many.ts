@@ -1,4 +1,5 @@
-import { executeWrites } from "../write/execute-write.js";
+import { executeWrites, isShadowSnapshot } from "../write/execute-write.js";
+import { deletedMeanwhile } from "./partial.js";
 import { indexEntries } from "../write/index-entries.js";
 import type { Snapshot } from "../write/plan-write.js";
 import { decodeSnapshot, encodeValue } from "./hash.js";
@@ -23,10 +24,11 @@ export async function changeManyRelationship(
   await executeWrites([
     {
       meta,
-      kind: "save",
+      kind: "update",
       oldKey: key,
       expected,
       build: (assumed) => {
+        if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
         const values = decodeSnapshot(meta, key, assumed);
         const current = Array.isArray(values.get(field)) ? (values.get(field) as string[]) : [];
         const list = add

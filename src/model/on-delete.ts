@@ -2,10 +2,10 @@ import { getConnection } from "../connection/connection.js";
 import { readSnapshots } from "../write/bulk.js";
 import { PopotoError, ProtectedError } from "../errors.js";
 import { relationshipSet } from "../keys/keys.js";
-import { executeWrites, GuardChanged } from "../write/execute-write.js";
+import { executeWrites, GuardChanged, isShadowSnapshot } from "../write/execute-write.js";
 import { indexEntries } from "../write/index-entries.js";
 import type { Guard, SaveContent, Snapshot, WriteIntent } from "../write/plan-write.js";
-import { decodeSnapshot, encodeValue } from "./hash.js";
+import { decodeSnapshot, encodeValue, valuesFromKey } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { incomingRelationships } from "./targets.js";
 
@@ -20,10 +20,12 @@ const clearIntent = (
   expected: Snapshot,
 ): WriteIntent => ({
   meta,
-  kind: "save",
+  kind: "update",
   oldKey: key,
   expected,
   build: (assumed): SaveContent => {
+    // The referrer expired (or was deleted) since its state was read: plan the whole delete again.
+    if (assumed === null || isShadowSnapshot(assumed)) throw new GuardChanged(0, key);
     const values = decodeSnapshot(meta, key, assumed);
     const hash: [string, Buffer][] = [];
     for (const [field, targets] of clears) {
@@ -101,11 +103,20 @@ async function planDelete(
     }
   };
   await visit(meta, key);
-  const intents = [...referrers].map(([member, plan]): WriteIntent =>
-    plan.deleted
-      ? { meta: plan.meta, kind: "delete", oldKey: member, expected: plan.expected }
-      : clearIntent(plan.meta, member, plan.clears, plan.expected),
-  );
+  const intents = [...referrers].map(([member, plan]): WriteIntent => {
+    if (plan.deleted) return { meta: plan.meta, kind: "delete", oldKey: member, expected: plan.expected };
+    // A referrer whose hash is gone (expired) is not brought back by clearing its field: its
+    // leftovers are removed instead.
+    if (plan.expected === null)
+      return {
+        meta: plan.meta,
+        kind: "purge",
+        oldKey: member,
+        expected: null,
+        fallbackEntries: indexEntries(plan.meta, member, valuesFromKey(plan.meta, member)),
+      };
+    return clearIntent(plan.meta, member, plan.clears, plan.expected);
+  });
   return { intents, guards };
 }
 

@@ -3,14 +3,14 @@ import { decimalFromNumber, PLAIN_DECIMAL } from "../encoding/decimal.js";
 import { coerceValue } from "../encoding/coerce.js";
 import { PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { executeWrites, type SaveResult } from "../write/execute-write.js";
+import { executeWrites, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
 import type { SaveContent, Snapshot, WriteIntent } from "../write/plan-write.js";
 import { decodeSnapshot, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
 
-const deletedMeanwhile = (meta: ModelMeta, key: string): PopotoError =>
+export const deletedMeanwhile = (meta: ModelMeta, key: string): PopotoError =>
   new PopotoError(
     "NOT_SAVED",
     `${meta.name}: ${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
@@ -29,7 +29,7 @@ function partialContent(
   assumed: Snapshot,
   updates: ReadonlyMap<string, unknown>,
 ): SaveContent {
-  if (assumed === null) throw deletedMeanwhile(meta, key);
+  if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
   const values = decodeSnapshot(meta, key, assumed);
   for (const [field, value] of updates) values.set(field, value);
   const newKey = computeKey(meta, values);
@@ -57,7 +57,7 @@ export function partialIntent(
   let finalState: Snapshot = expected;
   const intent: WriteIntent = {
     meta,
-    kind: "save",
+    kind: "update",
     oldKey: key,
     expected,
     build: (assumed: Snapshot): SaveContent => {
@@ -127,12 +127,12 @@ export async function incrementField(
   await executeWrites([
     {
       meta,
-      kind: "save",
+      kind: "update",
       oldKey: key,
       expected: expected === null ? null : assumedStart,
       checkFields,
       build: (assumed) => {
-        if (assumed === null) throw deletedMeanwhile(meta, key);
+        if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
         finalState = assumed;
         const stored = assumed.get(field);
         const current = decodeSnapshot(meta, key, new Map([[field, stored]])).get(field) ?? null;

@@ -14,7 +14,9 @@
 --   [1]  g, the number of guarded sets; then g groups: position, c, then c members. The set must
 --        hold exactly those members (c = 0: it must be empty), else nothing is written.
 --   then w, the number of instance writes; then w write sections:
---     op: "save", "delete", or "purge" (a delete that only runs when the hash is already gone)
+--     op: "save", "update" (a save of some fields, which needs the hash itself to exist: a ttl
+--       shadow alone does not do), "delete", or "purge" (a delete that only runs when the hash is
+--       already gone)
 --     position of the stored hash the write replaces (the old key)
 --     position of the hash to write (the new key; equal to the old one unless the key moves; 0 unless op is save)
 --     position of the old shadow hash, or 0 (models with a ttl keep index values in a shadow
@@ -60,6 +62,9 @@ end
 local writes = {}
 for w = 1, takeNumber() do
   local op = { kind = take() }
+  if op.kind == "update" then
+    op.kind, op.update = "save", true
+  end
   op.oldKey = KEYS[takeNumber()]
   local newPos = takeNumber()
   op.newKey = newPos > 0 and KEYS[newPos] or nil
@@ -148,7 +153,7 @@ for w, op in ipairs(writes) do
   if source ~= "" and #op.fields > 0 then
     stored = redis.call("HMGET", source == "H" and op.oldKey or op.oldShadow, unpack(op.fields))
   end
-  local same = (source ~= "") == op.expectPresent
+  local same = (source ~= "") == op.expectPresent and not (op.update and source ~= "H")
   if same and op.expectPresent then
     for j = 1, #op.fields do
       if ((stored and stored[j]) or "") ~= op.expected[j] then same = false break end
@@ -166,7 +171,11 @@ for w, op in ipairs(writes) do
   end
   for j, set in ipairs(op.unique) do
     for _, member in ipairs(redis.call("SMEMBERS", set)) do
-      if member ~= op.oldKey and member ~= op.newKey then return { "UNIQUE", w, j, member } end
+      -- A member whose hash is gone (an expired instance's leftover) holds nothing. Its key is in
+      -- the model's own slot, as every member of the model's index sets is.
+      if member ~= op.oldKey and member ~= op.newKey and redis.call("EXISTS", member) == 1 then
+        return { "UNIQUE", w, j, member }
+      end
     end
   end
 end
@@ -195,9 +204,20 @@ local function probe()
 end
 probe()
 for _, op in ipairs(writes) do
-  if op.kind ~= "save" or op.newKey ~= op.oldKey then
+  if op.kind ~= "save" then
     redis.call("DEL", op.oldKey)
     if op.oldShadow then redis.call("DEL", op.oldShadow) end
+  elseif op.newKey ~= op.oldKey then
+    -- A key move carries the whole hash (and its ttl) over, so a write of some fields keeps the
+    -- others; the fields written below then replace theirs.
+    if redis.call("EXISTS", op.oldKey) == 1 then
+      redis.call("RENAME", op.oldKey, op.newKey)
+    else
+      redis.call("DEL", op.newKey)
+    end
+    if op.oldShadow and redis.call("EXISTS", op.oldShadow) == 1 then
+      if op.newShadow then redis.call("RENAME", op.oldShadow, op.newShadow) else redis.call("DEL", op.oldShadow) end
+    end
   end
   for _, entry in ipairs(op.remove) do
     if entry[1] == "s" then redis.call("SREM", entry[2], entry[3]) else redis.call("ZREM", entry[2], entry[3]) end

@@ -37,22 +37,24 @@ const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
 
 /** The stored state a STALE reply carries: `null` when nothing is stored. */
+/** Snapshots read from a ttl shadow: the instance's hash is gone. */
+const shadowSnapshots = new WeakSet<object>();
+
+/** True when a stored state came from the ttl shadow of an expired instance, not from its hash. */
+export const isShadowSnapshot = (snapshot: Snapshot): boolean =>
+  snapshot !== null && shadowSnapshots.has(snapshot);
+
 const snapshotFromStale = (intent: WriteIntent, reply: readonly ScriptReply[]): Snapshot => {
   if (text(reply[2]) === "") return null;
-  return new Map(
+  const snapshot = new Map<string, Buffer | undefined>(
     checkedFields(intent).map((name, i) => {
       const bytes = reply[i + 3];
       return [name, Buffer.isBuffer(bytes) && bytes.length > 0 ? bytes : undefined];
     }),
   );
-};
-
-const exists = async (key: string): Promise<number> => {
-  try {
-    return await getConnection().exists(key);
-  } catch (error) {
-    throw wrapRedisError(error);
-  }
+  // Values read from a ttl shadow describe an instance whose hash expired: it does not exist.
+  if (text(reply[2]) === "S") shadowSnapshots.add(snapshot);
+  return snapshot;
 };
 
 /**
@@ -62,7 +64,8 @@ const exists = async (key: string): Promise<number> => {
  */
 function appliedAlready(intent: WriteIntent, reply: readonly ScriptReply[], newKey: string): boolean {
   const stored = snapshotFromStale(intent, reply);
-  if (intent.kind !== "save" || newKey !== intent.oldKey) return stored === null;
+  if ((intent.kind !== "save" && intent.kind !== "update") || newKey !== intent.oldKey)
+    return stored === null;
   if (stored === null || !intent.build) return false;
   const written = new Map(intent.build(intent.expected).hash);
   return checkedFields(intent).every((field) => {
@@ -149,8 +152,7 @@ export async function executeWrites(
       case "UNIQUE": {
         const field = call.uniqueFields[index]?.[Number(reply[2]) - 1] as string;
         const holder = text(reply[3]);
-        // A holder whose hash expired is a leftover, not an owner: clean it and try again.
-        if ((await exists(holder)) === 0 && (await purgeKey(intent.meta, holder))) break;
+        // write.lua only names a holder whose hash exists (an expired instance's leftover holds nothing).
         throw new UniqueViolationError(intent.meta.name, field, contestedValue(intent, field), holder);
       }
       case "CONFLICT":

@@ -28,7 +28,8 @@ export interface SaveContent {
  */
 export interface WriteIntent {
   readonly meta: ModelMeta;
-  readonly kind: "save" | "delete" | "purge";
+  /** `update`: a save of some fields, which needs the hash itself to exist (not only a ttl shadow). */
+  readonly kind: "save" | "update" | "delete" | "purge";
   /** The key whose stored state is replaced: where the instance is now (or its new key if it is new). */
   readonly oldKey: string;
   expected: Snapshot;
@@ -115,7 +116,7 @@ const modelEvent = (
   content: SaveContent | undefined,
 ): { channel: string; message: Buffer } => {
   const event: ModelEvent =
-    intent.kind === "save"
+    intent.kind === "save" || intent.kind === "update"
       ? {
           model: meta.name,
           key: newKey,
@@ -142,7 +143,7 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
   for (const intent of intents) {
     const { meta, oldKey, expected } = intent;
     const checked = checkedFields(intent);
-    const content = intent.kind === "save" && intent.build ? intent.build(expected) : undefined;
+    const content = intent.kind === "save" || intent.kind === "update" ? intent.build?.(expected) : undefined;
     const newKey = content?.newKey ?? oldKey;
     const shadows = meta.ttl !== undefined;
     args.push(
