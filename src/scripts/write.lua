@@ -35,7 +35,8 @@
 --       events: sent from here so a subscriber never hears of a write that did not happen)
 --
 -- Returns:
---   {"OK", existed1, …}           per write: whether its stored hash existed (1) or not (0)
+--   {"OK", existed1, …, dead}     per write: whether its stored hash existed (1) or not (0); then the
+--                                  expired instances found holding a unique value (to clean up)
 --   {"STALE", w, source, v1 … vn}  write w's stored state differs; source "H" (hash), "S" (shadow) or "" (none)
 --   {"UNIQUE", w, i, holder}       write w's i-th unique set holds another instance key
 --   {"CONFLICT", w}                write w moves its key onto a hash that already exists
@@ -173,8 +174,10 @@ for w, op in ipairs(writes) do
     for _, member in ipairs(redis.call("SMEMBERS", set)) do
       -- A member whose hash is gone (an expired instance's leftover) holds nothing. Its key is in
       -- the model's own slot, as every member of the model's index sets is.
-      if member ~= op.oldKey and member ~= op.newKey and redis.call("EXISTS", member) == 1 then
-        return { "UNIQUE", w, j, member }
+      if member ~= op.oldKey and member ~= op.newKey then
+        if redis.call("EXISTS", member) == 1 then return { "UNIQUE", w, j, member } end
+        op.dead = op.dead or {}
+        op.dead[#op.dead + 1] = { set, member }
       end
     end
   end
@@ -222,6 +225,8 @@ for _, op in ipairs(writes) do
   for _, entry in ipairs(op.remove) do
     if entry[1] == "s" then redis.call("SREM", entry[2], entry[3]) else redis.call("ZREM", entry[2], entry[3]) end
   end
+  -- The value now belongs to this instance: drop leftovers of expired holders from its set.
+  for _, dead in ipairs(op.dead or {}) do redis.call("SREM", dead[1], dead[2]) end
   for _, entry in ipairs(op.add) do
     if entry[1] == "s" then
       redis.call("SADD", entry[2], entry[3])
@@ -255,5 +260,10 @@ for _, op in ipairs(writes) do
 end
 
 local reply = { "OK" }
-for w = 1, #writes do reply[w + 1] = existed[w] end
+local dead = {}
+for w = 1, #writes do
+  reply[w + 1] = existed[w]
+  for _, d in ipairs(writes[w].dead or {}) do dead[#dead + 1] = { w, d[2] } end
+end
+reply[#writes + 2] = dead
 return reply

@@ -128,7 +128,18 @@ export async function executeWrites(
         return intents.map(() => true);
     }
     uncertain = false;
-    if (status === "OK") return intents.map((_, i) => reply[i + 1] === 1);
+    if (status === "OK") {
+      // Expired instances that still held a unique value this write took: remove their leftovers.
+      const dead = reply[intents.length + 1];
+      if (Array.isArray(dead) && dead.length > 0)
+        await Promise.all(
+          dead.map((pair) => {
+            const [w, key] = pair as ScriptReply[];
+            return purgeKey((intents[Number(w) - 1] as WriteIntent).meta, text(key));
+          }),
+        );
+      return intents.map((_, i) => reply[i + 1] === 1);
+    }
     if (status === "GUARD") throw new GuardChanged(Number(reply[1]), text(reply[2]));
     if (status === "WRONGTYPE")
       throw new RedisCommandError(

@@ -133,14 +133,14 @@ describe("Redis restarts during a workload", () => {
 });
 
 describe("one step of a multi-step call meets the outage", () => {
-  it("a save whose unique clash check (EXISTS of the holder) meets the outage fails with ConnectionError", async () => {
+  it("a bulk delete whose snapshot read (HMGET) meets the outage fails with ConnectionError", async () => {
     server = await startServer();
     const current = server;
     await connect({ url: current.url(), maxReconnectAttempts: 50 });
     await Book.create({ title: "holder", code: "dup", author: null, tags: [], pages: 1, note: null });
-    // write.lua answers UNIQUE; popoto then asks whether the holder's hash still exists
+    // bulkDelete reads the stored states (a pipeline of HMGET) before its delete scripts
     const fault = beforeNextCommand(
-      (name) => name === "exists",
+      (name) => name === "hmget",
       async (client) => {
         await current.shutdown();
         while (client.status === "ready") await sleep(5);
@@ -148,7 +148,7 @@ describe("one step of a multi-step call meets the outage", () => {
     );
     let error: unknown;
     try {
-      await Book.create({ title: "clash", code: "dup", author: null, tags: [], pages: 2, note: null });
+      await Book.bulkDelete(["Book:holder"]);
     } catch (e) {
       error = e;
     } finally {
@@ -156,7 +156,6 @@ describe("one step of a multi-step call meets the outage", () => {
     }
     await fault.ran;
     await current.start();
-    // observed: a raw MaxRetriesPerRequestError (the EXISTS in src/write/execute-write.ts is not wrapped)
     expect(
       isPopotoError(error, "CONNECTION"),
       `${(error as Error)?.name}: ${(error as Error)?.message}`,

@@ -1,8 +1,23 @@
-import { describe, expect, it } from "vitest";
-import { KeyField, Model, SortedField } from "../../src/index.js";
-import { raw, useRedis } from "../support/redis.js";
+/**
+ * Counts the commands Redis runs for a page (INFO commandstats, scripts' inner commands included)
+ * on a redis-server of its own, so no other client's commands are counted.
+ */
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, disconnect, KeyField, Model, SortedField } from "../../src/index.js";
+import { usePrivateServer } from "../support/redis-server.js";
 
-useRedis();
+const server = usePrivateServer();
+let raw: Redis;
+
+beforeAll(async () => {
+  raw = server.current.client();
+  await connect(server.current.url());
+});
+
+afterAll(async () => {
+  await disconnect();
+});
 
 class Event extends Model("Event", { id: KeyField(), kind: KeyField(), at: SortedField({ type: "int" }) }) {}
 
