@@ -1,0 +1,32 @@
+/**
+ * The heap measurement: many books are written (by the baseline's writer, which stores the same
+ * bytes as popoto, and faster), then each subject loads them all, keeping them, and streams them.
+ */
+import type { Redis } from "ioredis";
+import type { BenchConfig } from "../config.js";
+import { at } from "../workloads/workload.js";
+import { makeData } from "../data.js";
+import { measureLoad, type MemoryStats } from "../measure/memory.js";
+import { runOps } from "../measure/run-ops.js";
+import type { Subject } from "../subject.js";
+
+export async function runMemory(
+  config: BenchConfig,
+  subjects: readonly Subject[],
+  writer: Subject,
+  admin: Redis,
+): Promise<MemoryStats[]> {
+  await admin.flushdb();
+  const data = makeData(config.memoryInstances, config.authors);
+  await runOps(data.authors.length, 64, (i) => writer.createAuthor(at(data.authors, i)), writer.traffic);
+  await runOps(data.books.length, 256, (i) => writer.createBook(at(data.books, i)), writer.traffic);
+  const results: MemoryStats[] = [];
+  for (const subject of subjects)
+    results.push(await measureLoad(subject.name, "load all, keep them", () => subject.loadAll()));
+  for (const subject of subjects)
+    results.push(
+      await measureLoad(subject.name, "stream all (batches of 500)", (look) => subject.iterateAll(look)),
+    );
+  await admin.flushdb();
+  return results;
+}
