@@ -44,7 +44,14 @@ export const encodeHash = (meta: ModelMeta, values: ReadonlyMap<string, unknown>
 export const snapshotOf = (
   meta: ModelMeta,
   hash: ReadonlyMap<string, Buffer>,
-): Map<string, Buffer | undefined> => new Map(meta.indexedFields.map((name) => [name, hash.get(name)]));
+): Map<string, Buffer | undefined> =>
+  // Copies: a loaded value is a slice of the whole reply, which an instance should not keep alive.
+  new Map(
+    meta.indexedFields.map((name) => {
+      const bytes = hash.get(name);
+      return [name, bytes === undefined ? undefined : Buffer.from(bytes)];
+    }),
+  );
 
 /** Decodes one stored field; bytes that do not decode become a CorruptDataError naming key and field. */
 export function decodeValue(meta: ModelMeta, key: string, name: string, bytes: Uint8Array): unknown {

@@ -533,7 +533,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     for (const field of meta.fieldNames) {
       const value = row.values.get(field) ?? null;
       if (relationshipFields.includes(field)) checkStoredRelated(row.key, field, value);
-      self[field] = relationshipFields.includes(field) ? normalizeRelated(field, value) : value;
+      self[field] = value;
     }
     const state = stateOf(instance);
     state.pk = row.key;
@@ -577,13 +577,22 @@ export function Model<const TName extends string, const TFields extends Fields>(
       enumerable: true,
       configurable: true,
       get(this: object): unknown {
-        const value = relationshipValues.get(this)?.get(field);
-        return value === undefined ? (meta.fields.get(field)?.many ? [] : null) : value;
+        const values = relationshipValues.get(this);
+        const value = values?.get(field);
+        if (value === undefined) return meta.fields.get(field)?.many ? [] : null;
+        // Keys (as loaded, or assigned) become References when first read, not when loaded.
+        const pending =
+          typeof value === "string" || (Array.isArray(value) && value.some((v) => typeof v === "string"));
+        if (!pending) return value;
+        const normalized = normalizeRelated(field, value);
+        values?.set(field, normalized);
+        return normalized;
       },
       set(this: object, value: unknown) {
         let values = relationshipValues.get(this);
         if (!values) relationshipValues.set(this, (values = new Map()));
-        values.set(field, normalizeRelated(field, value));
+        const empty = meta.fields.get(field)?.many ? [] : null;
+        values.set(field, value === undefined || value === null ? empty : value);
       },
     });
   }

@@ -151,6 +151,22 @@ const EMPTY: State = {
   include: [],
 };
 
+/** A plain object naming every key field and nothing else (values that are not nested filters). */
+const isKeyLookup = (meta: ModelMeta, where: unknown): where is Record<string, unknown> => {
+  if (where === null || typeof where !== "object" || Object.getPrototypeOf(where) !== Object.prototype)
+    return false;
+  const names = Object.keys(where);
+  return (
+    names.length === meta.keyFields.length &&
+    names.every((name) => {
+      const value = (where as Record<string, unknown>)[name];
+      const nested =
+        value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
+      return meta.keyFields.includes(name) && value !== undefined && !nested;
+    })
+  );
+};
+
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
     throw new QueryError(meta.name, `${what} takes a whole number of at least 0, received ${String(count)}.`);
@@ -247,6 +263,13 @@ export class QueryImpl {
 
   async get(where: unknown): Promise<unknown> {
     const meta = this.#target.meta;
+    // The common case first: exactly the key fields, by value, on a fresh query: no parsing.
+    if (this.#state.lookups.length === 0 && this.#state.conditions.length === 0 && isKeyLookup(meta, where)) {
+      const found = await this.#target.loadKey(computeKey(meta, keyValues(meta, where, "found")));
+      if (found && this.#state.include.length > 0)
+        await applyIncludes(meta, [found], includeTree(this.#state.include));
+      return found;
+    }
     const { lookups, conditions } = this.#where(where);
     const direct =
       conditions.length === 0 &&

@@ -43,6 +43,23 @@ end
 
 local card, members, has
 
+-- Whether a score lies within a zr node's range ("(" marks an open bound).
+local function inRange(node, score)
+  local min, max = arg(node.min), arg(node.max)
+  if min ~= "-inf" then
+    if string.sub(min, 1, 1) == "(" then
+      if not (score > tonumber(string.sub(min, 2))) then return false end
+    elseif not (score >= tonumber(min)) then return false end
+  end
+  if max ~= "+inf" then
+    if string.sub(max, 1, 1) == "(" then
+      if not (score < tonumber(string.sub(max, 2))) then return false end
+    elseif not (score <= tonumber(max)) then return false end
+  end
+  return true
+end
+
+
 -- The p-th part of an instance key (0 is the model). Escaped parts never hold a raw ":", and may be
 -- empty, so the separators are counted rather than the pieces matched.
 local function keyPart(key, p)
@@ -147,19 +164,7 @@ has = function(node, member)
   if t == "zr" then
     local score = redis.call("ZSCORE", KEYS[node.k], member)
     if not score then return false end
-    score = tonumber(score)
-    local min, max = arg(node.min), arg(node.max)
-    if min ~= "-inf" then
-      if string.sub(min, 1, 1) == "(" then
-        if not (score > tonumber(string.sub(min, 2))) then return false end
-      elseif not (score >= tonumber(min)) then return false end
-    end
-    if max ~= "+inf" then
-      if string.sub(max, 1, 1) == "(" then
-        if not (score < tonumber(string.sub(max, 2))) then return false end
-      elseif not (score <= tonumber(max)) then return false end
-    end
-    return true
+    return inRange(node, tonumber(score))
   end
   if t == "keys" then
     for _, k in ipairs(node.k) do if KEYS[k] == member then return true end end
@@ -203,8 +208,28 @@ local function toLookup(list)
 end
 
 -- Keeps the members of `list` that are in `node`, listing `node` only when it cannot test members.
+-- Batches of members tested with one SMISMEMBER / ZMSCORE call rather than one call each.
+local BATCH = 500
+
 local function keepIn(list, node, keep)
   local out, lookup = {}, nil
+  if node.t == "set" or node.t == "zr" then
+    for start = 1, #list, BATCH do
+      local slice = { unpack(list, start, math.min(start + BATCH - 1, #list)) }
+      local found
+      if node.t == "set" then
+        found = redis.call("SMISMEMBER", KEYS[node.k], unpack(slice))
+      else
+        found = redis.call("ZMSCORE", KEYS[node.k], unpack(slice))
+      end
+      for i, m in ipairs(slice) do
+        local r
+        if node.t == "set" then r = found[i] == 1 else r = found[i] ~= false and inRange(node, tonumber(found[i])) end
+        if r == keep then out[#out + 1] = m end
+      end
+    end
+    return out
+  end
   for _, m in ipairs(list) do
     local r = has(node, m)
     if r == nil then
@@ -410,7 +435,11 @@ else
   if mode == "count" then return { #keys, gone } end
   if order and order.k then
     local scores = {}
-    for _, k in ipairs(keys) do scores[k] = tonumber(redis.call("ZSCORE", KEYS[order.k], k) or "0") end
+    for start = 1, #keys, BATCH do
+      local slice = { unpack(keys, start, math.min(start + BATCH - 1, #keys)) }
+      local found = redis.call("ZMSCORE", KEYS[order.k], unpack(slice))
+      for i, k in ipairs(slice) do scores[k] = tonumber(found[i] or "0") end
+    end
     if order.desc then
       table.sort(keys, function(x, y) if scores[x] == scores[y] then return x > y end return scores[x] > scores[y] end)
     else

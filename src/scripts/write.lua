@@ -101,8 +101,13 @@ end
 
 -- A key of another type would make a command fail half-way through phase 2, and Lua does not roll
 -- back: so every key the write changes must be absent or of the type popoto keeps there.
+local typeOf = {}
 local function wrongType(key, want)
-  local t = redis.call("TYPE", key)["ok"]
+  local t = typeOf[key]
+  if not t then
+    t = redis.call("TYPE", key)["ok"]
+    typeOf[key] = t
+  end
   if t ~= "none" and t ~= want then return key end
   return nil
 end
