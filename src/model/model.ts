@@ -527,6 +527,8 @@ export function Model<const TName extends string, const TFields extends Fields>(
       );
   };
 
+  // Every loaded instance passes here: its cost is most of popoto's Node time on reads beyond the
+  // baseline's (docs/benchmarks.md, "Node: building instances…"), so it does no more than assign.
   const hydrate = (Class: new (values?: unknown) => PopotoModel, row: Row): PopotoModel => {
     const instance = new Class(HYDRATE);
     const self = instance as unknown as Record<string, unknown>;

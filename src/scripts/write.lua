@@ -10,6 +10,11 @@
 -- KEYS: every key the write touches (hashes, shadow hashes, class sets, index sets); ARGV names
 -- them by 1-based position. Nothing here builds a key name.
 --
+-- Cost: this script is where popoto's writes spend their Redis time beyond the baseline's plain
+-- commands (docs/benchmarks.md, "Redis: popoto's scripts cost…"): parsing ARGV, the stored-state
+-- HMGET, and one TYPE per distinct key are the fixed part; the entries it adds and removes are
+-- the same commands a hand-written write sends.
+--
 -- ARGV (positional; counts precede each list):
 --   [1]  g, the number of guarded sets; then g groups: position, c, then c members. The set must
 --        hold exactly those members (c = 0: it must be empty), else nothing is written.
