@@ -528,7 +528,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
   };
 
   // Every loaded instance passes here: its cost is most of popoto's Node time on reads beyond the
-  // baseline's (docs/benchmarks.md, "Node: building instances…"), so it does no more than assign.
+  // baseline's (docs/benchmarks.md, "Node: building instances…"), so it only checks relationship keys and assigns.
   const hydrate = (Class: new (values?: unknown) => PopotoModel, row: Row): PopotoModel => {
     const instance = new Class(HYDRATE);
     const self = instance as unknown as Record<string, unknown>;
