@@ -211,23 +211,6 @@ export interface SaveResult {
   readonly snapshot: Snapshot;
 }
 
-/**
- * Saves canonical `values` atomically: the hash and every index entry, moving the instance when
- * its key changed. `pk` is where the instance is stored now (undefined for a new instance);
- * `expected` is the stored state it was loaded with, a guess that `write.lua` verifies.
- */
-export async function saveInstance(
-  meta: ModelMeta,
-  values: ReadonlyMap<string, unknown>,
-  pk: string | undefined,
-  expected: Snapshot | undefined,
-  options: { readonly createOnly?: boolean } = {},
-): Promise<SaveResult> {
-  const { intent, result } = saveIntent(meta, values, pk, expected, options.createOnly === true);
-  await executeWrites([intent]);
-  return result;
-}
-
 /** A full save as a write intent, with the state the instance has once it succeeds. */
 export function saveIntent(
   meta: ModelMeta,
