@@ -4,7 +4,6 @@
  * instances from get, filter and all, for hand-built instances, for stale copies, and for
  * concurrent writers in this process and in other processes.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { Redis } from "ioredis";
@@ -12,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { Field, KeyField, Model, Reference, Relationship, SortedField } from "../../src/index.js";
 import { members, zmembers } from "../support/inspect.js";
 import { hexOf, raw, TEST_URL, useRedis } from "../support/redis.js";
+import { runWorker } from "../support/run-worker.js";
 import { expectExactReverseSets, reverseSets } from "../support/reverse-sets.js";
 
 useRedis();
@@ -463,31 +463,14 @@ interface Outcome {
 }
 
 const WORKER = fileURLToPath(new URL("../support/rel-worker.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Starts one worker per guest, waits until each has loaded its copy of the seat, then lets them all save at once. */
 async function raceWorkers(seat: string, guestKeys: readonly string[]): Promise<Outcome[]> {
   const run = Math.random().toString(36).slice(2);
   const signal = new Redis(TEST_URL);
   try {
-    const finished = guestKeys.map(
-      (guest) =>
-        new Promise<Outcome>((resolve, reject) => {
-          const child = spawn(process.execPath, ["--import", "tsx", WORKER, TEST_URL, run, seat, guest], {
-            cwd: ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
-          });
-          let out = "";
-          let err = "";
-          child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-          child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-          child.on("error", reject);
-          child.on("exit", (code) => {
-            const line = out.trim().split("\n").pop() ?? "";
-            if (code !== 0 || line === "") reject(new Error(`worker ${guest} exited ${code}: ${err}`));
-            else resolve(JSON.parse(line) as Outcome);
-          });
-        }),
+    const finished = guestKeys.map((guest) =>
+      runWorker<Outcome>(WORKER, [TEST_URL, run, seat, guest], guest),
     );
     for (const _ of guestKeys) {
       const ready = await signal.blpop(`relrace:${run}:ready`, 30);

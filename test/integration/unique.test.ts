@@ -3,7 +3,6 @@
  * (naming model, field, value and holder) and write nothing, also when writers race, including
  * writers in separate processes with their own connections.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
@@ -16,6 +15,7 @@ import {
   isPopotoError,
 } from "../../src/index.js";
 import { caught, dump, members } from "../support/inspect.js";
+import { runWorker } from "../support/run-worker.js";
 import { allKeys, raw, TEST_URL, useRedis } from "../support/redis.js";
 
 useRedis();
@@ -108,7 +108,6 @@ describe("uniqueness", () => {
 });
 
 const WORKER = fileURLToPath(new URL("../support/race-worker.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Outcome {
   name: string;
@@ -118,30 +117,15 @@ interface Outcome {
   holder?: string;
 }
 
-const runWorker = (run: string, name: string, email: string): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, TEST_URL, run, name, email], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      const line = out.trim().split("\n").pop() ?? "";
-      if (code !== 0 || line === "") reject(new Error(`worker ${name} exited ${code}: ${err}`));
-      else resolve(JSON.parse(line) as Outcome);
-    });
-  });
+const runRace = (run: string, name: string, email: string): Promise<Outcome> =>
+  runWorker<Outcome>(WORKER, [TEST_URL, run, name, email], name);
 
 describe("uniqueness across processes", () => {
   it("two processes with their own connections race for one value: exactly one wins", async () => {
     for (let round = 0; round < 2; round++) {
       await raw.flushdb();
       const run = `r${round}-${Date.now()}`;
-      const outcomes = Promise.all([runWorker(run, "left", "race@x"), runWorker(run, "right", "race@x")]);
+      const outcomes = Promise.all([runRace(run, "left", "race@x"), runRace(run, "right", "race@x")]);
       // start both at once, when both are connected and waiting
       const waiter = raw.duplicate();
       try {
