@@ -195,7 +195,9 @@ describe("popoto CLI", () => {
   it("exits 3 when Redis cannot be reached", async () => {
     const run = await cli("check", "--models", MODELS, "--url", "redis://127.0.0.1:1/7");
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/7/);
+    expect(run.stderr).toMatch(
+      /could not connect to Redis at redis:\/\/127\.0\.0\.1:1\/7: nothing is listening/,
+    );
   });
 });
 
