@@ -131,8 +131,10 @@ table.fields tr:last-child th, table.fields tr:last-child td { border-bottom: no
 ul.rels, ul.links { list-style: none; padding: 0; margin: 0; }
 ul.rels li, ul.links li { padding: 4px 0; }
 .field { font-weight: 600; }
-.ref { border-top: 1px solid var(--line); padding-top: 4px; }
-.ref:first-child { border-top: none; padding-top: 0; }
+.ref + .ref { border-top: 1px solid var(--line); margin-top: 12px; padding-top: 4px; }
+.ref ul.links { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0 8px; }
+.ref ul.links li { padding: 0; }
+.ref p.small { margin: 6px 0 0; }
 .ref h3 { margin-top: 6px; }
 .count { display: inline-block; min-width: 22px; text-align: center; font-size: 11px; padding: 1px 7px; border-radius: 999px; background: var(--soft); color: #4a5265; margin-left: 4px; }
 a.more { font-size: 12.5px; }

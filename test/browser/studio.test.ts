@@ -153,6 +153,7 @@ describe.skipIf(!HAS_CHROMIUM)("popoto studio in Chromium", () => {
     expect(referrers).toContain("Shelf:favourites");
     expect(referrers).toMatch(/Review\.book\s*2/);
     await shot("instance");
+    await page.screenshot({ path: join(SHOTS, "readme.png") }); // the viewport, for docs/studio.png
 
     await page.click("ul.rels >> text=Author:Tolkien");
     expect(await page.locator("h1").innerText()).toBe("Author:Tolkien");

@@ -8,6 +8,7 @@ import type { CliModel } from "../../src/cli/load-models.js";
 import { getConnection } from "../../src/index.js";
 import { startStudio, type Studio } from "../../src/studio/server.js";
 import { Author, Book, Publisher, Review, Shelf } from "../fixtures/studio-models.js";
+import { TEST_URL } from "./redis.js";
 
 /** The fixture's models, in definition order. */
 export const STUDIO_MODELS: readonly CliModel[] = [Publisher, Author, Book, Shelf, Review];
@@ -20,7 +21,7 @@ export const openStudio = (options: { write?: boolean; host?: string } = {}): Pr
     port: 0,
     write: options.write ?? false,
     host: options.host,
-    redisLabel: "redis://127.0.0.1:6379/test",
+    redisLabel: TEST_URL,
   });
 
 export interface HttpReply {
