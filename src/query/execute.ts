@@ -16,6 +16,8 @@ import { parseLookup } from "./lookup.js";
 import type { QueryExplanation } from "./query.js";
 import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
+import { contradiction } from "./row-check.js";
+import { reportRowProblem } from "./row-problems.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
@@ -113,8 +115,27 @@ async function fetchByKeys(meta: ModelMeta, keys: readonly string[], want: Want)
   return rows;
 }
 
-/** Runs a query and returns its rows, ordered and paged. */
+/**
+ * Leaves out the rows whose values (in hand: loaded, or parsed from the key) contradict the
+ * filter, and reports each as drift (src/query/row-problems.ts): the index named them, the data
+ * does not, so returning them would return a wrong row.
+ */
+function dropDrifted(meta: ModelMeta, lookups: readonly Lookup[], rows: Row[]): Row[] {
+  if (lookups.length === 0) return rows;
+  return rows.filter((row) => {
+    const found = contradiction(meta, row.key, row.values, lookups);
+    if (found === undefined) return true;
+    reportRowProblem({ kind: "drift", model: meta.name, key: row.key, ...found });
+    return false;
+  });
+}
+
+/** Runs a query and returns its rows, ordered and paged; rows that drifted from their index are reported, not returned. */
 export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
+  return dropDrifted(meta, spec.lookups, await fetchMatches(meta, spec, want));
+}
+
+async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(meta, spec, terms, node);

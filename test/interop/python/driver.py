@@ -14,6 +14,7 @@ import sys
 import traceback
 
 import models  # noqa: E402  (the interop models, mirrored in test/interop/models.ts)
+import popoto.models.base as popoto_base
 from popoto import Model
 
 
@@ -54,6 +55,9 @@ def main():
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
+        # 0.8.3 tracks relationship loading in a module-level set that it empties only when the
+        # outermost load finishes normally; a long-lived process starts each request afresh.
+        popoto_base.RELATED_MODEL_LOAD_SEQUENCE = set()
         try:
             code = request["code"]
             try:
