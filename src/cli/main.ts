@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { ConnectionOptions } from "node:tls";
 import { connect, ConnectionError, disconnect, redactSecrets } from "../index.js";
+import { redactUrl } from "../connection/redact.js";
 import { parseCliArgs, USAGE, UsageError } from "./args.js";
 import type { CliArgs, TlsFiles } from "./args.js";
 import { check } from "./commands/check.js";
@@ -99,7 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (args.command === "studio") {
       // Runs until Ctrl-C and prints its own address; imported here so other commands do not load it.
       const { studio } = await import("./commands/studio.js");
-      return await studio(args, { models, progress, redis: client }, redact(args.url));
+      return await studio(args, { models, progress, redis: client }, redactUrl(args.url));
     }
     const result = await runCommand(args, { models, progress, redis: client });
     process.stdout.write(`${args.json ? JSON.stringify(result.json, null, 2) : result.text}\n`);
