@@ -1,4 +1,4 @@
-import { getConnection } from "../connection/connection.js";
+import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { FieldSpec } from "../fields/field.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -229,7 +229,10 @@ export async function countRows(
   const node = await planNode(meta, spec);
   const direct = directCount(node, meta.ttl !== undefined);
   if (direct) {
-    const counted = await runDirectCount(direct);
+    // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
+    const counted = await runDirectCount(direct).catch((error: unknown) => {
+      throw wrapRedisError(error);
+    });
     if (counted !== undefined) return counted;
   }
   const call = compileQuery({ node, mode: "count", exists: meta.ttl !== undefined });

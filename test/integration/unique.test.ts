@@ -132,7 +132,7 @@ describe("uniqueness across processes", () => {
       // start both at once, when both are connected and waiting
       const waiter = raw.duplicate();
       try {
-        for (let i = 0; i < 2; i++) expect(await waiter.blpop(`race:${run}:ready`, 20)).not.toBeNull();
+        for (let i = 0; i < 2; i++) expect(await waiter.blpop(`race:${run}:ready`, 90)).not.toBeNull();
         await raw.rpush(`race:${run}:go`, "1", "1");
       } finally {
         waiter.disconnect();
