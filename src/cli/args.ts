@@ -23,7 +23,14 @@ Commands:
 Options:
   --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
                      import defines, are the ones to work on; resolved from the current directory
-  --url <redis-url>  Redis to use (default: REDIS_URL, else redis://127.0.0.1:6379)
+  --url <redis-url>  Redis to use (default: REDIS_URL, else redis://127.0.0.1:6379); rediss:// for
+                     TLS; put an ACL user and password in it (redis://user:password@host:port/db),
+                     or better in REDIS_URL, which other users of the machine cannot read in ps
+  --tls-ca <file>    PEM file of the CA that signed the server's certificate (env POPOTO_TLS_CA)
+  --tls-cert <file>  client certificate, for a server with tls-auth-clients (env POPOTO_TLS_CERT)
+  --tls-key <file>   the client certificate's private key (env POPOTO_TLS_KEY)
+  --tls-servername <name>  host name to check the server's certificate against, when it differs
+                     from the URL's host (env POPOTO_TLS_SERVERNAME)
   --model <Name>     only this model (repeat for several)
   --json             print JSON instead of tables
   --port <n>         studio: port to listen on (default 5555; 0 picks a free one)
@@ -32,7 +39,7 @@ Options:
   -h, --help         print this help
 
 Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
-(Redis unreachable, models module failed to import, ...).
+(Redis unreachable, authentication or TLS failed, models module failed to import, ...).
 
 Examples:
   npx popoto check --models ./dist/models.js
@@ -56,6 +63,16 @@ export interface CliArgs {
   readonly json: boolean;
   /** studio: where to listen, and whether repairs are allowed. */
   readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
+  /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
+  readonly tls: TlsFiles;
+}
+
+/** The TLS settings the CLI takes (paths of PEM files). */
+export interface TlsFiles {
+  readonly ca?: string | undefined;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  readonly servername?: string | undefined;
 }
 
 const isCommand = (value: string): value is Command => (COMMANDS as readonly string[]).includes(value);
@@ -63,9 +80,27 @@ const isCommand = (value: string): value is Command => (COMMANDS as readonly str
 /** Where the CLI connects without `--url` and `REDIS_URL` (popoto's own default). */
 export const DEFAULT_URL = "redis://127.0.0.1:6379";
 
+const tlsFiles = (values: Record<string, unknown>, env: NodeJS.ProcessEnv): TlsFiles => {
+  const pick = (option: string, variable: string): string | undefined => {
+    const value = values[option];
+    return typeof value === "string" && value !== "" ? value : env[variable] || undefined;
+  };
+  const tls = {
+    ca: pick("tls-ca", "POPOTO_TLS_CA"),
+    cert: pick("tls-cert", "POPOTO_TLS_CERT"),
+    key: pick("tls-key", "POPOTO_TLS_KEY"),
+    servername: pick("tls-servername", "POPOTO_TLS_SERVERNAME"),
+  };
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw new UsageError(
+      `--tls-cert and --tls-key go together: give both (or POPOTO_TLS_CERT and POPOTO_TLS_KEY).`,
+    );
+  return tls;
+};
+
 /**
  * Parses `argv` (without node and script); `"help"` for `--help`; throws UsageError on mistakes.
- * `env` supplies `REDIS_URL`.
+ * `env` supplies `REDIS_URL` and `POPOTO_TLS_*`.
  */
 export function parseCliArgs(
   argv: readonly string[],
@@ -82,6 +117,10 @@ export function parseCliArgs(
         url: { type: "string" },
         model: { type: "string", multiple: true },
         json: { type: "boolean" },
+        "tls-ca": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-servername": { type: "string" },
         port: { type: "string" },
         host: { type: "string" },
         write: { type: "boolean" },
@@ -119,6 +158,7 @@ export function parseCliArgs(
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,
     only: values.model ?? [],
     json: values.json === true,
+    tls: tlsFiles(values, env),
     studio: { host: values.host ?? "127.0.0.1", port, write: values.write === true },
   };
 }
