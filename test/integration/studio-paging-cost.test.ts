@@ -60,10 +60,6 @@ async function costOf(path: string): Promise<Cost> {
   const after = await calls();
   const delta = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);
   const total = [...after.keys()].reduce((sum, name) => sum + delta(name), 0) - 1;
-  console.log(
-    path,
-    Object.fromEntries([...after.keys()].map((n) => [n, delta(n)]).filter(([, d]) => d !== 0)),
-  );
   return { total, hgetall: delta("hgetall"), status: reply.status };
 }
 
