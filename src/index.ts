@@ -4,7 +4,13 @@
  */
 export { connect, disconnect, getConnection } from "./connection/connection.js";
 export type { ConnectOptions, RedisClient } from "./connection/connection.js";
+export { CONNECTION_DEFAULTS } from "./connection/options.js";
+export { connectionStatus, onConnectionStatus } from "./connection/status.js";
+export type { ConnectionState, ConnectionStatus } from "./connection/status.js";
+export { redactSecrets } from "./connection/redact.js";
 export {
+  AuthenticationError,
+  CommandTimeoutError,
   ConcurrentModificationError,
   ConnectionError,
   CorruptDataError,
@@ -13,14 +19,16 @@ export {
   ModelDefinitionError,
   MultipleResultsError,
   NotConnectedError,
+  PermissionError,
   PopotoError,
   ProtectedError,
   QueryError,
   RedisCommandError,
+  TlsError,
   UniqueViolationError,
   ValidationError,
 } from "./errors.js";
-export type { PopotoErrorCode, ValidationIssue } from "./errors.js";
+export type { ConnectionFailure, PopotoErrorCode, ValidationIssue } from "./errors.js";
 export {
   AutoKeyField,
   BooleanField,

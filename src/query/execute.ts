@@ -5,6 +5,7 @@ import type { ModelMeta } from "../model/meta.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { compileQuery, type ServerOrder, type ServerQuery } from "./compile.js";
+import { directCount, type DirectCount } from "./count-direct.js";
 import { decodeRow, decodeRows, goneKeys, purge, type Row, type Want } from "./rows.js";
 export type { Row, Want } from "./rows.js";
 import type { Lookup } from "./lookup.js";
@@ -189,12 +190,48 @@ async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promi
   return paged;
 }
 
+/**
+ * One index counted by one command (see count-direct.ts); undefined when a lex index turns out
+ * incomplete (instances written by a client that does not keep it), so query.lua's scan answers.
+ */
+async function runDirectCount(count: DirectCount): Promise<number | undefined> {
+  const redis = getConnection();
+  switch (count.command) {
+    case "none":
+      return 0;
+    case "scard":
+      return redis.scard(count.key);
+    case "zcount":
+      return redis.zcount(count.key, count.min, count.max);
+    case "zlexcount": {
+      // One round trip: the range and the three counts that say whether the index is complete.
+      const replies = (await redis
+        .pipeline()
+        .zlexcount(count.key, count.min, count.max)
+        .zcard(count.key)
+        .scard(count.classKey)
+        .scard(count.noneKey)
+        .exec()) as [Error | null, number][];
+      const [range, lex, all, none] = replies.map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      }) as [number, number, number, number];
+      return lex === all - none ? range : undefined;
+    }
+  }
+}
+
 /** Counts the matches of a query (hashes that expired are not counted). */
 export async function countRows(
   meta: ModelMeta,
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<number> {
   const node = await planNode(meta, spec);
+  const direct = directCount(node, meta.ttl !== undefined);
+  if (direct) {
+    const counted = await runDirectCount(direct);
+    if (counted !== undefined) return counted;
+  }
   const call = compileQuery({ node, mode: "count", exists: meta.ttl !== undefined });
   const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
   const gone = goneKeys(reply);
