@@ -410,7 +410,11 @@ export const decodeField = (type: FieldType, bytes: Uint8Array): unknown => {
   }
   const value = decodeTyped(type, raw);
   if (value === undefined) {
-    if (type === "int" && typeof raw === "bigint") throw new Error(`int ${raw} is beyond 2**53`);
+    if (type === "int" && typeof raw === "bigint")
+      throw new Error(
+        `int ${raw} is beyond 2**53, which a JS number cannot hold exactly; popoto never rounds it ` +
+          `(keep such values below 2**53, or store them in a decimal field)`,
+      );
     throw corrupt(type, raw);
   }
   return value;

@@ -5,7 +5,7 @@
 import { isClusterMode } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { KeyType } from "../fields/field-type.js";
-import { escapePart, escapePart083, joinKey } from "./escape.js";
+import { escapePart, joinKey } from "./escape.js";
 import { legacyKeyParts, NONE_PART, toKeyPart } from "./parts.js";
 
 /** The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one slot. */
@@ -38,13 +38,13 @@ export const relatedPartitionPart = (relatedKey: string | null): string =>
 
 /**
  * Every part a value may have in keys written by Popoto 0.8.3 or current Popoto: `valuePart`
- * first, then 0.8.3's forms where they differ (a datetime's `str()`, a literal `{&#58;}` left
- * unescaped). Lookups read all of them; writes use only the first.
+ * first, then 0.8.3's `str(datetime)` spellings of a datetime. Lookups read all of them; writes
+ * use only the first. (0.8.3's literal `{&#58;}`, left unescaped, is not looked up: it is the very
+ * spelling of a `:`, so it would find other values' rows; such a row is read by its key.)
  */
 export const valuePartForms = (type: KeyType, value: unknown): string[] => {
   const text = toKeyPart(type, value);
-  const forms = [escapePart(text), escapePart083(text), ...legacyKeyParts(type, value).map(escapePart)];
-  return [...new Set(forms)];
+  return [...new Set([escapePart(text), ...legacyKeyParts(type, value).map(escapePart)])];
 };
 
 /** Set prefixes of the fields indexed by value, by field kind (Popoto's names). */

@@ -11,8 +11,11 @@
 
 /** One row a query left out, and why. */
 export interface RowProblem {
-  /** `drift`: an index names the row for the filter, its stored values do not match it. */
-  readonly kind: "drift";
+  /**
+   * `drift`: an index names the row for the filter, its stored values do not match it.
+   * `corrupt`: a stored value does not decode (reserved for the corrupt-row reporting of queries).
+   */
+  readonly kind: "drift" | "corrupt";
   readonly model: string;
   /** The instance key of the row. */
   readonly key: string;
