@@ -1,4 +1,4 @@
-import { getConnection } from "../connection/connection.js";
+import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { FieldSpec } from "../fields/field.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -174,6 +174,15 @@ export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): P
  * incomplete (instances written by a client that does not keep it), so query.lua's scan answers.
  */
 async function runDirectCount(count: DirectCount): Promise<number | undefined> {
+  try {
+    return await sendDirectCount(count);
+  } catch (error) {
+    // As query.lua's errors: a lost connection is a ConnectionError, not ioredis's own error.
+    throw wrapRedisError(error);
+  }
+}
+
+async function sendDirectCount(count: DirectCount): Promise<number | undefined> {
   const redis = getConnection();
   switch (count.command) {
     case "none":
