@@ -97,9 +97,10 @@ async function main(): Promise<void> {
       }
 
     let memory: MemoryStats[] = [];
+    let redisBytesPerBook: number | undefined;
     if (config.memoryInstances > 0) {
       start = Date.now();
-      memory = await runMemory(config, subjects, baseline, admin);
+      ({ heap: memory, redisBytesPerBook } = await runMemory(config, subjects, baseline, admin));
       log(`heap: ${config.memoryInstances} books`, start);
     }
 
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
       results: medianRounds(results),
       rounds: results,
       memory,
+      redisBytesPerBook,
       verification: verifier.summary(),
       profiles,
       admin,

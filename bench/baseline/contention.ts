@@ -8,18 +8,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { pack } from "./codec.js";
-import {
-  BOOK_PAGES,
-  SHELF_CLASS,
-  SHELF_NAME_LEX,
-  SHELF_NAME_LEX_REV,
-  bookKey,
-  lexMember,
-  lexReverseMember,
-  shelfKey,
-  shelfNameSet,
-  shelvesOf,
-} from "./keys.js";
+import { BOOK_PAGES, SHELF_CLASS, bookKey, shelfKey, shelfNameSet, shelvesOf } from "./keys.js";
 import { execChecked } from "./pipeline.js";
 import { decodeBook } from "./records.js";
 
@@ -81,8 +70,6 @@ export async function createShelf(redis: Redis, name: string): Promise<void> {
       .hset(key, "name", pack(name), "books", Buffer.from([0x90]))
       .sadd(SHELF_CLASS, key)
       .sadd(shelfNameSet(name), key)
-      .zadd(SHELF_NAME_LEX, 0, lexMember(name, key))
-      .zadd(SHELF_NAME_LEX_REV, 0, lexReverseMember(name, key))
       .sadd(shelvesOf(null), key),
   );
 }

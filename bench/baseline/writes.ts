@@ -9,19 +9,13 @@ import type { AuthorData, BookData } from "../data.js";
 import { pack, unpackString } from "./codec.js";
 import {
   AUTHOR_CLASS,
-  AUTHOR_NAME_LEX,
-  AUTHOR_NAME_LEX_REV,
   BOOK_CLASS,
   BOOK_PAGES,
-  BOOK_TITLE_LEX,
-  BOOK_TITLE_LEX_REV,
   authorKey,
   authorNameSet,
   bookKey,
   bookTitleSet,
   booksOf,
-  lexMember,
-  lexReverseMember,
 } from "./keys.js";
 import { execChecked } from "./pipeline.js";
 
@@ -32,9 +26,7 @@ export async function createAuthor(redis: Redis, author: AuthorData): Promise<vo
       .multi()
       .hset(key, "name", pack(author.name), "country", pack(author.country))
       .sadd(AUTHOR_CLASS, key)
-      .sadd(authorNameSet(author.name), key)
-      .zadd(AUTHOR_NAME_LEX, 0, lexMember(author.name, key))
-      .zadd(AUTHOR_NAME_LEX_REV, 0, lexReverseMember(author.name, key)),
+      .sadd(authorNameSet(author.name), key),
   );
 }
 
@@ -57,8 +49,6 @@ export async function createBook(redis: Redis, book: BookData, authorName: strin
       )
       .sadd(BOOK_CLASS, key)
       .sadd(bookTitleSet(book.title), key)
-      .zadd(BOOK_TITLE_LEX, 0, lexMember(book.title, key))
-      .zadd(BOOK_TITLE_LEX_REV, 0, lexReverseMember(book.title, key))
       .zadd(BOOK_PAGES, book.pages, key)
       .sadd(booksOf(author), key),
   );
@@ -91,8 +81,6 @@ export async function deleteBook(redis: Redis, title: string): Promise<boolean> 
       .del(key)
       .srem(BOOK_CLASS, key)
       .srem(bookTitleSet(title), key)
-      .zrem(BOOK_TITLE_LEX, lexMember(title, key))
-      .zrem(BOOK_TITLE_LEX_REV, lexReverseMember(title, key))
       .zrem(BOOK_PAGES, key)
       .srem(booksOf(unpackString(stored)), key),
   );

@@ -3,6 +3,7 @@
  * load (the instances still referenced), plus the highest heap seen while it ran.
  */
 import { performance } from "node:perf_hooks";
+import type { Redis } from "ioredis";
 
 export interface MemoryStats {
   readonly subject: string;
@@ -62,4 +63,25 @@ export async function measureLoad(
     peakHeapMiB: (peak - before.heapUsed) / MiB,
     bytesPerInstance: instances > 0 && typeof result !== "number" ? retained / instances : 0,
   };
+}
+
+/**
+ * Redis memory of every key in the database: the sum of `MEMORY USAGE … SAMPLES 0` (exact: the
+ * value, the key name and its dictionary entry; not the main table's bucket array), read with
+ * SCAN. Other databases and clients of a shared server do not disturb it, unlike `used_memory`.
+ */
+export async function redisBytes(redis: Redis): Promise<number> {
+  let cursor = "0";
+  let total = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "COUNT", 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory("USAGE", key, "SAMPLES", 0);
+    for (const [error, bytes] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      total += Number(bytes ?? 0);
+    }
+  } while (cursor !== "0");
+  return total;
 }

@@ -20,6 +20,7 @@ export interface DocSections {
   readonly results: Table;
   readonly ratios: Table;
   readonly memory: Table | undefined;
+  readonly redisMemory: string | undefined;
   readonly verification: VerificationSummary;
   readonly profiles: readonly ProfileSummary[];
 }
@@ -94,7 +95,12 @@ export function sections(doc: DocSections): Map<string, string> {
     ],
     ["results", markdownTable(doc.results)],
     ["ratios", markdownTable(doc.ratios)],
-    ["memory", doc.memory ? markdownTable(doc.memory) : "Not measured in this run (`--memory 0`)."],
+    [
+      "memory",
+      doc.memory
+        ? `${markdownTable(doc.memory)}${doc.redisMemory ? `\n\n${doc.redisMemory}.` : ""}`
+        : "Not measured in this run (`--memory 0`).",
+    ],
     [
       "verification",
       [

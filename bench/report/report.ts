@@ -26,6 +26,8 @@ export interface RunReport {
   /** Other work on the machine and the Redis server when the run started and ended. */
   readonly environment: Environment;
   readonly memory: readonly MemoryStats[];
+  /** Redis memory per book (undefined when the memory pass was skipped). */
+  readonly redisBytesPerBook: number | undefined;
   readonly verification: VerificationSummary;
   readonly profiles: readonly ProfileSummary[];
   readonly admin: Redis;
@@ -53,7 +55,13 @@ export async function report(run: RunReport): Promise<void> {
     `\npopoto / baseline (target: at least ${SPEED_TARGET}x unless the row says otherwise, no more round trips, no failures)\n`,
   );
   console.log(textTable(ratios));
+  const redisMemory =
+    run.redisBytesPerBook === undefined
+      ? undefined
+      : `Redis memory per book: ${Math.round(run.redisBytesPerBook)} B (MEMORY USAGE of every key, ` +
+        `after writing ${config.memoryInstances.toLocaleString("en-US")} books minus before, ÷ books)`;
   if (memory) console.log(`\nheap while loading ${config.memoryInstances} books\n\n${textTable(memory)}`);
+  if (redisMemory) console.log(`\n${redisMemory}`);
   for (const p of run.profiles) {
     console.log(`\nprofile: ${p.label} (${p.totalMs} ms)`);
     for (const a of p.areas.slice(0, 8)) console.log(`  ${String(a.ms).padStart(7)} ms  ${a.name}`);
@@ -76,6 +84,7 @@ export async function report(run: RunReport): Promise<void> {
     results: run.results,
     rounds: run.rounds,
     memory: run.memory,
+    redisBytesPerBook: run.redisBytesPerBook,
     verification: run.verification,
     profiles: run.profiles,
   };
@@ -99,6 +108,7 @@ export async function report(run: RunReport): Promise<void> {
       results,
       ratios,
       memory,
+      redisMemory,
       verification: run.verification,
       profiles: run.profiles,
     }),

@@ -42,6 +42,11 @@ export interface FieldSpec {
   readonly onDelete: OnDelete;
   /** Relationships: a set of targets rather than one. */
   readonly many: boolean;
+  /**
+   * String value-indexed fields: keep the `$LexF` / `$LexRevF` indexes, so `__startswith`,
+   * `__endswith` and `__contains` read an index instead of scanning every instance.
+   */
+  readonly lexIndex: boolean;
   /** The factory the user called, for messages ("SortedField cannot be null"). */
   readonly factory: string;
 }
@@ -147,6 +152,7 @@ export const makeSpec = ({ kind, type, factory, options: given = {}, nullable }:
     autoLength: typeof options["length"] === "number" ? options["length"] : 32,
     autoNow: options["autoNow"] === true,
     autoNowAdd: options["autoNowAdd"] === true,
+    lexIndex: options["lexIndex"] === true,
     target: undefined,
     onDelete: "nothing",
     many: false,
@@ -264,6 +270,12 @@ export interface KeyFieldOptions<TType extends KeyType, TNull extends boolean> e
 > {
   /** Key value type; `"string"` when left out. Lists, dicts and other containers cannot be keys. */
   readonly type?: TType | undefined;
+  /**
+   * String fields: keep lex indexes (`$LexF`, `$LexRevF`, about 280 bytes of Redis memory per
+   * instance) so `__startswith`, `__endswith` and `__contains` cost the size of the answer, not
+   * of the model. Off by default, as in Python Popoto: those lookups then scan every instance.
+   */
+  readonly lexIndex?: boolean | undefined;
 }
 
 /**
@@ -283,7 +295,8 @@ const valueIndexed =
 
 /**
  * A field whose value is part of the instance key, indexed in `$KeyF:Model:field:<value>`.
- * String key fields also answer `__startswith`, `__endswith` and `__contains` (docs/storage.md).
+ * String key fields also answer `__startswith`, `__endswith` and `__contains`: by scanning every
+ * instance, or from lex indexes with `lexIndex: true` (docs/storage.md).
  * @example title: KeyField() // Book:The Hobbit, SADD $KeyF:Book:title:The Hobbit
  */
 export const KeyField = valueIndexed("key", "KeyField");
@@ -295,6 +308,8 @@ export interface UniqueKeyFieldOptions<TType extends KeyType> extends CommonOpti
 > {
   readonly type?: TType | undefined;
   readonly null?: false | undefined;
+  /** As `KeyField({ lexIndex })`. */
+  readonly lexIndex?: boolean | undefined;
 }
 
 /**

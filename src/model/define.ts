@@ -37,14 +37,14 @@ export const AUTO_KEY_FIELD = "_auto_key";
 const KNOWN_OPTIONS: Record<string, readonly string[]> = {
   Field: ["type", "null", "default", "maxLength"],
   DatetimeField: ["null", "default", "maxLength", "autoNow", "autoNowAdd"],
-  KeyField: ["type", "null", "default", "maxLength"],
-  UniqueKeyField: ["type", "null", "default", "maxLength"],
+  KeyField: ["type", "null", "default", "maxLength", "lexIndex"],
+  UniqueKeyField: ["type", "null", "default", "maxLength", "lexIndex"],
   AutoKeyField: ["length", "null"],
   SortedField: ["type", "null", "default", "partitionBy"],
   SortedKeyField: ["type", "null", "default", "partitionBy"],
   Relationship: ["null", "many", "onDelete"],
-  IndexedField: ["type", "null", "default", "maxLength"],
-  UniqueField: ["type", "null", "default", "maxLength"],
+  IndexedField: ["type", "null", "default", "maxLength", "lexIndex"],
+  UniqueField: ["type", "null", "default", "maxLength", "lexIndex"],
   GeoField: ["null", "default"],
 };
 const ON_DELETE = ["nothing", "cascade", "setNull", "protect"];
@@ -101,6 +101,11 @@ function checkSpec(
           `Use one of ${Object.keys(KEY_TYPES).join(", ")}, or store the ${spec.type} in a plain Field.`,
       );
   }
+  if (spec.lexIndex && spec.type !== "string")
+    fail(
+      `has lexIndex with type ${spec.type}; lex indexes answer string lookups (__startswith, __endswith, ` +
+        "__contains) only. Remove `lexIndex`, or make the field a string.",
+    );
   if (spec.kind === "relationship") {
     const target = spec.target;
     if (

@@ -217,6 +217,8 @@ export interface FieldInfo {
   readonly target: string | undefined;
   readonly many: boolean;
   readonly onDelete: OnDelete | undefined;
+  /** String lookups read `$LexF` / `$LexRevF` indexes (`lexIndex: true`) rather than scanning. */
+  readonly lexIndex: boolean;
 }
 
 /** Options of `toDict()`. */

@@ -522,13 +522,19 @@ export function Model<const TName extends string, const TFields extends Fields>(
       target: spec.kind === "relationship" ? targetName(meta.name, field, spec) : undefined,
       many: spec.many,
       onDelete: spec.kind === "relationship" ? spec.onDelete : undefined,
+      lexIndex: spec.lexIndex,
     };
   };
 
   /** A stored relationship must name an instance of its target model, or loading it would load another model. */
+  const relatedPrefixes = new Map<string, string>();
   const checkStoredRelated = (key: string, field: string, value: unknown): void => {
-    const spec = meta.fields.get(field) as FieldSpec;
-    const prefix = `${modelTag(targetName(meta.name, field, spec))}:`;
+    // The target's key prefix, resolved on the first load (the target may be declared by name later).
+    let prefix = relatedPrefixes.get(field);
+    if (prefix === undefined) {
+      prefix = `${modelTag(targetName(meta.name, field, meta.fields.get(field) as FieldSpec))}:`;
+      relatedPrefixes.set(field, prefix);
+    }
     const keys = Array.isArray(value) ? value : value === null ? [] : [value];
     const wrong = keys.find((k) => typeof k !== "string" || !k.startsWith(prefix));
     if (wrong !== undefined)
@@ -568,7 +574,8 @@ export function Model<const TName extends string, const TFields extends Fields>(
         throw new CorruptDataError(meta.name, key, "(hash)", "the key holds another Redis type than a hash");
       throw wrapRedisError(error);
     }
-    const hash = new Map(Object.entries(flat));
+    const hash = new Map<string, Buffer>();
+    for (const field in flat) hash.set(field, flat[field] as Buffer);
     if (hash.size === 0) return null;
     return hydrate(Class, { key, values: decodeHash(meta, key, hash), hash });
   };

@@ -66,6 +66,8 @@ export function compileQuery(query: ServerQuery): QueryCall {
         return { t: "lexs", k: key(n.key), s: arg(n.needle), scan: scan(n.scan) };
       case "nulls":
         return { t: "nulls", k: key(n.key), c: key(n.classKey), f: arg(n.field) };
+      case "scan":
+        return { t: "scan", scan: scan(n.scan) };
       case "part":
         return { t: "part", k: key(n.key), p: n.position, v: arg(n.part) };
       case "keys":

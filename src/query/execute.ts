@@ -195,6 +195,15 @@ async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promi
  * incomplete (instances written by a client that does not keep it), so query.lua's scan answers.
  */
 async function runDirectCount(count: DirectCount): Promise<number | undefined> {
+  try {
+    return await sendDirectCount(count);
+  } catch (error) {
+    // As query.lua's errors: a lost connection is a ConnectionError, not ioredis's own error.
+    throw wrapRedisError(error);
+  }
+}
+
+async function sendDirectCount(count: DirectCount): Promise<number | undefined> {
   const redis = getConnection();
   switch (count.command) {
     case "none":

@@ -37,6 +37,8 @@ export type PlanNode =
       readonly scan: LexScan;
     }
   | { readonly t: "lexs"; readonly key: string; readonly needle: string; readonly scan: LexScan }
+  /** A string lookup on a field without lex indexes: every instance's value compared. */
+  | { readonly t: "scan"; readonly scan: LexScan }
   | { readonly t: "part"; readonly key: string; readonly position: number; readonly part: string }
   | { readonly t: "keys"; readonly keys: readonly string[] }
   | {
@@ -191,6 +193,21 @@ function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNod
     case "in":
     case "isnull":
       return setLookupNode(meta, lookup, setFor);
+    case "startswith":
+    case "endswith":
+    case "contains":
+      if (!spec.lexIndex)
+        return {
+          t: "scan",
+          scan: scan(
+            lookup.op === "startswith" ? "prefix" : lookup.op === "endswith" ? "suffix" : "contains",
+          ),
+        };
+      break;
+    default:
+      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+  }
+  switch (lookup.op) {
     case "startswith":
       return prefixRange(lexIndex(meta, lookup.field), stringValue(meta, lookup), scan("prefix"));
     case "endswith":

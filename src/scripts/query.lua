@@ -13,6 +13,7 @@
 --           lex and lexs nodes also carry "scan": {"c":K class set,"z":K None set,"p":int key part or 0,
 --           "f":A field name,"m":"prefix"|"suffix"|"contains","n":A needle}, the fallback when the
 --           lex index is incomplete
+--         | {"t":"scan","scan":{…}} (that comparison alone: a string lookup on a field without lex indexes)
 --         | {"t":"geo","k":K,"lon":A,"lat":A,"r":A,"u":A} or with "m":A (centre on that member)
 --         | {"t":"nulls","k":K None set,"c":K class set,"f":A field} (instances whose relationship
 --           is null: the None set, plus instances whose stored value is nil, which Popoto writes
@@ -166,6 +167,7 @@ card = function(node)
   if t == "zr" then return redis.call("ZCOUNT", KEYS[node.k], arg(node.min), arg(node.max)) end
   if t == "lex" then return redis.call("ZLEXCOUNT", KEYS[node.k], arg(node.min), arg(node.max)) end
   if t == "lexs" then return redis.call("ZCARD", KEYS[node.k]) end
+  if t == "scan" then return redis.call("SCARD", KEYS[node.scan.c]) end
   if t == "keys" then return #node.k end
   if t == "part" then return redis.call("SCARD", KEYS[node.k]) end
   if t == "nulls" then return redis.call("SCARD", KEYS[node.c]) end
@@ -277,6 +279,7 @@ members = function(node)
   local t = node.t
   if t == "set" then return redis.call("SMEMBERS", KEYS[node.k]) end
   if t == "zr" then return redis.call("ZRANGEBYSCORE", KEYS[node.k], arg(node.min), arg(node.max)) end
+  if t == "scan" then return scanValues(node) end
   if (t == "lex" or t == "lexs") and not lexComplete(node) then return scanValues(node) end
   if t == "lex" or t == "lexs" then
     local raw

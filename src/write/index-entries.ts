@@ -72,7 +72,7 @@ export function indexEntries(
           key: valueSet(meta, name, spec.kind, valuePart(spec.type as KeyType, value)),
           member: key,
         });
-        if (spec.type === "string" && typeof value === "string") {
+        if (spec.lexIndex && typeof value === "string") {
           entries.push({ kind: "z", key: lexIndex(meta, name), member: lexMember(value, key), score: 0 });
           entries.push({
             kind: "z",

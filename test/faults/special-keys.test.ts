@@ -18,7 +18,7 @@ import { startServer, type PrivateServer } from "../support/redis-server.js";
 
 useRedis();
 
-class Label extends Model("Label", { text: KeyField() }) {}
+class Label extends Model("Label", { text: KeyField({ lexIndex: true }) }) {}
 class Pair extends Model("Pair", { left: KeyField(), right: KeyField() }) {}
 class Handle extends Model("Handle", { owner: KeyField(), handle: UniqueKeyField() }) {}
 class Note extends Model("Note", { id: KeyField(), label: Relationship(Label, { null: true }) }) {}

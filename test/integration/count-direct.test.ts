@@ -13,7 +13,7 @@ useRedis();
 
 class Writer extends Model("Writer", { name: KeyField() }) {}
 class Novel extends Model("Novel", {
-  title: KeyField(),
+  title: KeyField({ lexIndex: true }),
   writer: Relationship(Writer),
   pages: SortedField({ type: "int" }),
   genre: IndexedField(),
@@ -113,6 +113,16 @@ describe("count() of one index", () => {
     expect(result).toBe(4);
     expect(roundTrips).toBe(2);
     expect(commands).toEqual(["ZLEXCOUNT", "ZCARD", "SCARD", "SCARD", "EVALSHA"]);
+  });
+
+  it("a string lookup on a field without lex indexes is query.lua's scan", async () => {
+    await library();
+    const { result, roundTrips, commands } = await countTraffic(() =>
+      Novel.query.count({ genre__startswith: "s" }),
+    );
+    expect(result).toBe(6);
+    expect(roundTrips).toBe(1);
+    expect(commands).toEqual(["EVALSHA"]);
   });
 
   it("several indexes stay one query.lua call", async () => {

@@ -110,6 +110,15 @@ describe("field declarations", () => {
     fieldError({ id: KeyField(), s: SortedField({ type: "boolean" } as never) }, "s");
   });
 
+  it("refuses lexIndex on a field that is not a string, and on a plain Field", () => {
+    expect(fieldError({ id: KeyField({ type: "int", lexIndex: true }) }, "id").message).toMatch(
+      /lexIndex with type int/,
+    );
+    expect(fieldError({ id: KeyField(), g: Field({ lexIndex: true } as never) }, "g").message).toMatch(
+      /unknown option "lexIndex"/,
+    );
+  });
+
   it("refuses a type that does not exist", () => {
     expect(fieldError({ id: KeyField(), u: Field({ type: "uuid" } as never) }, "u").message).toMatch(
       /not a valid Field type/,

@@ -5,7 +5,10 @@ import { raw, useRedis } from "../support/redis.js";
 
 useRedis();
 
-class Author extends Model("Author", { name: KeyField(), country: Field({ null: true }) }) {}
+class Author extends Model("Author", {
+  name: KeyField({ lexIndex: true }),
+  country: Field({ null: true }),
+}) {}
 class Book extends Model("Book", {
   title: KeyField(),
   author: Relationship(Author),

@@ -24,8 +24,6 @@ describe("smoke", () => {
       "$Class:Book",
       "$KeyF:Book:title:LOTR",
       "$KeyF:Book:title:The Hobbit",
-      "$LexF:Book:title",
-      "$LexRevF:Book:title",
       "$SortF:Book:pages",
       "Book:LOTR",
       "Book:The Hobbit",
