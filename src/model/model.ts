@@ -11,6 +11,7 @@ import {
 import type { FieldSpec } from "../fields/field.js";
 import { filterParams } from "../query/filter-params.js";
 import { QueryImpl, type QueryTarget } from "../query/query.js";
+import { queryAccessor, type QueryAccessorImpl } from "../query/accessor.js";
 import type { Row } from "../query/execute.js";
 import { Reference } from "../fields/reference.js";
 import {
@@ -38,7 +39,14 @@ import {
 import type { FieldInfo, ModelClass, ToDictOptions } from "./model-types.js";
 export type {
   AnyConstructor,
+  CreateLookup,
   FieldInfo,
+  FieldsOf,
+  InferCreate,
+  InferValues,
+  LookupName,
+  QueryAccessor,
+  RelationshipTo,
   InstanceMembers,
   InstanceOf,
   ManyRelationshipName,
@@ -118,7 +126,9 @@ export function Model<const TName extends string, const TFields extends Fields>(
   const normalizeRelated = (field: string, value: unknown): unknown => {
     const spec = meta.fields.get(field) as FieldSpec;
     const one = (item: unknown): unknown =>
-      typeof item === "string" ? new Reference(targetName(meta.name, field, spec), item) : item;
+      typeof item === "string"
+        ? new Reference({ modelName: targetName(meta.name, field, spec) }, item)
+        : item;
     if (spec.many)
       return Array.isArray(value) ? value.map(one) : value === null || value === undefined ? [] : value;
     return value === undefined ? null : one(value);
@@ -298,10 +308,11 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     // `this` is the class the getter was read on (`Book`, the user's subclass), so results are
-    // built with its getters and methods.
-    static get query(): QueryImpl {
+    // built with its getters and methods. `Book.query()` returns the same query: the call form
+    // exists for the compiler, which types a call's `this` (the class) but not a getter's.
+    static get query(): QueryAccessorImpl {
       noteSubclass(name, this);
-      return new QueryImpl(targetFor(this));
+      return accessorFor(this);
     }
 
     static filterParams(options?: { depth?: number }): string[] {
@@ -317,12 +328,13 @@ export function Model<const TName extends string, const TFields extends Fields>(
      * The instances of `model` whose relationship `field` points at this instance, as a query.
      * @example await tolkien.related(Book, "author").orderBy("-pages").limit(5) // SMEMBERS $RelationshipF:Book:author:Author:Tolkien …
      */
-    related(model: { readonly query: QueryImpl }, field: string): QueryImpl {
+    related(model: { readonly query: QueryAccessorImpl }, field: string): QueryImpl {
       return model.query.filter({ [field]: this });
     }
 
-    static get objects(): QueryImpl {
-      return new QueryImpl(targetFor(this));
+    static get objects(): QueryAccessorImpl {
+      noteSubclass(name, this);
+      return accessorFor(this);
     }
 
     static async create(
@@ -360,7 +372,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async getOrCreate(
-      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryAccessorImpl },
       lookup: Record<string, unknown>,
       defaults: Record<string, unknown> = {},
     ): Promise<[PopotoModel, boolean]> {
@@ -368,7 +380,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async updateOrCreate(
-      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryAccessorImpl },
       lookup: Record<string, unknown>,
       values: Record<string, unknown> = {},
     ): Promise<[PopotoModel, boolean]> {
@@ -470,7 +482,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
 
   /** getOrCreate / updateOrCreate: find, else create only if nothing is stored there (else find again). */
   const findOrCreate = async (
-    Class: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+    Class: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryAccessorImpl },
     lookup: Record<string, unknown>,
     create: Record<string, unknown>,
     update: Record<string, unknown> | undefined,
@@ -570,6 +582,13 @@ export function Model<const TName extends string, const TFields extends Fields>(
     const hash = new Map(Object.entries(flat));
     if (hash.size === 0) return null;
     return hydrate(Class, { key, values: decodeHash(meta, key, hash), hash });
+  };
+
+  const accessors = new WeakMap<object, QueryAccessorImpl>();
+  const accessorFor = (Class: object): QueryAccessorImpl => {
+    let accessor = accessors.get(Class);
+    if (!accessor) accessors.set(Class, (accessor = queryAccessor(new QueryImpl(targetFor(Class)))));
+    return accessor;
   };
 
   const targets = new WeakMap<object, QueryTarget>();
