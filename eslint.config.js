@@ -9,6 +9,7 @@ export default tseslint.config(
       "dist/**",
       "node_modules/**",
       "coverage/**",
+      "test-results/**",
       "src/scripts/scripts.generated.ts",
     ],
   },
