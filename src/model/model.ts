@@ -74,6 +74,7 @@ import {
   computeKey,
   keyValues,
   rejectUnknownFields,
+  unknownFieldIssues,
   validateFields,
   validateForSave,
 } from "./values.js";
@@ -97,6 +98,20 @@ const initialValue = (spec: FieldSpec): unknown => {
   if (!spec.hasDefault) return null;
   // A function default is called per instance, and a literal one copied, so instances never share one object.
   return typeof spec.default === "function" ? (spec.default as () => unknown)() : copyDefault(spec.default);
+};
+
+/**
+ * A field value as JSON can hold it: a set as an array, bytes as base64, the same inside lists
+ * and dicts (Dates are left to their own toJSON: ISO text).
+ */
+const jsonValue = (value: unknown): unknown => {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  if (value instanceof Set) return [...value].map(jsonValue);
+  if (Array.isArray(value)) return value.map(jsonValue);
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v)]));
+  return value;
 };
 
 /** A guess at the stored state of an instance never loaded: its own indexed values, if they are valid. */
@@ -296,8 +311,27 @@ export function Model<const TName extends string, const TFields extends Fields>(
       return Object.fromEntries(
         meta.fieldNames
           .filter((f) => !f.startsWith("_"))
-          .map((f) => [f, relationshipFields.includes(f) ? plain(self[f]) : self[f]]),
+          .map((f) => [f, relationshipFields.includes(f) ? plain(self[f]) : jsonValue(self[f])]),
       );
+    }
+
+    /** What console.log and util.inspect show: the class, the key and every field (relationships too). */
+    [Symbol.for("nodejs.util.inspect.custom")](
+      depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ): string {
+      const self = this as unknown as Record<string, unknown>;
+      const fields: Record<string, unknown> = {};
+      for (const f of meta.fieldNames) fields[f] = self[f];
+      let key: string;
+      try {
+        key = stateOf(this).pk ?? this.redisKey;
+      } catch {
+        key = "unsaved";
+      }
+      const shown = depth < 0 ? "{ … }" : inspect(fields, { ...options, depth });
+      return `${this.constructor.name} <${key}> ${shown}`;
     }
 
     load(): Promise<this> {
@@ -355,8 +389,20 @@ export function Model<const TName extends string, const TFields extends Fields>(
           ],
           "created",
         );
-      rejectUnknownFields(meta, values, "created");
       noteSubclass(name, this);
+      const unknown = unknownFieldIssues(meta, values);
+      if (unknown.length > 0) {
+        // Every problem at once: the unknown names, then what is wrong with the known fields.
+        const known = Object.fromEntries(Object.entries(values).filter(([field]) => meta.fields.has(field)));
+        const issues = [...unknown];
+        try {
+          validateForSave(meta, new this(known) as unknown as Record<string, unknown>);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          issues.push(...error.issues);
+        }
+        throw new ValidationError(meta.name, issues, "created");
+      }
       const instance = new this(values);
       // Create-only: the write script refuses a key that holds a hash, in the same atomic step
       // that writes it, so two concurrent create() calls of one key cannot both succeed.
