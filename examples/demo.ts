@@ -19,6 +19,7 @@ import {
   UniqueViolationError,
   UniqueKeyField,
 } from "../src/index.js";
+import { demoRedis } from "./support/local-redis.js";
 
 class Person extends Model("Person", { name: KeyField(), email: UniqueKeyField() }) {}
 
@@ -68,8 +69,10 @@ async function cleanUp(): Promise<void> {
   for (const instance of created.reverse()) await instance.delete();
 }
 
+const local = await demoRedis();
+
 async function main(): Promise<void> {
-  const redis = await connect();
+  const redis = await connect(local.url);
   const counts = await Promise.all([
     Person.query().count(),
     Membership.query().count(),
@@ -177,9 +180,11 @@ async function main(): Promise<void> {
   await disconnect();
 }
 
-main().catch(async (error: unknown) => {
-  console.error(error);
-  await cleanUp().catch(() => undefined);
-  await disconnect();
-  process.exitCode = 1;
-});
+main()
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await cleanUp().catch(() => undefined);
+    await disconnect();
+    process.exitCode = 1;
+  })
+  .finally(() => local.stop());
