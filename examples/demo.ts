@@ -19,6 +19,7 @@ import {
   UniqueViolationError,
   UniqueKeyField,
 } from "../src/index.js";
+import { demoRedis } from "./support/local-redis.js";
 
 class Person extends Model("Person", { name: KeyField(), email: UniqueKeyField() }) {}
 
@@ -40,8 +41,8 @@ class Book extends Model("Book", {
   }
 }
 
-// Registering the classes lets the compiler follow relationship names and type query results as
-// these subclasses (with `label`); it changes nothing at run time.
+// Registering the classes lets the compiler follow relationship names (Relationship("Person"));
+// it changes nothing at run time. Book.query() types results as Book without it.
 declare module "../src/index.js" {
   interface Models {
     Person: typeof Person;
@@ -68,13 +69,15 @@ async function cleanUp(): Promise<void> {
   for (const instance of created.reverse()) await instance.delete();
 }
 
+const local = await demoRedis();
+
 async function main(): Promise<void> {
-  const redis = await connect();
+  const redis = await connect(local.url);
   const counts = await Promise.all([
-    Person.query.count(),
-    Membership.query.count(),
-    Author.query.count(),
-    Book.query.count(),
+    Person.query().count(),
+    Membership.query().count(),
+    Author.query().count(),
+    Book.query().count(),
   ]);
   const existing = counts.reduce((a, b) => a + b, 0);
   if (existing > 0) {
@@ -92,9 +95,9 @@ async function main(): Promise<void> {
   const bob = await track(Person.create({ name: "Bob", email: "bob@example.com" }));
   await track(Membership.create({ person: alice, role: "admin" }));
   await track(Membership.create({ person: bob, role: "reader" }));
-  const admins = await Membership.query.filter({ person__name: "Alice" });
+  const admins = await Membership.query().filter({ person__name: "Alice" });
   show(
-    "Membership.query.filter({ person__name: 'Alice' })",
+    "Membership.query().filter({ person__name: 'Alice' })",
     admins.map((m) => `${m.redisKey} -> ${m.person?.redisKey} as ${m.role}`),
   );
 
@@ -108,9 +111,9 @@ async function main(): Promise<void> {
   await track(Book.create({ title: "The Dispossessed", author: leGuin, pages: 387 }));
   await track(Book.create({ title: "A Wizard of Earthsea", author: leGuin, pages: 183, genre: "fantasy" }));
 
-  const byTolkien = await Book.query.filter({ author: tolkien }).orderBy("pages");
+  const byTolkien = await Book.query().filter({ author: tolkien }).orderBy("pages");
   show(
-    "Book.query.filter({ author: tolkien }).orderBy('pages')",
+    "Book.query().filter({ author: tolkien }).orderBy('pages')",
     byTolkien.map((b) => b.label),
   );
   show(
@@ -118,29 +121,31 @@ async function main(): Promise<void> {
     await redis.smembers("$RelationshipF:Book:author:Author:Tolkien"),
   );
 
-  const long = await Book.query.filter({ pages__gte: 300, title__startswith: "The" }).orderBy("-pages");
+  const long = await Book.query().filter({ pages__gte: 300, title__startswith: "The" }).orderBy("-pages");
   show(
-    "Book.query.filter({ pages__gte: 300, title__startswith: 'The' }).orderBy('-pages')",
+    "Book.query().filter({ pages__gte: 300, title__startswith: 'The' }).orderBy('-pages')",
     long.map((b) => b.label),
   );
 
-  const american = await Book.query.filter({ author__name__in: ["Le Guin"] }).include("author");
+  const american = await Book.query()
+    .filter({ author__name__in: ["Le Guin"] })
+    .include("author");
   show(
-    "Book.query.filter({ author__name__in: ['Le Guin'] }).include('author')",
+    "Book.query().filter({ author__name__in: ['Le Guin'] }).include('author')",
     american.map(
       (b) =>
         `${b.title} by ${(b.author as Author | null)?.name ?? "?"} (${(b.author as Author | null)?.country ?? "?"})`,
     ),
   );
 
-  show("Book.query.count({ pages__lt: 400 })", String(await Book.query.count({ pages__lt: 400 })));
+  show("Book.query().count({ pages__lt: 400 })", String(await Book.query().count({ pages__lt: 400 })));
   show(
-    "Book.query.values('title', 'pages').orderBy('pages').limit(2)",
-    await Book.query.values("title", "pages").orderBy("pages").limit(2),
+    "Book.query().values('title', 'pages').orderBy('pages').limit(2)",
+    await Book.query().values("title", "pages").orderBy("pages").limit(2),
   );
 
   // Reassignment moves the book between reverse sets in the same atomic write
-  const [hobbit] = await Book.query.filter({ title: "The Hobbit" });
+  const [hobbit] = await Book.query().filter({ title: "The Hobbit" });
   if (hobbit) {
     hobbit.author = leGuin;
     await hobbit.save();
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
 
   // Filters are checked: an unindexed field is a QueryError (and a compile error in TypeScript)
   try {
-    await Book.query.filter({ genre: "fantasy" } as never);
+    await Book.query().filter({ genre: "fantasy" } as never);
   } catch (error) {
     if (error instanceof QueryError) show("filter on a plain field", `${error.code}: ${error.message}`);
     else throw error;
@@ -169,15 +174,17 @@ async function main(): Promise<void> {
 
   // Deleting Alice cascades to her memberships (onDelete: "cascade"), atomically
   await alice.delete();
-  show("Membership.query.count() after deleting Alice", String(await Membership.query.count()));
+  show("Membership.query().count() after deleting Alice", String(await Membership.query().count()));
 
   await cleanUp();
   await disconnect();
 }
 
-main().catch(async (error: unknown) => {
-  console.error(error);
-  await cleanUp().catch(() => undefined);
-  await disconnect();
-  process.exitCode = 1;
-});
+main()
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await cleanUp().catch(() => undefined);
+    await disconnect();
+    process.exitCode = 1;
+  })
+  .finally(() => local.stop());

@@ -37,14 +37,14 @@ async function main(): Promise<void> {
 
   // Within a radius of a point: an awaited query gives the instances, nearest first.
   const rome = { latitude: 41.9028, longitude: 12.4964 };
-  const near = await GeoPlace.query.filter({ location__within: { ...rome, radius: 5, unit: "km" } });
+  const near = await GeoPlace.query().filter({ location__within: { ...rome, radius: 5, unit: "km" } });
   show(
     "within 5 km of central Rome",
     near.map((p) => p.name),
   );
 
   // nearest(): the same, each with its distance from the centre, in the filter's unit.
-  const withDistance = await GeoPlace.query
+  const withDistance = await GeoPlace.query()
     .filter({ location__within: { ...rome, radius: 30, unit: "km" } })
     .nearest();
   show(
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   );
 
   // Around another instance (`member`: an instance or its key), combined with other filters.
-  const monuments = await GeoPlace.query
+  const monuments = await GeoPlace.query()
     .filter({ location__within: { member: "GeoPlace:Pantheon", radius: 2, unit: "km" }, kind: "monument" })
     .nearest();
   show(
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   );
   show(
     "within 1 m of 0,0",
-    (await GeoPlace.query.filter({ location__within: { latitude: 0, longitude: 0, radius: 1 } })).map(
+    (await GeoPlace.query().filter({ location__within: { latitude: 0, longitude: 0, radius: 1 } })).map(
       (p) => p.name,
     ),
   );

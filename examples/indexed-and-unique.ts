@@ -52,21 +52,21 @@ async function main(): Promise<void> {
   await IxUser.create({ email: "bob@example.com", team: red });
   await IxUser.create({ email: "cid@example.com", handle: "cid", team: blue, status: "away", level: 2 });
 
-  show("status: 'active'", emails(await IxUser.query.filter({ status: "active" })));
-  show("level__in: [2, 3]", emails(await IxUser.query.filter({ level__in: [2, 3] })));
-  show("handle__isnull: true", emails(await IxUser.query.filter({ handle__isnull: true })));
-  show("email__endswith: '@example.com'", await IxUser.query.count({ email__endswith: "@example.com" }));
-  show("team__city__startswith: 'Le'", emails(await IxUser.query.filter({ team__city__startswith: "Le" })));
+  show("status: 'active'", emails(await IxUser.query().filter({ status: "active" })));
+  show("level__in: [2, 3]", emails(await IxUser.query().filter({ level__in: [2, 3] })));
+  show("handle__isnull: true", emails(await IxUser.query().filter({ handle__isnull: true })));
+  show("email__endswith: '@example.com'", await IxUser.query().count({ email__endswith: "@example.com" }));
+  show("team__city__startswith: 'Le'", emails(await IxUser.query().filter({ team__city__startswith: "Le" })));
 
   // Changing an indexed field updates its index; the instance key stays the same.
   const key = ann.redisKey;
   ann.status = "away";
   await ann.save();
   show("ann's key unchanged", ann.redisKey === key);
-  show("status: 'away' after the change", emails(await IxUser.query.filter({ status: "away" })));
+  show("status: 'away' after the change", emails(await IxUser.query().filter({ status: "away" })));
 
   // get() by a unique field: one instance or null.
-  show("get({ email: 'cid@example.com' })", (await IxUser.query.get({ email: "cid@example.com" }))?.handle);
+  show("get({ email: 'cid@example.com' })", (await IxUser.query().get({ email: "cid@example.com" }))?.handle);
 
   // A duplicate unique value throws and writes nothing.
   try {
@@ -85,8 +85,8 @@ async function main(): Promise<void> {
   }
   // null is not a value: several users may have no handle.
   await IxUser.create({ email: "dee@example.com", handle: null, team: blue });
-  show("users without a handle", await IxUser.query.count({ handle: null }));
-  show("users in all", await IxUser.query.count());
+  show("users without a handle", await IxUser.query().count({ handle: null }));
+  show("users in all", await IxUser.query().count());
 }
 
 await connect();

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     batchSize: 10,
     onProgress: (done, total) => console.log(`  bulkCreate: ${done}/${total}`),
   });
-  show("ApiBook.query.count()", await ApiBook.query.count());
+  show("ApiBook.query().count()", await ApiBook.query().count());
 
   // bulkUpdate: change many instances, writing only the listed fields.
   for (const book of books) book.sold = book.pages > 300 ? 5 : 1;
@@ -86,11 +86,11 @@ async function main(): Promise<void> {
   show("atomicIncrement('pages', 25)", await first.atomicIncrement("pages", 25));
   show(
     "pages__gte: 175, ordered",
-    (await ApiBook.query.filter({ pages__gte: 175 }).orderBy("pages").first())?.title,
+    (await ApiBook.query().filter({ pages__gte: 175 }).orderBy("pages").first())?.title,
   );
 
   // toJSON (relationships as keys) and toDict (loaded relationships nested, to `depth`).
-  const [withAuthor] = await ApiBook.query.filter({ title: first.title }).include("author");
+  const [withAuthor] = await ApiBook.query().filter({ title: first.title }).include("author");
   show("JSON.stringify(book)", JSON.stringify(withAuthor));
   show(
     "book.toDict({ relationships: true, exclude: ['updatedAt'] })",

@@ -85,17 +85,17 @@ async function main(): Promise<void> {
 
   // Filter by instance, by key, through the relationship, and through two hops.
   const titles = (books: readonly RelBook[]): string[] => books.map((b) => b.title);
-  show("by instance", titles(await RelBook.query.filter({ author: tolkien }).orderBy("pages")));
-  show("by key", titles(await RelBook.query.filter({ author: "RelAuthor:Le Guin" }).orderBy("pages")));
+  show("by instance", titles(await RelBook.query().filter({ author: tolkien }).orderBy("pages")));
+  show("by key", titles(await RelBook.query().filter({ author: "RelAuthor:Le Guin" }).orderBy("pages")));
   show(
     "author__name__startswith: 'Le'",
-    titles(await RelBook.query.filter({ author__name__startswith: "Le" })),
+    titles(await RelBook.query().filter({ author__name__startswith: "Le" })),
   );
   show(
     "author__publisher__name: 'Allen & Unwin', pages__gt: 320",
-    titles(await RelBook.query.filter({ author__publisher__name: "Allen & Unwin", pages__gt: 320 })),
+    titles(await RelBook.query().filter({ author__publisher__name: "Allen & Unwin", pages__gt: 320 })),
   );
-  show("tags: fantasy (many)", titles(await RelBook.query.filter({ tags: fantasy }).orderBy("title")));
+  show("tags: fantasy (many)", titles(await RelBook.query().filter({ tags: fantasy }).orderBy("title")));
 
   // Loading never follows relationships: a loaded book holds a Reference (key only).
   const loaded = await RelBook.load({ title: "The Hobbit" });
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   show("await loaded.author.load()", author?.name);
 
   // include() loads the related instances of the whole result, one round trip per level.
-  const withAuthors = await RelBook.query
+  const withAuthors = await RelBook.query()
     .filter({ pages__gte: 300 })
     .orderBy("-pages")
     .include("author", "author.publisher");
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     "hobbit.tags after removeRelated",
     hobbit.tags.map((t) => t.redisKey),
   );
-  show("tags: classic", titles(await RelBook.query.filter({ tags: classic })));
+  show("tags: classic", titles(await RelBook.query().filter({ tags: classic })));
 
   // Self reference by name; null and __isnull filters.
   const ann = await RelPerson.create({ name: "Ann" });
@@ -143,11 +143,11 @@ async function main(): Promise<void> {
   const cid = await RelPerson.create({ name: "Cid", invitedBy: null });
   show(
     "invitedBy: null",
-    (await RelPerson.query.filter({ invitedBy: null }).orderBy("name")).map((p) => p.name),
+    (await RelPerson.query().filter({ invitedBy: null }).orderBy("name")).map((p) => p.name),
   );
   show(
     "invitedBy__name: 'Ann'",
-    (await RelPerson.query.filter({ invitedBy__name: "Ann" })).map((p) => p.name),
+    (await RelPerson.query().filter({ invitedBy__name: "Ann" })).map((p) => p.name),
   );
 
   // Assigning a key string works at run time (it becomes a Reference); in TypeScript, assign a
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   await cid.save();
   show(
     "invitedBy__isnull: false",
-    (await RelPerson.query.filter({ invitedBy__isnull: false }).orderBy("name")).map((p) => p.name),
+    (await RelPerson.query().filter({ invitedBy__isnull: false }).orderBy("name")).map((p) => p.name),
   );
 
   // onDelete: setNull clears the field of everyone Ann invited.
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const review = await RelReview.create({ book: hobbit, text: "Charming." });
   // onDelete: cascade deletes Tolkien's books with him (and the review keeps its key).
   await tolkien.delete();
-  show("books left after deleting Tolkien", titles(await RelBook.query.orderBy("title")));
+  show("books left after deleting Tolkien", titles(await RelBook.query().orderBy("title")));
   const stale = await RelReview.load(review.redisKey);
   show("review.book key", stale?.book?.redisKey);
   show("await review.book.load()", (await stale?.book?.load()) ?? null);

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   await TtlToken.create({ code: "b2", user: "bob" });
   show(
     "tokens now",
-    (await TtlToken.query.orderBy("code")).map((t) => t.code),
+    (await TtlToken.query().orderBy("code")).map((t) => t.code),
   );
 
   await sleep(1200); // a1 and b2 expire
@@ -46,9 +46,9 @@ async function main(): Promise<void> {
   show("ann's index set before querying", await redis.smembers("$KeyF:TtlToken:user:ann"));
   show(
     "tokens 1.2 s later",
-    (await TtlToken.query.orderBy("code")).map((t) => t.code),
+    (await TtlToken.query().orderBy("code")).map((t) => t.code),
   );
-  show("count({ user: 'ann' })", await TtlToken.query.count({ user: "ann" }));
+  show("count({ user: 'ann' })", await TtlToken.query().count({ user: "ann" }));
   show("ann's index set after", await redis.smembers("$KeyF:TtlToken:user:ann"));
 }
 

@@ -71,6 +71,7 @@ export type {
 } from "./fields/field.js";
 export type { FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";
 export { Reference } from "./fields/reference.js";
+export type { ReferenceModelName } from "./fields/reference.js";
 export { Relationship } from "./fields/relationship.js";
 export type {
   Related,
@@ -81,12 +82,19 @@ export type {
 } from "./fields/relationship.js";
 export { Model } from "./model/model.js";
 export type {
+  CreateLookup,
+  FieldsOf,
+  InferCreate,
+  InferValues,
   InstanceMembers,
+  LookupName,
   ManyRelationshipName,
   ModelClass,
   ModelInstance,
   NumericFieldName,
+  QueryAccessor,
   QueryInstance,
+  RelationshipTo,
   FieldInfo,
   SaveOptions,
   ToDictOptions,
@@ -112,6 +120,7 @@ export type {
 } from "./model/types.js";
 export type {
   CheckedFilter,
+  Filter,
   FilterError,
   FilterInput,
   GeoWithin,

@@ -1,5 +1,11 @@
 import { QueryError } from "../errors.js";
-import { lookupModel } from "../model/registry.js";
+import { lookupModel, type Models } from "../model/registry.js";
+
+/**
+ * The model name a Reference takes: any name until models are registered in `interface Models`,
+ * then only their names, so a misspelt name is a compile error.
+ */
+export type ReferenceModelName = [keyof Models] extends [never] ? string : keyof Models & string;
 
 /** What a Reference needs from its target model class. */
 interface LoadableModel {
@@ -18,8 +24,13 @@ export class Reference<TInstance = unknown> {
   /** The related model's name. */
   readonly modelName: string;
 
-  constructor(modelName: string, redisKey: string) {
-    this.modelName = modelName;
+  /**
+   * @param model The target model: its class (`Person`), or its name once models are registered
+   *   in `interface Models` (then a name that is not registered does not compile).
+   * @example m.person = new Reference(Person, "Person:Bob")
+   */
+  constructor(model: ReferenceModelName | { readonly modelName: string }, redisKey: string) {
+    this.modelName = typeof model === "string" ? model : model.modelName;
     this.redisKey = redisKey;
   }
 

@@ -11,7 +11,6 @@ import type { Query, RelationshipName } from "../query/query.js";
 import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import type { ModelMeta } from "./meta.js";
-import type { Models } from "./registry.js";
 import type {
   ConfigOf,
   ConstructInput,
@@ -46,7 +45,7 @@ export type ManyRelationshipName<TFields extends Fields> = {
   [K in keyof TFields & string]: ConfigOf<TFields[K]> extends { readonly many: true } ? K : never;
 }[keyof TFields & string];
 
-export interface InstanceMembers<TFields extends Fields = Fields> {
+export interface InstanceMembers<TFields extends Fields = Fields, TName extends string = string> {
   /** The instance key computed from the current key-field values (`Book:The Hobbit`). */
   readonly redisKey: string;
   /**
@@ -85,15 +84,39 @@ export interface InstanceMembers<TFields extends Fields = Fields> {
    * (filter, count, orderBy, limit…), without loading them all.
    * @example await tolkien.related(Book, "author").count() // SCARD-sized work on $RelationshipF:Book:author:Author:Tolkien
    */
-  related<TModel extends { readonly query: unknown; readonly "~fields"?: Fields }>(
+  related<TModel extends AnyConstructor & { readonly "~fields"?: Fields }>(
     model: TModel,
-    field: RelationshipName<NonNullable<TModel["~fields"]>>,
-  ): TModel["query"];
+    field: RelationshipTo<NonNullable<TModel["~fields"]>, TName>,
+  ): Query<NonNullable<TModel["~fields"]>, InstanceOf<TModel>>;
 }
+
+/** The model name a relationship target names (a class, a function returning one, or a name). */
+type TargetNameOf<TTarget> = TTarget extends string
+  ? TTarget
+  : TTarget extends { readonly modelName: infer N extends string }
+    ? N
+    : TTarget extends () => infer C
+      ? C extends { readonly modelName: infer N extends string }
+        ? N
+        : string
+      : string;
+
+/** Names of the relationship fields of `TFields` that point at model `TName`. */
+export type RelationshipTo<TFields extends Fields, TName extends string> = {
+  [K in RelationshipName<TFields>]: string extends TName
+    ? K
+    : ConfigOf<TFields[K]> extends { readonly target: infer T }
+      ? string extends TargetNameOf<T>
+        ? K
+        : TargetNameOf<T> extends TName
+          ? K
+          : never
+      : never;
+}[RelationshipName<TFields>];
 
 /** An instance of a model made by `Model(name, fields)`: its field values and InstanceMembers. */
 export type ModelInstance<TFields extends Fields, TName extends string = string> = Values<TFields> &
-  InstanceMembers<TFields> & {
+  InstanceMembers<TFields, TName> & {
     /** Phantom: the model's name, so instances of two models with the same fields are not interchangeable. */
     readonly "~model"?: TName;
   };
@@ -101,10 +124,47 @@ export type ModelInstance<TFields extends Fields, TName extends string = string>
 export type AnyConstructor = abstract new (...args: never) => object;
 export type InstanceOf<TClass> = TClass extends abstract new (...args: never) => infer I ? I : never;
 
-/** The instance type query results have: the registered subclass when there is one (see Models). */
-export type QueryInstance<TName extends string, TFields extends Fields> = TName extends keyof Models
-  ? InstanceOf<Models[TName]>
-  : ModelInstance<TFields, TName>;
+/**
+ * The instance type of `Book.query.filter(...)` results: the model's fields and methods. Call the
+ * accessor (`Book.query().filter(...)`) to have them typed as your class, with its getters.
+ */
+export type QueryInstance<TName extends string, TFields extends Fields> = ModelInstance<TFields, TName>;
+
+/**
+ * `Book.query`: Popoto's spelling (`Book.query.filter(...)`, results typed by the model's fields),
+ * and, called, the same query typed as the class it is called on:
+ * `const b: Book | null = await Book.query().get({ title: "Dune" })`, with Book's getters and
+ * methods. Both run the same query; results are instances of your class either way.
+ */
+export interface QueryAccessor<TFields extends Fields, TInstance> extends Query<TFields, TInstance> {
+  /** This model's query, typed as the class it is called on (`Book.query()` gives `Book` results). */
+  <TThis extends AnyConstructor>(this: TThis): Query<TFields, InstanceOf<TThis>>;
+}
+
+/** The fields a model class was made from: `FieldsOf<typeof Book>`. */
+export type FieldsOf<TModel> = TModel extends { readonly "~fields"?: infer F extends Fields } ? F : never;
+
+/** The `create()` input of a model class: `InferCreate<typeof Book>`. */
+export type InferCreate<TModel> = CreateInput<FieldsOf<TModel>>;
+
+/** The field values of a model's instances: `InferValues<typeof Book>`. */
+export type InferValues<TModel> = Values<FieldsOf<TModel>>;
+
+/** Kinds whose fields can name an instance in getOrCreate/updateOrCreate (indexed by value). */
+type LookupKinds =
+  "key" | "uniqueKey" | "autoKey" | "sortedKey" | "indexed" | "unique" | "sorted" | "relationship";
+
+/** Fields getOrCreate/updateOrCreate can look up by: indexed ones (a plain field cannot be found). */
+export type LookupName<TFields extends Fields> = {
+  [K in keyof StoredFields<TFields> & string]: ConfigOf<StoredFields<TFields>[K]>["kind"] extends LookupKinds
+    ? K
+    : never;
+}[keyof StoredFields<TFields> & string];
+
+/** The lookup of getOrCreate/updateOrCreate: values of indexed fields only. */
+export type CreateLookup<TFields extends Fields> = {
+  [K in LookupName<TFields> & keyof CreateInput<TFields>]?: CreateInput<TFields>[K];
+};
 
 /** The class `Model()` returns, to be extended: `class Book extends Model("Book", {…}) {}`. */
 export interface ModelClass<TName extends string, TFields extends Fields> {
@@ -116,10 +176,13 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   readonly "~fields"?: TFields;
   /** @internal */
   readonly meta: ModelMeta;
-  /** Queries on this model. */
-  readonly query: Query<TFields, QueryInstance<TName, TFields>>;
+  /**
+   * Queries on this model: `Book.query.filter(...)`, or `Book.query().filter(...)` to have results
+   * typed as your class (with its getters and methods). See QueryAccessor.
+   */
+  readonly query: QueryAccessor<TFields, ModelInstance<TFields, TName>>;
   /** Popoto's alias of `query`. */
-  readonly objects: Query<TFields, QueryInstance<TName, TFields>>;
+  readonly objects: QueryAccessor<TFields, ModelInstance<TFields, TName>>;
   /**
    * Validates, then saves a new instance. An instance already stored at its key is not replaced:
    * KeyConflictError (`KEY_CONFLICT`), atomically, so of two concurrent creates one fails. Use
@@ -148,13 +211,13 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
    */
   getOrCreate<TThis extends AnyConstructor>(
     this: TThis,
-    lookup: Partial<CreateInput<TFields>>,
+    lookup: CreateLookup<TFields>,
     defaults?: Partial<CreateInput<TFields>>,
   ): Promise<[InstanceOf<TThis>, boolean]>;
   /** Updates the instance matching `lookup` with `values` (a partial save), or creates it; `[instance, created]`. */
   updateOrCreate<TThis extends AnyConstructor>(
     this: TThis,
-    lookup: Partial<CreateInput<TFields>>,
+    lookup: CreateLookup<TFields>,
     values?: Partial<CreateInput<TFields>>,
   ): Promise<[InstanceOf<TThis>, boolean]>;
   /**

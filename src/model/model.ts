@@ -12,6 +12,7 @@ import {
 import type { FieldSpec } from "../fields/field.js";
 import { filterParams } from "../query/filter-params.js";
 import { QueryImpl, type QueryTarget } from "../query/query.js";
+import { queryAccessor, type QueryAccessorImpl } from "../query/accessor.js";
 import type { Row } from "../query/execute.js";
 import { Reference } from "../fields/reference.js";
 import {
@@ -39,7 +40,14 @@ import {
 import type { FieldInfo, ModelClass, ToDictOptions } from "./model-types.js";
 export type {
   AnyConstructor,
+  CreateLookup,
   FieldInfo,
+  FieldsOf,
+  InferCreate,
+  InferValues,
+  LookupName,
+  QueryAccessor,
+  RelationshipTo,
   InstanceMembers,
   InstanceOf,
   ManyRelationshipName,
@@ -66,6 +74,7 @@ import {
   computeKey,
   keyValues,
   rejectUnknownFields,
+  unknownFieldIssues,
   validateFields,
   validateForSave,
 } from "./values.js";
@@ -89,6 +98,20 @@ const initialValue = (spec: FieldSpec): unknown => {
   if (!spec.hasDefault) return null;
   // A function default is called per instance, and a literal one copied, so instances never share one object.
   return typeof spec.default === "function" ? (spec.default as () => unknown)() : copyDefault(spec.default);
+};
+
+/**
+ * A field value as JSON can hold it: a set as an array, bytes as base64, the same inside lists
+ * and dicts (Dates are left to their own toJSON: ISO text).
+ */
+const jsonValue = (value: unknown): unknown => {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  if (value instanceof Set) return [...value].map(jsonValue);
+  if (Array.isArray(value)) return value.map(jsonValue);
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v)]));
+  return value;
 };
 
 /** A guess at the stored state of an instance never loaded: its own indexed values, if they are valid. */
@@ -119,7 +142,9 @@ export function Model<const TName extends string, const TFields extends Fields>(
   const normalizeRelated = (field: string, value: unknown): unknown => {
     const spec = meta.fields.get(field) as FieldSpec;
     const one = (item: unknown): unknown =>
-      typeof item === "string" ? new Reference(targetName(meta.name, field, spec), item) : item;
+      typeof item === "string"
+        ? new Reference({ modelName: targetName(meta.name, field, spec) }, item)
+        : item;
     if (spec.many)
       return Array.isArray(value) ? value.map(one) : value === null || value === undefined ? [] : value;
     return value === undefined ? null : one(value);
@@ -286,8 +311,27 @@ export function Model<const TName extends string, const TFields extends Fields>(
       return Object.fromEntries(
         meta.fieldNames
           .filter((f) => !f.startsWith("_"))
-          .map((f) => [f, relationshipFields.includes(f) ? plain(self[f]) : self[f]]),
+          .map((f) => [f, relationshipFields.includes(f) ? plain(self[f]) : jsonValue(self[f])]),
       );
+    }
+
+    /** What console.log and util.inspect show: the class, the key and every field (relationships too). */
+    [Symbol.for("nodejs.util.inspect.custom")](
+      depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ): string {
+      const self = this as unknown as Record<string, unknown>;
+      const fields: Record<string, unknown> = {};
+      for (const f of meta.fieldNames) fields[f] = self[f];
+      let key: string;
+      try {
+        key = stateOf(this).pk ?? this.redisKey;
+      } catch {
+        key = "unsaved";
+      }
+      const shown = depth < 0 ? "{ … }" : inspect(fields, { ...options, depth });
+      return `${this.constructor.name} <${key}> ${shown}`;
     }
 
     load(): Promise<this> {
@@ -299,10 +343,11 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     // `this` is the class the getter was read on (`Book`, the user's subclass), so results are
-    // built with its getters and methods.
-    static get query(): QueryImpl {
+    // built with its getters and methods. `Book.query()` returns the same query: the call form
+    // exists for the compiler, which types a call's `this` (the class) but not a getter's.
+    static get query(): QueryAccessorImpl {
       noteSubclass(name, this);
-      return new QueryImpl(targetFor(this));
+      return accessorFor(this);
     }
 
     static filterParams(options?: { depth?: number }): string[] {
@@ -318,12 +363,13 @@ export function Model<const TName extends string, const TFields extends Fields>(
      * The instances of `model` whose relationship `field` points at this instance, as a query.
      * @example await tolkien.related(Book, "author").orderBy("-pages").limit(5) // SMEMBERS $RelationshipF:Book:author:Author:Tolkien …
      */
-    related(model: { readonly query: QueryImpl }, field: string): QueryImpl {
+    related(model: { readonly query: QueryAccessorImpl }, field: string): QueryImpl {
       return model.query.filter({ [field]: this });
     }
 
-    static get objects(): QueryImpl {
-      return new QueryImpl(targetFor(this));
+    static get objects(): QueryAccessorImpl {
+      noteSubclass(name, this);
+      return accessorFor(this);
     }
 
     static async create(
@@ -343,8 +389,20 @@ export function Model<const TName extends string, const TFields extends Fields>(
           ],
           "created",
         );
-      rejectUnknownFields(meta, values, "created");
       noteSubclass(name, this);
+      const unknown = unknownFieldIssues(meta, values);
+      if (unknown.length > 0) {
+        // Every problem at once: the unknown names, then what is wrong with the known fields.
+        const known = Object.fromEntries(Object.entries(values).filter(([field]) => meta.fields.has(field)));
+        const issues = [...unknown];
+        try {
+          validateForSave(meta, new this(known) as unknown as Record<string, unknown>);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          issues.push(...error.issues);
+        }
+        throw new ValidationError(meta.name, issues, "created");
+      }
       const instance = new this(values);
       // Create-only: the write script refuses a key that holds a hash, in the same atomic step
       // that writes it, so two concurrent create() calls of one key cannot both succeed.
@@ -361,7 +419,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async getOrCreate(
-      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryAccessorImpl },
       lookup: Record<string, unknown>,
       defaults: Record<string, unknown> = {},
     ): Promise<[PopotoModel, boolean]> {
@@ -369,7 +427,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async updateOrCreate(
-      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+      this: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryAccessorImpl },
       lookup: Record<string, unknown>,
       values: Record<string, unknown> = {},
     ): Promise<[PopotoModel, boolean]> {
@@ -471,7 +529,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
 
   /** getOrCreate / updateOrCreate: find, else create only if nothing is stored there (else find again). */
   const findOrCreate = async (
-    Class: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryImpl },
+    Class: (new (values?: Record<string, unknown>) => PopotoModel) & { query: QueryAccessorImpl },
     lookup: Record<string, unknown>,
     create: Record<string, unknown>,
     update: Record<string, unknown> | undefined,
@@ -578,6 +636,13 @@ export function Model<const TName extends string, const TFields extends Fields>(
     for (const field in flat) hash.set(field, flat[field] as Buffer);
     if (hash.size === 0) return null;
     return hydrate(Class, { key, values: decodeHash(meta, key, hash), hash });
+  };
+
+  const accessors = new WeakMap<object, QueryAccessorImpl>();
+  const accessorFor = (Class: object): QueryAccessorImpl => {
+    let accessor = accessors.get(Class);
+    if (!accessor) accessors.set(Class, (accessor = queryAccessor(new QueryImpl(targetFor(Class)))));
+    return accessor;
   };
 
   const targets = new WeakMap<object, QueryTarget>();

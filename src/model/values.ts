@@ -193,16 +193,18 @@ export const computeKey = (meta: ModelMeta, values: ReadonlyMap<string, unknown>
 
 /** Rejects names that are not fields of the model (a typo in create() must not be dropped silently). */
 export function rejectUnknownFields(meta: ModelMeta, source: object, action: string): void {
-  const unknown = Object.keys(source).filter((name) => !meta.fields.has(name));
-  if (unknown.length === 0) return;
-  throw new ValidationError(
-    meta.name,
-    unknown.map((field) => ({
+  const issues = unknownFieldIssues(meta, source);
+  if (issues.length > 0) throw new ValidationError(meta.name, issues, action);
+}
+
+/** One issue per name in `source` that is not a field of the model. */
+export function unknownFieldIssues(meta: ModelMeta, source: object): ValidationIssue[] {
+  return Object.keys(source)
+    .filter((name) => !meta.fields.has(name))
+    .map((field) => ({
       field,
       expected: `one of ${meta.fieldNames.join(", ")}`,
       received: "an unknown field",
       message: `is not a field of ${meta.name}; remove it or declare it in the model`,
-    })),
-    action,
-  );
+    }));
 }

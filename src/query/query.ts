@@ -40,6 +40,12 @@ export interface QueryExplanation {
  * @example await Book.query.filter({ pages__gte: 300 }).orderBy("-pages").limit(10)
  */
 export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TInstance[]> {
+  /** Runs the query; `onrejected` handles its failure, as a Promise's `catch`. */
+  catch<TResult = never>(
+    onrejected?: ((reason: unknown) => TResult | PromiseLike<TResult>) | null,
+  ): Promise<TInstance[] | TResult>;
+  /** Runs the query; `onfinally` runs when it settles, as a Promise's `finally`. */
+  finally(onfinally?: (() => void) | null): Promise<TInstance[]>;
   /**
    * Adds a filter; every filter of a query must match (AND). Takes the `__` form
    * (`{ pages__gte: 300, author__name: "Tolkien" }`), the nested form
@@ -114,6 +120,10 @@ export type IncludePath<TFields extends Fields> =
 
 /** A query that resolves to plain records of some fields. */
 export interface ValuesQuery<TFields extends Fields, TRecord> extends PromiseLike<TRecord[]> {
+  catch<TResult = never>(
+    onrejected?: ((reason: unknown) => TResult | PromiseLike<TResult>) | null,
+  ): Promise<TRecord[] | TResult>;
+  finally(onfinally?: (() => void) | null): Promise<TRecord[]>;
   filter<const TWhere extends FilterInput<TFields> | Q>(
     where: WhereArg<TFields, TWhere>,
   ): ValuesQuery<TFields, TRecord>;
@@ -340,5 +350,15 @@ export class QueryImpl {
     onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
   ): Promise<TResult1 | TResult2> {
     return this.all().then(onfulfilled, onrejected);
+  }
+
+  catch<TResult = never>(
+    onrejected?: ((reason: unknown) => TResult | PromiseLike<TResult>) | null,
+  ): Promise<unknown[] | TResult> {
+    return this.all().catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<unknown[]> {
+    return this.all().finally(onfinally);
   }
 }

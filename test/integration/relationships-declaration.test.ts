@@ -123,7 +123,7 @@ describe("self and mutual references", () => {
     expect(grand?.name).toBe("Alice");
     expect(await grand?.invitedBy?.load()).toBeUndefined(); // Alice was invited by nobody: null?.load()
 
-    const invitedByInvitees = await DeclPerson.query.filter({ invitedBy__invitedBy__name: "Alice" });
+    const invitedByInvitees = await DeclPerson.query().filter({ invitedBy__invitedBy__name: "Alice" });
     expect(invitedByInvitees.map((p) => p.name)).toEqual(["Carol"]);
     expectTypeOf(invitedByInvitees).toEqualTypeOf<DeclPerson[]>();
     expect(bob.invitedBy).toBe(alice);
@@ -256,7 +256,7 @@ describe("what a relationship holds and accepts", () => {
 
   it("refuses a Reference to another model and a key of another model, writing nothing", async () => {
     await caught(
-      () => ByClass.create({ id: "1", person: new Reference("Club", "Club:Chess") }),
+      () => ByClass.create({ id: "1", person: new Reference({ modelName: "Club" }, "Club:Chess") }),
       ValidationError,
     );
     await caught(() => ByClass.create({ id: "2", person: "Club:Chess" }), ValidationError);

@@ -58,7 +58,7 @@ describe("one relationship, each way of naming the target", () => {
     expect(loaded?.athlete).toBeInstanceOf(Reference);
     for (const athlete of [
       ann,
-      new Reference<Athlete>("Athlete", "Athlete:Ann"),
+      new Reference<Athlete>(Athlete, "Athlete:Ann"),
       "Athlete:Ann",
       loaded!.athlete!,
     ]) {
@@ -98,7 +98,7 @@ describe("one relationship, each way of naming the target", () => {
     const { ann, cy } = await world();
     expect(ids(await Roster.query.filter({ athlete__in: [ann, "Athlete:Cy"] }))).toEqual(["r1", "r2", "r6"]);
     expect(
-      ids(await Roster.query.filter({ athlete__in: [cy, new Reference<Athlete>("Athlete", "Athlete:Ben")] })),
+      ids(await Roster.query.filter({ athlete__in: [cy, new Reference<Athlete>(Athlete, "Athlete:Ben")] })),
     ).toEqual(["r3", "r4", "r6"]);
     expect(await Roster.query.filter({ athlete__in: [] })).toEqual([]);
   });

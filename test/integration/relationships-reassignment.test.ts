@@ -103,7 +103,7 @@ describe("reassignment moves the referrer between reverse sets", () => {
     seat.guest = "Guest:Bob" as unknown as Guest;
     await seat.save();
     expect(await members(BOB)).toEqual(["Seat:1"]);
-    seat.guest = new Reference<Guest>("Guest", "Guest:Carol");
+    seat.guest = new Reference<Guest>(Guest, "Guest:Carol");
     await seat.save();
     expect(await members(CAROL)).toEqual(["Seat:1"]);
     expect(await raw.exists(BOB)).toBe(0);

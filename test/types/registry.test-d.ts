@@ -66,13 +66,25 @@ declare module "../../src/index.js" {
 type FieldsOf<TModel extends { readonly "~fields"?: unknown }> = NonNullable<TModel["~fields"]>;
 
 describe("Models registry", () => {
-  test("a registered model's queries resolve to its class, custom getter included", async () => {
-    const book = await RegisteredBook.query.get({ title: "The Hobbit" });
+  test("query() resolves to the class it is called on, custom getter included, registered or not", async () => {
+    const book = await RegisteredBook.query().get({ title: "The Hobbit" });
     expectTypeOf(book).toEqualTypeOf<RegisteredBook | null>();
     expectTypeOf(book?.label).toEqualTypeOf<string | undefined>();
-    expectTypeOf(RegisteredBook.query.filter({ pages__gte: 300 })).resolves.toEqualTypeOf<RegisteredBook[]>();
-    expectTypeOf(RegisteredBook.query.first()).toEqualTypeOf<Promise<RegisteredBook | null>>();
-    expectTypeOf(RegisteredBook.objects.all()).toEqualTypeOf<Promise<RegisteredBook[]>>();
+    expectTypeOf(RegisteredBook.query().filter({ pages__gte: 300 })).resolves.toEqualTypeOf<
+      RegisteredBook[]
+    >();
+    expectTypeOf(RegisteredBook.query().first()).toEqualTypeOf<Promise<RegisteredBook | null>>();
+    expectTypeOf(RegisteredBook.objects().all()).toEqualTypeOf<Promise<RegisteredBook[]>>();
+    const plain: PlainBook | null = await PlainBook.query().get({ title: "x" });
+    expectTypeOf(plain?.label).toEqualTypeOf<string | undefined>();
+  });
+
+  test("registration does not change what Book.query.filter() resolves to (the model's fields)", async () => {
+    const book = await RegisteredBook.query.get({ title: "The Hobbit" });
+    expectTypeOf(book).toEqualTypeOf<ModelInstance<
+      FieldsOf<typeof RegisteredBook>,
+      "RegisteredBook"
+    > | null>();
   });
 
   test("a relationship named by a registered model is typed as that model", () => {
@@ -83,7 +95,7 @@ describe("Models registry", () => {
     RegisteredBook.query.filter({ author__nmae: "Tolkien" });
   });
 
-  test("without registration, queries resolve to the base instance type", async () => {
+  test("Book.query.get() (the property form) resolves to the base instance type", async () => {
     const book = await PlainBook.query.get({ title: "The Hobbit" });
     expectTypeOf(book).toEqualTypeOf<ModelInstance<FieldsOf<typeof PlainBook>, "RegistryPlainBook"> | null>();
     expectTypeOf(book).not.toEqualTypeOf<PlainBook | null>();

@@ -187,8 +187,8 @@ describe("self and mutual references by registered name", () => {
     void Player.query.filter({ team__nmae: "Reds" });
   });
 
-  test("query results of a registered self-referencing model are its class", async () => {
-    expectTypeOf(await Person.query.filter({ invitedBy__name: "Alice" })).toEqualTypeOf<Person[]>();
+  test("query() results of a self-referencing model are its class", async () => {
+    expectTypeOf(await Person.query().filter({ invitedBy__name: "Alice" })).toEqualTypeOf<Person[]>();
     const inviter = await alice.invitedBy?.load();
     expectTypeOf(inviter).toEqualTypeOf<Person | null | undefined>();
   });
@@ -204,7 +204,7 @@ describe("include, related, addRelated", () => {
   });
 
   test("related() is the referring model's query, named by one of its relationships", () => {
-    expectTypeOf(tolkien.related(Book, "author")).toEqualTypeOf(Book.query);
+    expectTypeOf(tolkien.related(Book, "author")).toEqualTypeOf(Book.query());
     void tolkien.related(Book, "author").filter({ pages__gt: 300 }).orderBy("-pages").limit(5);
     // @ts-expect-error pages is not a relationship
     void tolkien.related(Book, "pages");
