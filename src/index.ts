@@ -17,10 +17,12 @@ export {
   ProtectedError,
   QueryError,
   RedisCommandError,
+  RowProblemsError,
   UniqueViolationError,
   ValidationError,
+  WrongTypeError,
 } from "./errors.js";
-export type { PopotoErrorCode, ValidationIssue } from "./errors.js";
+export type { PopotoErrorCode, RowProblem, ValidationIssue } from "./errors.js";
 export {
   AutoKeyField,
   BooleanField,
@@ -125,3 +127,5 @@ export type { BulkOptions, ProgressCallback } from "./write/bulk.js";
 export { Publisher } from "./pubsub/publisher.js";
 export { Subscriber } from "./pubsub/subscriber.js";
 export type { SubscriberHandler, SubscriberMessage, SubscriberOptions } from "./pubsub/subscriber.js";
+export { configureQueryLimits, queryLimits } from "./query/limits.js";
+export type { QueryLimits } from "./query/limits.js";
