@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import {
+  describeReceived,
   CorruptDataError,
   ModelDefinitionError,
   PopotoError,
@@ -23,6 +24,7 @@ import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
 import { modelEventsChannel, modelTag } from "../keys/keys.js";
+import { splitKey } from "../keys/escape.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
@@ -451,8 +453,26 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
-      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "loaded"));
-      return loadKey(this, instanceKey);
+      if (typeof key === "string") {
+        // Another model's key (or no instance key at all) names no instance of this model.
+        if (!key.startsWith(`${modelTag(meta)}:`) || splitKey(key).length !== meta.keyFields.length + 1)
+          return null;
+        return loadKey(this, key);
+      }
+      if (key === null || typeof key !== "object" || Array.isArray(key))
+        throw new ValidationError(
+          meta.name,
+          [
+            {
+              field: "(key)",
+              expected: `an instance key string or an object of ${meta.name}'s key fields`,
+              received: describeReceived(key),
+              message: `load() takes an instance key string or an object of key fields, received ${describeReceived(key)}`,
+            },
+          ],
+          "loaded",
+        );
+      return loadKey(this, computeKey(meta, keyValues(meta, key, "loaded")));
     }
   }
 
