@@ -24,6 +24,8 @@ Options:
   --url <redis-url>  Redis to use (default: REDIS_URL, else redis://127.0.0.1:6379)
   --model <Name>     only this model (repeat for several)
   --json             print JSON instead of tables
+  --corrupt <action> clean/rebuild: report (default), quarantine ($Quarantine:<key>) or delete
+                     rows that do not decode
   -h, --help         print this help
 
 Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
@@ -48,6 +50,8 @@ export interface CliArgs {
   /** Model names to limit to; empty for every model. */
   readonly only: readonly string[];
   readonly json: boolean;
+  /** `--corrupt=report|quarantine|delete` (clean and rebuild): what to do with corrupt rows. */
+  readonly corrupt: "report" | "quarantine" | "delete";
 }
 
 const isCommand = (value: string): value is Command => (COMMANDS as readonly string[]).includes(value);
@@ -74,6 +78,7 @@ export function parseCliArgs(
         url: { type: "string" },
         model: { type: "string", multiple: true },
         json: { type: "boolean" },
+        corrupt: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -91,8 +96,12 @@ export function parseCliArgs(
     throw new UsageError(
       `Missing --models: name the module that exports your model classes, e.g. --models ./dist/models.js.`,
     );
+  const corrupt = values.corrupt ?? "report";
+  if (corrupt !== "report" && corrupt !== "quarantine" && corrupt !== "delete")
+    throw new UsageError(`--corrupt must be report, quarantine or delete, received "${corrupt}".`);
   return {
     command,
+    corrupt,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,
     only: values.model ?? [],

@@ -118,3 +118,6 @@ export const expectedKeyType = (key: string): "set" | "zset" | "hash" =>
     : ZSET_PREFIXES.some((p) => key.startsWith(p))
       ? "zset"
       : "hash";
+
+/** `$Quarantine:Book:Dune`: where `clean --corrupt=quarantine` moves a corrupt instance, out of every index. */
+export const quarantineKey = (key: string): string => `$Quarantine:${key}`;

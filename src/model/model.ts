@@ -35,6 +35,7 @@ import {
   type IndexReport,
   type MaintenanceOptions,
   type RepairResult,
+  type RepairOptions,
 } from "../maintenance/indexes.js";
 import type { FieldInfo, ModelClass, ToDictOptions } from "./model-types.js";
 export type {
@@ -425,11 +426,11 @@ export function Model<const TName extends string, const TFields extends Fields>(
       return checkIndexes(meta, options);
     }
 
-    static cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult> {
+    static cleanIndexes(options?: RepairOptions): Promise<RepairResult> {
       return cleanIndexes(meta, options);
     }
 
-    static rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult> {
+    static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
       return rebuildIndexes(meta, options);
     }
 
