@@ -11,6 +11,7 @@ export type PopotoErrorCode =
   | "KEY_CONFLICT"
   | "CONCURRENT_MODIFICATION"
   | "CORRUPT_DATA"
+  | "WRONG_TYPE"
   | "NOT_CONNECTED"
   | "CONNECTION"
   | "AUTH"
@@ -146,15 +147,79 @@ export class ConcurrentModificationError extends PopotoError {
 export class CorruptDataError extends PopotoError {
   readonly key: string;
   readonly field: string;
-  constructor(model: string, key: string, field: string, detail: string) {
+  readonly detail: string;
+  constructor(model: string, key: string, field: string, detail: string, message?: string) {
     super(
       "CORRUPT_DATA",
-      `${model}: field "${field}" of ${key} cannot be decoded (${detail}). ` +
-        `Rewrite it with a valid value, or delete the instance.`,
+      message ??
+        `${model}: field "${field}" of ${key} cannot be decoded (${detail}). ` +
+          `Rewrite it with a valid value, or delete the instance.`,
       { model },
     );
     this.key = key;
     this.field = field;
+    this.detail = detail;
+  }
+}
+
+/** One matched row a query could not return: its key, and what is wrong with it. */
+export interface RowProblem {
+  readonly key: string;
+  /**
+   * `corrupt`: a stored value does not decode (`field` names it; `(hash)` when the key is not a hash).
+   * `drift`: an index names the row for the filter, but its stored values do not match it.
+   */
+  readonly kind: "corrupt" | "drift";
+  /** The model queried, where the reporter knows it. */
+  readonly model?: string | undefined;
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * A query matched rows that cannot be read. Thrown after the whole query ran: `rows` holds every
+ * healthy result (instances, or records for `values()`), in the query's order, and `problems`
+ * every bad row, so one bad row never hides the rest. `key` and `field` name the first problem.
+ */
+export class RowProblemsError<TRow = unknown> extends CorruptDataError {
+  readonly problems: readonly RowProblem[];
+  readonly rows: readonly TRow[];
+  constructor(model: string, problems: readonly RowProblem[], rows: readonly TRow[]) {
+    const first = problems[0] as RowProblem;
+    const shown = problems
+      .slice(0, 3)
+      .map((p) => `${p.key} (field "${p.field}")`)
+      .join(", ");
+    super(
+      model,
+      first.key,
+      first.field,
+      first.message,
+      `${model} query: ${problems.length} matching row${problems.length === 1 ? "" : "s"} cannot be read: ` +
+        `${shown}${problems.length > 3 ? ", …" : ""}. First: ${first.message} ` +
+        `The ${rows.length} healthy row${rows.length === 1 ? " is" : "s are"} in error.rows and every bad row in ` +
+        `error.problems. \`npx popoto check\` lists corrupt rows; \`npx popoto clean --corrupt=quarantine\` moves them aside.`,
+    );
+    this.problems = problems;
+    this.rows = rows;
+  }
+}
+
+/** A key popoto reads holds another Redis type than the one popoto keeps there (written by another client). */
+export class WrongTypeError extends PopotoError {
+  readonly key: string;
+  readonly actual: string;
+  readonly expected: string;
+  constructor(model: string, key: string, actual: string, expected: string) {
+    super(
+      "WRONG_TYPE",
+      `${model}: ${key} holds a ${actual}, where popoto keeps a ${expected} (written by another client?). ` +
+        `Nothing was written. Delete or rename that key, then run \`npx popoto rebuild\` to restore the index.`,
+      { model },
+    );
+    this.key = key;
+    this.actual = actual;
+    this.expected = expected;
   }
 }
 

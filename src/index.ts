@@ -24,11 +24,13 @@ export {
   ProtectedError,
   QueryError,
   RedisCommandError,
+  RowProblemsError,
   TlsError,
   UniqueViolationError,
   ValidationError,
+  WrongTypeError,
 } from "./errors.js";
-export type { ConnectionFailure, PopotoErrorCode, ValidationIssue } from "./errors.js";
+export type { ConnectionFailure, PopotoErrorCode, RowProblem, ValidationIssue } from "./errors.js";
 export {
   AutoKeyField,
   BooleanField,
@@ -138,9 +140,11 @@ export type {
 } from "./query/query.js";
 export { and, not, or } from "./query/condition.js";
 export { onRowProblem } from "./query/row-problems.js";
-export type { RowProblem, RowProblemListener } from "./query/row-problems.js";
+export type { RowProblemListener } from "./query/row-problems.js";
 export type { LeafFilters, Q } from "./query/condition.js";
 export type { BulkOptions, ProgressCallback } from "./write/bulk.js";
 export { Publisher } from "./pubsub/publisher.js";
 export { Subscriber } from "./pubsub/subscriber.js";
 export type { SubscriberHandler, SubscriberMessage, SubscriberOptions } from "./pubsub/subscriber.js";
+export { configureQueryLimits, queryLimits } from "./query/limits.js";
+export type { QueryLimits } from "./query/limits.js";

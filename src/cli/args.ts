@@ -36,6 +36,8 @@ Options:
   --port <n>         studio: port to listen on (default 5555; 0 picks a free one)
   --host <address>   studio: address to listen on (default 127.0.0.1, this machine only)
   --write            studio: allow the index repair buttons (clean, rebuild)
+  --corrupt <action> clean/rebuild: report (default), quarantine ($Quarantine:<key>) or delete
+                     rows that do not decode
   -h, --help         print this help
 
 Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
@@ -61,6 +63,8 @@ export interface CliArgs {
   /** Model names to limit to; empty for every model. */
   readonly only: readonly string[];
   readonly json: boolean;
+  /** `--corrupt=report|quarantine|delete` (clean and rebuild): what to do with corrupt rows. */
+  readonly corrupt: "report" | "quarantine" | "delete";
   /** studio: where to listen, and whether repairs are allowed. */
   readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
   /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
@@ -124,6 +128,7 @@ export function parseCliArgs(
         port: { type: "string" },
         host: { type: "string" },
         write: { type: "boolean" },
+        corrupt: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -152,8 +157,12 @@ export function parseCliArgs(
       `--port ${values.port ?? ""}: give a port number from 0 to 65535 (0 picks a free one).`,
     );
   if (values.host === "") throw new UsageError(`--host needs an address, e.g. --host 127.0.0.1.`);
+  const corrupt = values.corrupt ?? "report";
+  if (corrupt !== "report" && corrupt !== "quarantine" && corrupt !== "delete")
+    throw new UsageError(`--corrupt must be report, quarantine or delete, received "${corrupt}".`);
   return {
     command,
+    corrupt,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,
     only: values.model ?? [],

@@ -5,7 +5,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { IndexReport, MaintenanceOptions, RepairResult } from "../maintenance/indexes.js";
+import type { IndexReport, MaintenanceOptions, RepairOptions, RepairResult } from "../maintenance/indexes.js";
 import type { ModelMeta } from "../model/meta.js";
 import { allModels } from "../model/registry.js";
 import { UsageError } from "./args.js";
@@ -15,8 +15,8 @@ export interface CliModel {
   readonly modelName: string;
   readonly meta: ModelMeta;
   checkIndexes(options?: MaintenanceOptions): Promise<IndexReport>;
-  cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
-  rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
+  cleanIndexes(options?: RepairOptions): Promise<RepairResult>;
+  rebuildIndexes(options?: RepairOptions): Promise<RepairResult>;
 }
 
 /** Whether a value is a popoto model class: a function with a `meta` object and a `modelName`. */

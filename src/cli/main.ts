@@ -63,7 +63,7 @@ const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResu
       return check(context);
     case "clean":
     case "rebuild":
-      return repair(args.command, context);
+      return repair(args.command, context, args.corrupt);
     case "inspect":
       return inspect(context);
     case "studio":

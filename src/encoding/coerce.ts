@@ -18,13 +18,18 @@ import {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const isWellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);
 
+/** Deepest nesting of lists and dicts a value may have (the msgpack encoder's own limit is 100). */
+export const MAX_NESTING = 64;
+
 /**
  * Whether a container holds only what msgpack (and Python) can hold: no functions, symbols, Maps,
  * class instances or cycles, well-formed strings, and no `__proto__` key (the decoder refuses it,
  * so such a value could be written but never read back).
  */
-const storable = (value: unknown, seen = new Set<object>()): boolean => {
+const storable = (value: unknown, seen = new Set<object>(), depth = 0): boolean => {
   if (value === null || value === undefined) return true;
+  // Deeper values are refused before any recursion could exhaust the stack (untyped JSON input).
+  if (depth > MAX_NESTING) return false;
   switch (typeof value) {
     case "string":
       return isWellFormed(value);
@@ -39,10 +44,12 @@ const storable = (value: unknown, seen = new Set<object>()): boolean => {
       if (seen.has(value)) return false;
       seen.add(value);
       let ok: boolean;
-      if (Array.isArray(value)) ok = value.every((item) => storable(item, seen));
-      else if (value instanceof Set) ok = [...value].every((item) => storable(item, seen));
+      if (Array.isArray(value)) ok = value.every((item) => storable(item, seen, depth + 1));
+      else if (value instanceof Set) ok = [...value].every((item) => storable(item, seen, depth + 1));
       else if (isPlainObject(value))
-        ok = !Object.hasOwn(value, "__proto__") && Object.values(value).every((item) => storable(item, seen));
+        ok =
+          !Object.hasOwn(value, "__proto__") &&
+          Object.values(value).every((item) => storable(item, seen, depth + 1));
       else ok = false;
       seen.delete(value);
       return ok;
@@ -61,10 +68,10 @@ export const EXPECTED: Readonly<Record<FieldType, string>> = {
   float: "float (a finite number)",
   boolean: "boolean",
   bytes: "bytes (a Uint8Array or Buffer)",
-  list: "list (an array)",
-  dict: "dict (a plain object)",
-  set: "set (a Set or an array)",
-  tuple: "tuple (an array)",
+  list: "list (an array, nested at most 64 levels)",
+  dict: "dict (a plain object, nested at most 64 levels)",
+  set: "set (a Set or an array, nested at most 64 levels)",
+  tuple: "tuple (an array, nested at most 64 levels)",
   decimal: 'decimal (a string like "1.10", or a finite number)',
   date: 'date (a Date at 00:00 UTC, or "YYYY-MM-DD")',
   datetime: "datetime (a Date, or an ISO 8601 string with Z or an offset)",

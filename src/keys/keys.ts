@@ -127,3 +127,17 @@ export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${
  */
 export const indexValuesHash = (model: ModelMeta, key: string): string =>
   `$IndexValues:${modelTag(model)}:${key}`;
+
+const SET_PREFIXES = ["$Class:", "$KeyF:", "$UniqueKeyF:", "$IndexF:", "$UniquF:", "$RelationshipF:"];
+const ZSET_PREFIXES = ["$SortF:", "$SortedKeyF:", "$GeoF:", "$LexF:", "$LexRevF:"];
+
+/** The Redis type popoto keeps at a key it reads: index sets, sorted sets, or instance (and shadow) hashes. */
+export const expectedKeyType = (key: string): "set" | "zset" | "hash" =>
+  SET_PREFIXES.some((p) => key.startsWith(p))
+    ? "set"
+    : ZSET_PREFIXES.some((p) => key.startsWith(p))
+      ? "zset"
+      : "hash";
+
+/** `$Quarantine:Book:Dune`: where `clean --corrupt=quarantine` moves a corrupt instance, out of every index. */
+export const quarantineKey = (key: string): string => `$Quarantine:${key}`;

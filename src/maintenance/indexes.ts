@@ -1,8 +1,9 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { RedisClient } from "../connection/connection.js";
 import type { Redis } from "ioredis";
-import { indexKeyPatterns, indexValuesHash, instanceKeyPattern } from "../keys/keys.js";
+import { indexKeyPatterns, indexValuesHash, instanceKeyPattern, quarantineKey } from "../keys/keys.js";
 import { splitKey } from "../keys/escape.js";
+import { CorruptDataError } from "../errors.js";
 import { decodeHash, decodeSnapshot, snapshotOf, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
@@ -23,6 +24,20 @@ export interface IndexDifference {
   readonly actual?: number | undefined;
 }
 
+/** An instance hash that cannot be decoded. */
+export interface CorruptRow {
+  readonly key: string;
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A key of the wrong Redis type where popoto keeps an index or an instance. */
+export interface WrongTypeKey {
+  readonly key: string;
+  readonly actual: string;
+  readonly expected: "set" | "zset" | "hash";
+}
+
 /** What `checkIndexes()` found. */
 export interface IndexReport {
   readonly model: string;
@@ -33,6 +48,10 @@ export interface IndexReport {
   readonly entries: number;
   /** Hashes whose stored key is not the key their values make (left alone, as Popoto's rebuild does). */
   readonly misplaced: readonly string[];
+  /** Instance hashes with a value that does not decode: key and field. Their index entries are left alone. */
+  readonly corrupt: readonly CorruptRow[];
+  /** Keys at a model's index or instance names holding another Redis type than popoto keeps there. */
+  readonly wrongType: readonly WrongTypeKey[];
   readonly differences: readonly IndexDifference[];
   /** How many differences of each kind. */
   readonly counts: { readonly missing: number; readonly stale: number; readonly score: number };
@@ -43,6 +62,18 @@ export type MaintenanceProgress = (phase: string, done: number, total: number) =
 
 export interface MaintenanceOptions extends Pick<BulkOptions, "batchSize"> {
   readonly onProgress?: MaintenanceProgress | undefined;
+}
+
+/** What a repair does with corrupt rows (and instance keys of another Redis type): see README "Operations". */
+export type CorruptAction = "report" | "quarantine" | "delete";
+
+export interface RepairOptions extends MaintenanceOptions {
+  /**
+   * `report` (default): list them and leave them alone. `quarantine`: rename each to
+   * `$Quarantine:<key>` (kept for inspection, out of every query) and remove its index entries.
+   * `delete`: delete each and remove its index entries.
+   */
+  readonly corrupt?: CorruptAction | undefined;
 }
 
 const redis = (): Redis => getConnection() as RedisClient as Redis;
@@ -94,6 +125,7 @@ interface Expected {
   readonly snapshots: Map<string, Snapshot>;
   readonly instances: number;
   readonly misplaced: string[];
+  readonly corrupt: CorruptRow[];
 }
 
 /** A model's keys, found with one SCAN of the database: instance hashes, index structures, ttl shadows. */
@@ -101,6 +133,7 @@ interface ModelKeys {
   readonly instances: string[];
   readonly indexes: { readonly key: string; readonly type: "set" | "zset" }[];
   readonly shadows: string[];
+  readonly wrongType: WrongTypeKey[];
 }
 
 /**
@@ -118,17 +151,31 @@ async function scanModelKeys(
   const instance = toRegExp(instanceKeyPattern(meta));
   const shadowPrefix = indexValuesHash(meta, "");
   const parts = meta.keyFields.length + 1;
-  const found: ModelKeys = { instances: [], indexes: [], shadows: [] };
+  const found: ModelKeys = { instances: [], indexes: [], shadows: [], wrongType: [] };
   const total = await redis().dbsize();
   let seen = 0;
   for await (const batch of scanKeys("*", count)) {
+    const mine: { key: string; type: "set" | "zset" | "hash"; shadow: boolean }[] = [];
     for (const key of batch) {
-      if (key.startsWith(shadowPrefix)) found.shadows.push(key);
+      if (key.startsWith(shadowPrefix)) mine.push({ key, type: "hash", shadow: true });
       else if (key.startsWith("$")) {
         const match = patterns.find((p) => p.re.test(key));
-        if (match && match.type !== "hash") found.indexes.push({ key, type: match.type });
-      } else if (instance.test(key) && splitKey(key).length === parts) found.instances.push(key);
+        if (match && match.type !== "hash") mine.push({ key, type: match.type, shadow: false });
+      } else if (instance.test(key) && splitKey(key).length === parts)
+        mine.push({ key, type: "hash", shadow: false });
     }
+    // One TYPE per key of the model: a key of another type is reported by name, not read.
+    const typing = redis().pipeline();
+    for (const { key } of mine) typing.type(key);
+    const types = ((await typing.exec()) ?? []).map(([, t]) => String(t));
+    mine.forEach(({ key, type, shadow }, i) => {
+      const actual = types[i] ?? "none";
+      if (actual === "none") return;
+      if (actual !== type) found.wrongType.push({ key, actual, expected: type });
+      else if (shadow) found.shadows.push(key);
+      else if (type === "hash") found.instances.push(key);
+      else found.indexes.push({ key, type });
+    });
     seen += batch.length;
     progress?.("scan", Math.min(seen, total), total);
   }
@@ -145,6 +192,7 @@ async function expectedEntries(
   const entries = new Map<string, Map<string, IndexEntry>>();
   const snapshots = new Map<string, Snapshot>();
   const misplaced: string[] = [];
+  const corrupt: CorruptRow[] = [];
   let instances = 0;
   for (let start = 0; start < keys.length; start += count) {
     const batch = keys.slice(start, start + count);
@@ -154,17 +202,18 @@ async function expectedEntries(
     batch.forEach((key, i) => {
       const [error, flat] = results[i] ?? [null, null];
       if (error && !String(error.message).startsWith("WRONGTYPE")) throw error;
-      if (error) return; // not a hash: not an instance
+      if (error) return; // not a hash: reported by the scan as a key of the wrong type
       const hash = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
       if (hash.size === 0) return;
       let values: Map<string, unknown>;
       try {
         values = decodeHash(meta, key, hash);
-        if (computeKey(meta, values) !== key) {
-          misplaced.push(key);
-          return;
-        }
-      } catch {
+      } catch (error) {
+        if (!(error instanceof CorruptDataError)) throw error;
+        corrupt.push({ key, field: error.field, message: error.message });
+        return;
+      }
+      if (computeKey(meta, values) !== key) {
         misplaced.push(key);
         return;
       }
@@ -178,7 +227,7 @@ async function expectedEntries(
     });
     progress?.("hashes", Math.min(start + batch.length, keys.length), keys.length);
   }
-  return { entries, snapshots, instances, misplaced };
+  return { entries, snapshots, instances, misplaced, corrupt };
 }
 
 /**
@@ -229,7 +278,7 @@ async function compare(
 ): Promise<IndexReport & { expected: Expected }> {
   const keys = await scanModelKeys(meta, count, progress);
   const expected = await expectedEntries(meta, keys.instances, count, progress);
-  const differences: IndexDifference[] = [];
+  const all: IndexDifference[] = [];
   const seen = new Set<string>();
   let total = 0;
   for await (const { key: index, members: actual } of readIndexes(keys.indexes, count)) {
@@ -238,15 +287,14 @@ async function compare(
     const wanted = expected.entries.get(index) ?? new Map<string, IndexEntry>();
     for (const [member, score] of actual) {
       const entry = wanted.get(member);
-      if (!entry)
-        differences.push({ kind: "stale", index, member, instance: instanceOf(member), actual: score });
+      if (!entry) all.push({ kind: "stale", index, member, instance: instanceOf(member), actual: score });
       else if (
         entry.kind === "z" &&
         !index.startsWith("$GeoF:") && // a geo score is a geohash of the point, compared by membership only
         score !== undefined &&
         Math.abs(score - entry.score) > 1e-9 * Math.max(1, Math.abs(entry.score))
       )
-        differences.push({
+        all.push({
           kind: "score",
           index,
           member,
@@ -257,7 +305,7 @@ async function compare(
     }
     for (const [member, entry] of wanted) {
       if (!actual.has(member))
-        differences.push({
+        all.push({
           kind: "missing",
           index,
           member,
@@ -271,7 +319,7 @@ async function compare(
   for (const [index, wanted] of expected.entries) {
     if (seen.has(index)) continue;
     for (const [member, entry] of wanted)
-      differences.push({
+      all.push({
         kind: "missing",
         index,
         member,
@@ -283,15 +331,19 @@ async function compare(
   const shadowPrefix = indexValuesHash(meta, "");
   for (const shadow of keys.shadows) {
     const instance = shadow.slice(shadowPrefix.length);
-    if (!expected.snapshots.has(instance))
-      differences.push({ kind: "stale", index: shadow, member: "", instance });
+    if (!expected.snapshots.has(instance)) all.push({ kind: "stale", index: shadow, member: "", instance });
   }
+  // A corrupt row's entries cannot be computed: they are neither stale nor missing.
+  const corrupt = new Set(expected.corrupt.map((c) => c.key));
+  const differences = all.filter((d) => !corrupt.has(d.instance));
   return {
     model: meta.name,
     instances: expected.instances,
     indexKeys: keys.indexes.length,
     entries: total,
     misplaced: expected.misplaced,
+    corrupt: expected.corrupt,
+    wrongType: keys.wrongType,
     differences,
     counts: countKinds(differences),
     expected,
@@ -374,9 +426,21 @@ async function check(meta: ModelMeta, options: MaintenanceOptions): Promise<Inde
   return { ...rest, differences, counts: countKinds(differences) };
 }
 
-/** What a repair changed. */
+/** What a repair changed, counted by re-reading the entries after the repair. */
 export interface RepairResult {
   readonly model: string;
+  /** Corrupt rows found (left alone unless quarantined or deleted). */
+  readonly corrupt: readonly CorruptRow[];
+  /** Keys of the wrong Redis type found; index keys among them are deleted (and their entries rebuilt by rebuild). */
+  readonly wrongType: readonly WrongTypeKey[];
+  /** Keys deleted because they held the wrong Redis type at an index's name. */
+  readonly deletedKeys: readonly string[];
+  /** Corrupt rows (or instance keys of another type) moved to `$Quarantine:<key>`. */
+  readonly quarantined: readonly string[];
+  /** Corrupt rows (or instance keys of another type) deleted. */
+  readonly deleted: readonly string[];
+  /** Differences the repair set out to fix that still hold when re-read (a concurrent write, or a failure). */
+  readonly unresolved: number;
   /** Stale entries removed (and wrong scores corrected). */
   readonly removed: number;
   /** Missing entries added (rebuild only). */
@@ -387,12 +451,36 @@ export interface RepairResult {
 }
 
 /** One intent per instance: remove its stale entries (and add missing ones), checked against its stored state. */
-async function repair(
-  meta: ModelMeta,
-  options: MaintenanceOptions,
-  addMissing: boolean,
-): Promise<RepairResult> {
-  const report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
+async function repair(meta: ModelMeta, options: RepairOptions, addMissing: boolean): Promise<RepairResult> {
+  let report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
+  // Keys of the wrong type at an index's name are not popoto's index: delete them, so the index
+  // can be rebuilt. Instance keys of another type are treated as corrupt rows.
+  const deletedKeys: string[] = [];
+  for (const wrong of report.wrongType) {
+    if (wrong.expected === "hash") continue;
+    if ((await redis().type(wrong.key)) === wrong.actual) {
+      await redis().del(wrong.key);
+      deletedKeys.push(wrong.key);
+    }
+  }
+  const quarantined: string[] = [];
+  const deleted: string[] = [];
+  const action = options.corrupt ?? "report";
+  const bad = [
+    ...report.corrupt.map((c) => c.key),
+    ...report.wrongType.filter((w) => w.expected === "hash").map((w) => w.key),
+  ];
+  if (action !== "report") {
+    for (const key of bad) {
+      if (action === "quarantine") {
+        // RENAMENX: an earlier quarantined copy of the same key is never overwritten.
+        if ((await redis().renamenx(key, quarantineKey(key))) === 1) quarantined.push(key);
+      } else if ((await redis().del(key)) === 1) deleted.push(key);
+    }
+  }
+  // The moved rows' index entries are now stale; read everything again to remove them too.
+  if (deletedKeys.length > 0 || quarantined.length > 0 || deleted.length > 0)
+    report = await compare(meta, options.batchSize ?? 1000, options.onProgress);
   const differences = await confirm(meta, report);
   const byInstance = new Map<string, IndexDifference[]>();
   for (const d of differences) {
@@ -401,9 +489,6 @@ async function repair(
     list.push(d);
     byInstance.set(d.instance, list);
   }
-  let removed = 0;
-  let added = 0;
-  let purged = 0;
   const intents: WriteIntent[] = [];
   for (const [instance, list] of byInstance) {
     const stale: IndexEntry[] = list
@@ -417,8 +502,6 @@ async function repair(
     const snapshot = report.expected.snapshots.get(instance);
     if (snapshot === undefined) {
       // The hash is gone (or is not this model's instance): remove what names it, if still gone.
-      purged++;
-      removed += stale.length;
       intents.push({
         meta,
         kind: "purge",
@@ -429,8 +512,6 @@ async function repair(
       });
       continue;
     }
-    removed += stale.length;
-    added += list.filter((d) => d.kind === "missing").length;
     intents.push({
       meta,
       kind: "save",
@@ -458,7 +539,26 @@ async function repair(
     });
   }
   await executeBulk(intents, { batchSize: options.batchSize });
-  return { model: meta.name, removed, added, purged, misplaced: report.misplaced };
+  // Count what changed by reading the entries again: a difference that still holds was not fixed.
+  const acted = [...byInstance.values()].flat();
+  const still = new Set(await confirm(meta, { ...report, differences: acted }));
+  const fixed = acted.filter((d) => !still.has(d));
+  const unfixedInstances = new Set([...still].map((d) => d.instance));
+  return {
+    model: meta.name,
+    removed: fixed.filter((d) => d.kind !== "missing" && d.member !== "").length,
+    added: fixed.filter((d) => d.kind === "missing").length,
+    purged: [...byInstance.keys()].filter(
+      (k) => report.expected.snapshots.get(k) === undefined && !unfixedInstances.has(k),
+    ).length,
+    misplaced: report.misplaced,
+    corrupt: report.corrupt,
+    wrongType: report.wrongType,
+    deletedKeys,
+    quarantined,
+    deleted,
+    unresolved: still.size,
+  };
 }
 
 const isZset = (index: string): boolean =>
@@ -468,7 +568,7 @@ const isZset = (index: string): boolean =>
   index.startsWith("$Lex");
 
 /** Removes stale index entries and corrects wrong scores; adds nothing. Safe while the application writes. */
-export function cleanIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<RepairResult> {
+export function cleanIndexes(meta: ModelMeta, options: RepairOptions = {}): Promise<RepairResult> {
   return withRedisErrors(() => repair(meta, options, false));
 }
 
@@ -477,6 +577,6 @@ export function cleanIndexes(meta: ModelMeta, options: MaintenanceOptions = {}):
  * for data written by Python Popoto or a raw client, which keeps neither the lex indexes nor the
  * None reverse sets). Indexes stay usable throughout: nothing is dropped and rebuilt from empty.
  */
-export function rebuildIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<RepairResult> {
+export function rebuildIndexes(meta: ModelMeta, options: RepairOptions = {}): Promise<RepairResult> {
   return withRedisErrors(() => repair(meta, options, true));
 }

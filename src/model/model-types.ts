@@ -4,7 +4,7 @@
  */
 import type { FieldKind, OnDelete } from "../fields/field.js";
 import type { FieldType } from "../fields/field-type.js";
-import type { IndexReport, MaintenanceOptions, RepairResult } from "../maintenance/indexes.js";
+import type { IndexReport, MaintenanceOptions, RepairOptions, RepairResult } from "../maintenance/indexes.js";
 import type { Subscriber, SubscriberOptions } from "../pubsub/subscriber.js";
 import type { RelatedRef } from "../query/filter-types.js";
 import type { Query, RelationshipName } from "../query/query.js";
@@ -249,9 +249,9 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
    */
   checkIndexes(options?: MaintenanceOptions): Promise<IndexReport>;
   /** Removes stale index entries (and corrects wrong scores). */
-  cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
+  cleanIndexes(options?: RepairOptions): Promise<RepairResult>;
   /** Makes every index match the hashes, adding what is missing (e.g. after Python Popoto wrote data). */
-  rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult>;
+  rebuildIndexes(options?: RepairOptions): Promise<RepairResult>;
   /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
   readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
   /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */

@@ -2,6 +2,7 @@ import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import {
+  describeReceived,
   CorruptDataError,
   KeyConflictError,
   ModelDefinitionError,
@@ -26,6 +27,7 @@ import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
 import { modelEventsChannel, modelTag } from "../keys/keys.js";
+import { splitKey } from "../keys/escape.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
@@ -36,6 +38,7 @@ import {
   type IndexReport,
   type MaintenanceOptions,
   type RepairResult,
+  type RepairOptions,
 } from "../maintenance/indexes.js";
 import type { FieldInfo, ModelClass, ToDictOptions } from "./model-types.js";
 export type {
@@ -494,11 +497,11 @@ export function Model<const TName extends string, const TFields extends Fields>(
       return checkIndexes(meta, options);
     }
 
-    static cleanIndexes(options?: MaintenanceOptions): Promise<RepairResult> {
+    static cleanIndexes(options?: RepairOptions): Promise<RepairResult> {
       return cleanIndexes(meta, options);
     }
 
-    static rebuildIndexes(options?: MaintenanceOptions): Promise<RepairResult> {
+    static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
       return rebuildIndexes(meta, options);
     }
 
@@ -522,8 +525,26 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
-      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "loaded"));
-      return loadKey(this, instanceKey);
+      if (typeof key === "string") {
+        // Another model's key (or no instance key at all) names no instance of this model.
+        if (!key.startsWith(`${modelTag(meta)}:`) || splitKey(key).length !== meta.keyFields.length + 1)
+          return null;
+        return loadKey(this, key);
+      }
+      if (key === null || typeof key !== "object" || Array.isArray(key))
+        throw new ValidationError(
+          meta.name,
+          [
+            {
+              field: "(key)",
+              expected: `an instance key string or an object of ${meta.name}'s key fields`,
+              received: describeReceived(key),
+              message: `load() takes an instance key string or an object of key fields, received ${describeReceived(key)}`,
+            },
+          ],
+          "loaded",
+        );
+      return loadKey(this, computeKey(meta, keyValues(meta, key, "loaded")));
     }
   }
 

@@ -10,7 +10,9 @@ import { targetName } from "./targets.js";
 /** A relationship value's instance key (`"Author:Tolkien"`), whether given as instance, Reference or key. */
 export const relatedKeyOf = (value: unknown): string | undefined => {
   if (typeof value === "string") return value;
-  if (value !== null && typeof value === "object" && "redisKey" in value) {
+  // Only an instance made by Model() or a Reference: a plain object with a `redisKey` (untyped
+  // JSON from a request) is not accepted as one.
+  if (modelNameOf(value) !== undefined && "redisKey" in (value as object)) {
     const key = (value as { redisKey: unknown }).redisKey;
     if (typeof key === "string") return key;
   }
@@ -18,12 +20,12 @@ export const relatedKeyOf = (value: unknown): string | undefined => {
 };
 
 /** The model name of an instance made by Model(), if `value` is one. */
-const modelNameOf = (value: unknown): string | undefined => {
+function modelNameOf(value: unknown): string | undefined {
   if (value === null || typeof value !== "object") return undefined;
   if (value instanceof Reference) return value.modelName;
   const meta = (value.constructor as { meta?: { name?: unknown } } | undefined)?.meta;
   return typeof meta?.name === "string" ? meta.name : undefined;
-};
+}
 
 /** A related instance's key, checked against the relationship's target model. */
 export function checkRelated(

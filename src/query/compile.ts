@@ -18,6 +18,10 @@ export interface ServerQuery {
   readonly limit?: number | undefined;
   /** Check each match's hash exists (models with a ttl, whose index entries outlive expired hashes). */
   readonly exists: boolean;
+  /** Most members the script may read (0: no limit); beyond it the script answers "STEP". */
+  readonly budget?: number | undefined;
+  /** Continue an ordered walk at this position of the ordered range. */
+  readonly from?: number | undefined;
 }
 
 /** A query.lua call as data: the keys it reads and its arguments. */
@@ -99,6 +103,8 @@ export function compileQuery(query: ServerQuery): QueryCall {
     limit: query.limit ?? -1,
     exists: query.exists,
   };
+  if (query.budget) plan["budget"] = query.budget;
+  if (query.from !== undefined) plan["from"] = query.from;
   if (query.fields) plan["f"] = query.fields.map((f) => arg(f));
   if (query.order?.by === "score") plan["order"] = { k: key(query.order.key), desc: query.order.desc };
   else if (query.order?.by === "key") plan["order"] = { key: true, desc: query.order.desc };

@@ -46,6 +46,9 @@ export type LeafFilters<T> = T extends Q<infer U> ? LeafFilters<U> : T;
 export const isQ = (value: unknown): value is Q =>
   typeof value === "object" && value !== null && Q_MARK in value;
 
+/** Deepest nesting of or()/and()/not() and of nested filter objects (untyped input is refused beyond). */
+export const MAX_FILTER_DEPTH = 64;
+
 /** A filter tree on one model, after parsing: plain lookups at the leaves. */
 export type Condition =
   | { readonly t: "lookups"; readonly lookups: readonly Lookup[] }
@@ -68,6 +71,11 @@ export function flattenNested(
   where: Readonly<Record<string, unknown>>,
   prefix = "",
 ): [string, unknown][] {
+  if (prefix.split("__").length > MAX_FILTER_DEPTH)
+    throw new QueryError(
+      meta.name,
+      `${prefix.slice(0, 60)}…: a nested filter deeper than ${MAX_FILTER_DEPTH} relationships is refused.`,
+    );
   const out: [string, unknown][] = [];
   for (const [key, value] of Object.entries(where)) {
     const last = key.split("__").at(-1) ?? "";
@@ -109,9 +117,14 @@ export function parseWhere(meta: ModelMeta, where: Readonly<Record<string, unkno
 }
 
 /** Parses a filter object or a Q tree. */
-export function toCondition(meta: ModelMeta, where: unknown): Condition {
+export function toCondition(meta: ModelMeta, where: unknown, depth = 0): Condition {
+  if (depth > MAX_FILTER_DEPTH)
+    throw new QueryError(
+      meta.name,
+      `or()/and()/not() are nested more than ${MAX_FILTER_DEPTH} levels deep; flatten the filter (or() and and() take any number of filters).`,
+    );
   if (isQ(where)) {
-    const parts = where.parts.map((part) => toCondition(meta, part));
+    const parts = where.parts.map((part) => toCondition(meta, part, depth + 1));
     if (where.op === "not")
       return { t: "not", c: parts.length === 1 ? (parts[0] as Condition) : { t: "and", c: parts } };
     return { t: where.op, c: parts };

@@ -2,11 +2,9 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { FieldSpec } from "../fields/field.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
-import { runScript, type ScriptReply } from "../scripts/run-script.js";
-import { scripts } from "../scripts/scripts.generated.js";
 import { compileQuery, type ServerOrder, type ServerQuery } from "./compile.js";
 import { directCount, type DirectCount } from "./count-direct.js";
-import { decodeRow, decodeRows, goneKeys, purge, type Row, type Want } from "./rows.js";
+import type { Row, Want } from "./rows.js";
 export type { Row, Want } from "./rows.js";
 import type { Lookup } from "./lookup.js";
 import { compareBy, parseOrder, type OrderTerm } from "./order.js";
@@ -18,6 +16,8 @@ import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
 import { contradiction } from "./row-check.js";
 import { reportRowProblem } from "./row-problems.js";
+import { countQuery, hasGeo, loadRows, runQuery } from "./stepwise.js";
+import type { RowProblem } from "../errors.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
@@ -74,46 +74,12 @@ function serverOrder(
   return "client";
 }
 
-const hasGeo = (node: PlanNode): boolean =>
-  node.t === "geo" ||
-  ((node.t === "and" || node.t === "or") && node.c.some(hasGeo)) ||
-  (node.t === "diff" && hasGeo(node.a));
-
-async function runServer(meta: ModelMeta, query: ServerQuery, want: Want): Promise<Row[]> {
-  const call = compileQuery(query);
-  const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
-  return decodeRows(meta, reply, want);
-}
-
-/** Reads the page's data for keys already chosen (after ordering by key fields here). */
-async function fetchByKeys(meta: ModelMeta, keys: readonly string[], want: Want): Promise<Row[]> {
-  if (want.kind === "keys" || keys.length === 0)
-    return keys.map((key) => ({ key, values: valuesFromKey(meta, key), hash: undefined }));
-  const pipeline = getConnection().pipeline();
-  for (const key of keys) {
-    if (want.kind === "load") pipeline.hgetallBuffer(key);
-    else pipeline.hmgetBuffer(key, ...want.fields);
-  }
-  const results = (await pipeline.exec()) ?? [];
-  const rows: Row[] = [];
-  const gone: string[] = [];
-  keys.forEach((key, i) => {
-    const [error, data] = results[i] ?? [null, null];
-    if (error) throw error;
-    let flat: ScriptReply;
-    if (want.kind === "load") {
-      flat = Object.entries((data ?? {}) as Record<string, Buffer>).flatMap(([k, v]) => [Buffer.from(k), v]);
-    } else {
-      const values = (data ?? []) as (Buffer | null)[];
-      flat = values.every((v) => v === null) ? [] : (values as ScriptReply[]);
-    }
-    const row = decodeRow(meta, key, flat, want);
-    if (row) rows.push(row);
-    else gone.push(key);
-  });
-  if (gone.length > 0) await purge(meta, gone);
-  return rows;
-}
+const runServer = (
+  meta: ModelMeta,
+  query: ServerQuery,
+  want: Want,
+  problems?: RowProblem[],
+): Promise<Row[]> => runQuery(meta, query, want, problems);
 
 /**
  * Leaves out the rows whose values (in hand: loaded, or parsed from the key) contradict the
@@ -131,11 +97,25 @@ function dropDrifted(meta: ModelMeta, lookups: readonly Lookup[], rows: Row[]): 
 }
 
 /** Runs a query and returns its rows, ordered and paged; rows that drifted from their index are reported, not returned. */
-export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
-  return dropDrifted(meta, spec.lookups, await fetchMatches(meta, spec, want));
+export async function fetchRows(
+  meta: ModelMeta,
+  spec: QuerySpec,
+  want: Want,
+  problems?: RowProblem[],
+): Promise<Row[]> {
+  return dropDrifted(meta, spec.lookups, await fetchMatches(meta, spec, want, problems));
 }
 
-async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
+/**
+ * The query's rows, ordered and paged. With `problems`, a matched row that cannot be read is
+ * listed there and left out; without, its CorruptDataError is thrown.
+ */
+async function fetchMatches(
+  meta: ModelMeta,
+  spec: QuerySpec,
+  want: Want,
+  problems?: RowProblem[],
+): Promise<Row[]> {
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(meta, spec, terms, node);
@@ -154,6 +134,7 @@ async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promi
         exists,
       },
       want,
+      problems,
     );
   }
   const page = <T>(items: T[]): T[] =>
@@ -163,10 +144,11 @@ async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promi
     // Order by key fields: the keys hold the values, so only the page's hashes are read.
     const keyed = await runServer(meta, { node, mode: "keys", exists }, { kind: "keys" });
     keyed.sort((a, b) => compare(a.values, b.values) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return fetchByKeys(
+    return loadRows(
       meta,
       page(keyed).map((r) => r.key),
       want,
+      problems,
     );
   }
   const needed: Want =
@@ -182,6 +164,7 @@ async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promi
     meta,
     { node, mode: needed.kind, fields: needed.kind === "fields" ? needed.fields : undefined, exists },
     needed,
+    problems,
   );
   rows.sort((a, b) => compare(a.values, b.values) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const paged = page(rows);
@@ -244,11 +227,7 @@ export async function countRows(
     });
     if (counted !== undefined) return counted;
   }
-  const call = compileQuery({ node, mode: "count", exists: meta.ttl !== undefined });
-  const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
-  const gone = goneKeys(reply);
-  if (gone.length > 0) await purge(meta, gone);
-  return Number(reply[0]);
+  return countQuery(meta, node);
 }
 
 /** Relationship hops a lookup crosses (`a__b__name` through two relationships is 2). */

@@ -7,6 +7,9 @@ import { compileQuery } from "./compile.js";
 import { decodeRows, type Row } from "./rows.js";
 import type { PlanNode } from "./plan.js";
 import { classSet } from "../keys/keys.js";
+import type { RowProblem } from "../errors.js";
+import { queryLimits } from "./limits.js";
+import { loadRows, matchingKeys, planSize } from "./stepwise.js";
 
 /** The set to scan: the plan itself when it is one set, a set it intersects with, else the class set. */
 const driverSet = (meta: ModelMeta, node: PlanNode): string => {
@@ -28,8 +31,18 @@ export async function* iterateRows(
   meta: ModelMeta,
   node: PlanNode,
   batchSize: number,
+  problems?: RowProblem[],
 ): AsyncGenerator<Row[]> {
   const redis = getConnection();
+  if (planSize(node) > queryLimits().maxScriptArgs) {
+    // A filter too large to send with each batch (a huge `__in`): find its matches in steps first.
+    const keys = await matchingKeys(meta, node);
+    for (let start = 0; start < keys.length; start += batchSize) {
+      const rows = await loadRows(meta, keys.slice(start, start + batchSize), { kind: "load" }, problems);
+      if (rows.length > 0) yield rows;
+    }
+    return;
+  }
   const driver = driverSet(meta, node);
   let cursor = "0";
   do {
@@ -43,7 +56,7 @@ export async function* iterateRows(
       exists: meta.ttl !== undefined,
     });
     const reply = (await runScript(redis, scripts.query, call.keys, call.args)) as ScriptReply[];
-    const rows = await decodeRows(meta, reply, { kind: "load" });
+    const rows = await decodeRows(meta, reply, { kind: "load" }, problems);
     if (rows.length > 0) yield rows;
   } while (cursor !== "0");
 }

@@ -1,4 +1,5 @@
-import { MultipleResultsError, QueryError } from "../errors.js";
+import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } from "../errors.js";
+import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ConfigOf, Fields, OrderName, PlainValues, Values } from "../model/types.js";
 import { computeKey, keyValues } from "../model/values.js";
@@ -233,8 +234,17 @@ export class QueryImpl {
     return this.#with({ include: [...this.#state.include, ...paths] });
   }
 
-  async #hydrate(rows: readonly Row[]): Promise<object[]> {
-    const instances = rows.map((row) => this.#target.hydrate(row));
+  async #hydrate(rows: readonly Row[], problems?: RowProblem[]): Promise<object[]> {
+    const instances: object[] = [];
+    for (const row of rows) {
+      try {
+        instances.push(this.#target.hydrate(row));
+      } catch (error) {
+        const problem = problemOf(error);
+        if (!problem || !problems) throw error;
+        problems.push(problem);
+      }
+    }
     if (this.#state.include.length > 0 && instances.length > 0)
       await applyIncludes(this.#target.meta, instances, includeTree(this.#state.include));
     return instances;
@@ -257,13 +267,24 @@ export class QueryImpl {
   async all(): Promise<unknown[]> {
     const meta = this.#target.meta;
     const fields = this.#state.fields;
+    const problems: RowProblem[] = [];
     if (fields === undefined) {
-      return this.#hydrate(await fetchRows(meta, this.#state, { kind: "load" }));
+      const instances = await this.#hydrate(
+        await fetchRows(meta, this.#state, { kind: "load" }, problems),
+        problems,
+      );
+      return settle(meta.name, problems, instances);
     }
     // Records built from keys alone when every field asked for is a key field: no hash is read.
     const fromKeys = fields.every((f) => meta.keyFields.includes(f));
-    const rows = await fetchRows(meta, this.#state, fromKeys ? { kind: "keys" } : { kind: "fields", fields });
-    return rows.map((row) => Object.fromEntries(fields.map((f) => [f, row.values.get(f) ?? null])));
+    const rows = await fetchRows(
+      meta,
+      this.#state,
+      fromKeys ? { kind: "keys" } : { kind: "fields", fields },
+      problems,
+    );
+    const records = rows.map((row) => Object.fromEntries(fields.map((f) => [f, row.values.get(f) ?? null])));
+    return settle(meta.name, problems, records);
   }
 
   async first(): Promise<unknown> {
@@ -293,13 +314,16 @@ export class QueryImpl {
         await applyIncludes(meta, [found], includeTree(this.#state.include));
       return found;
     }
+    const problems: RowProblem[] = [];
     const rows = await fetchRows(
       meta,
       { ...this.#state, lookups, conditions, offset: 0, limit: 2 },
       { kind: "load" },
+      problems,
     );
-    if (rows.length > 1) throw new MultipleResultsError(meta.name, rows.length);
-    const [found] = await this.#hydrate(rows);
+    if (rows.length + problems.length > 1)
+      throw new MultipleResultsError(meta.name, rows.length + problems.length);
+    const [found] = settle(meta.name, problems, await this.#hydrate(rows, problems));
     return found ?? null;
   }
 
@@ -314,9 +338,12 @@ export class QueryImpl {
   async *iterate(options?: { readonly batchSize?: number | undefined }): AsyncGenerator<object> {
     const meta = this.#target.meta;
     const batchSize = Math.max(1, options?.batchSize ?? 500);
-    for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize)) {
-      yield* await this.#hydrate(rows);
+    // Healthy rows are yielded as they come; the bad ones are reported once the iteration ends.
+    const problems: RowProblem[] = [];
+    for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize, problems)) {
+      yield* await this.#hydrate(rows, problems);
     }
+    settle(meta.name, problems, []);
   }
 
   async nearest(): Promise<{ instance: object; distance: number }[]> {
@@ -327,9 +354,14 @@ export class QueryImpl {
         meta.name,
         "nearest() orders by distance from a geo filter's centre; add one, e.g. { location__within: { latitude, longitude, radius } }.",
       );
-    const rows = await fetchRows(meta, this.#state, { kind: "load" });
-    const instances = await this.#hydrate(rows);
-    return rows.map((row, i) => ({ instance: instances[i] as object, distance: row.distance ?? Number.NaN }));
+    const problems: RowProblem[] = [];
+    const rows = await fetchRows(meta, this.#state, { kind: "load" }, problems);
+    const healthy: { instance: object; distance: number }[] = [];
+    for (const row of rows) {
+      const [instance] = await this.#hydrate([row], problems);
+      if (instance) healthy.push({ instance, distance: row.distance ?? Number.NaN });
+    }
+    return settle(meta.name, problems, healthy);
   }
 
   async explain(): Promise<QueryExplanation> {
@@ -361,4 +393,13 @@ export class QueryImpl {
   finally(onfinally?: (() => void) | null): Promise<unknown[]> {
     return this.all().finally(onfinally);
   }
+}
+
+/**
+ * The results of a query, or, when some matched rows could not be read, a RowProblemsError that
+ * carries the healthy results with every bad row's key and field.
+ */
+function settle<T>(model: string, problems: readonly RowProblem[], rows: T[]): T[] {
+  if (problems.length > 0) throw new RowProblemsError(model, problems, rows);
+  return rows;
 }

@@ -9,21 +9,10 @@
  * Node process warning (code `POPOTO_ROW_PROBLEM`), so nothing is dropped silently.
  */
 
-/** One row a query left out, and why. */
-export interface RowProblem {
-  /**
-   * `drift`: an index names the row for the filter, its stored values do not match it.
-   * `corrupt`: a stored value does not decode (reserved for the corrupt-row reporting of queries).
-   */
-  readonly kind: "drift" | "corrupt";
-  readonly model: string;
-  /** The instance key of the row. */
-  readonly key: string;
-  /** The field whose stored value contradicts the index. */
-  readonly field: string;
-  /** What was found and what to do about it. */
-  readonly message: string;
-}
+import type { RowProblem } from "../errors.js";
+
+/** The row problems a query meets (`RowProblem` in errors.ts: corrupt rows and drift). */
+export type { RowProblem };
 
 export type RowProblemListener = (problem: RowProblem) => void;
 

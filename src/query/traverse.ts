@@ -1,21 +1,16 @@
-import { getConnection } from "../connection/connection.js";
 import type { FieldSpec } from "../fields/field.js";
 import { relationshipSet } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
-import { runScript, type ScriptReply } from "../scripts/run-script.js";
-import { scripts } from "../scripts/scripts.generated.js";
-import { compileQuery } from "./compile.js";
-import { decodeRows } from "./rows.js";
+import { runQuery } from "./stepwise.js";
 import { parseLookup, type Lookup } from "./lookup.js";
 import { intersect, planLookups, union, type PlanNode } from "./plan.js";
 
-/** Instance keys matching a plan node on one model (one round trip). */
-async function matchingKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
-  const call = compileQuery({ node, mode: "keys", exists: meta.ttl !== undefined });
-  const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
-  return (await decodeRows(meta, reply, { kind: "keys" })).map((row) => row.key);
-}
+/** Instance keys matching a plan node on one model (one round trip, or bounded steps when large). */
+const matchingKeys = async (meta: ModelMeta, node: PlanNode): Promise<string[]> =>
+  (await runQuery(meta, { node, mode: "keys", exists: meta.ttl !== undefined }, { kind: "keys" })).map(
+    (row) => row.key,
+  );
 
 /**
  * Resolves a filter's lookups into one plan node, running relationship traversals first.

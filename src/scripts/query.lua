@@ -23,12 +23,19 @@
 --   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields", "f":[A…] (fields for "fields"),
 --            "order": {"k":K,"desc":bool} (by score in a sorted set) | {"key":true,"desc":bool}
 --                     | {"geo":true} (nearest first, by the geo node's distances) | absent,
---            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone)}
+--            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone),
+--            "budget":int (most members one call may visit or list; 0 or absent: no limit),
+--            "from":int (continue an ordered walk at this position of the ordered range)}
 -- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
 --
--- Reply: count mode {n, gone}; otherwise {total, gone, dists, key1, data1, key2, data2, …} where
+-- Reply: {"STEP"} when answering would cost more than the budget: the caller then runs the query
+-- in bounded steps (src/query/stepwise.ts), so no one script blocks Redis for long.
+-- Count mode {n, gone}; otherwise {total, gone, dists, resume, key1, data1, key2, data2, …} where
+-- resume is 0, or {position, skipped} when an ordered walk spent its budget before filling the page
+-- (call again with "from" = position, offset lowered by skipped and limit by the rows returned);
 -- dists is a flat {key, distance, …} list for the matches a geo node measured, and data is
--- the flat HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"). `gone` lists
+-- the flat HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"), or the string
+-- "WRONGTYPE" when the key holds another Redis type than a hash. `gone` lists
 -- matches dropped because their hash no longer exists (with "exists"), and a loaded hash that is
 -- gone comes back as an empty array, so the caller can clean the leftovers of both.
 --
@@ -45,7 +52,7 @@ local function lexKey(member)
   return string.sub(member, at + 2)
 end
 
-local card, members, has
+local card, members, has, valueMatches
 
 local function toLookupSet(list)
   local lookup = {}
@@ -112,27 +119,30 @@ end
 
 -- The fallback when the lex index is incomplete: read each instance's value (from its key, or
 -- its hash for a field outside the key) and compare. Costs the size of the model, not the answer.
+-- Whether one instance's value (from its key, or its hash for a field outside the key) matches a
+-- string lookup.
+valueMatches = function(s, key)
+  local needle, value = arg(s.n), nil
+  if s.p > 0 then
+    local part = keyPart(key, s.p)
+    value = part and unescape(part)
+  else
+    local raw = redis.call("HGET", key, arg(s.f))
+    if raw then
+      local ok, decoded = pcall(cmsgpack.unpack, raw)
+      if ok and type(decoded) == "string" then value = decoded end
+    end
+  end
+  if not value or value == "None" then return false end
+  if s.m == "prefix" then return string.sub(value, 1, #needle) == needle end
+  if s.m == "suffix" then return #needle == 0 or string.sub(value, -#needle) == needle end
+  return string.find(value, needle, 1, true) ~= nil
+end
+
 local function scanValues(node)
-  local s, needle, out = node.scan, arg(node.scan.n), {}
-  for _, key in ipairs(redis.call("SMEMBERS", KEYS[s.c])) do
-    local value
-    if s.p > 0 then
-      local part = keyPart(key, s.p)
-      value = part and unescape(part)
-    else
-      local raw = redis.call("HGET", key, arg(s.f))
-      if raw then
-        local ok, decoded = pcall(cmsgpack.unpack, raw)
-        if ok and type(decoded) == "string" then value = decoded end
-      end
-    end
-    if value and value ~= "None" then
-      local match
-      if s.m == "prefix" then match = string.sub(value, 1, #needle) == needle
-      elseif s.m == "suffix" then match = #needle == 0 or string.sub(value, -#needle) == needle
-      else match = string.find(value, needle, 1, true) ~= nil end
-      if match then out[#out + 1] = key end
-    end
+  local out = {}
+  for _, key in ipairs(redis.call("SMEMBERS", KEYS[node.scan.c])) do
+    if valueMatches(node.scan, key) then out[#out + 1] = key end
   end
   return out
 end
@@ -205,6 +215,13 @@ has = function(node, member)
   end
   if t == "none" then return false end
   if t == "nulls" then return nullField(node, member) end
+  if t == "part" then
+    return keyPart(member, node.p) == arg(node.v) and redis.call("SISMEMBER", KEYS[node.k], member) == 1
+  end
+  if t == "lex" or t == "lexs" then
+    -- Read the instance's own value (as the incomplete-index fallback does): one read per member.
+    return redis.call("SISMEMBER", KEYS[node.scan.c], member) == 1 and valueMatches(node.scan, member)
+  end
   if t == "or" then
     for _, child in ipairs(node.c) do
       local r = has(child, member)
@@ -342,6 +359,12 @@ members = function(node)
   end
   if t == "none" then return {} end
   if t == "or" then
+    -- A union of plain sets (an `__in` on a set index) is one SUNION rather than a call per set.
+    local sets = {}
+    for _, child in ipairs(node.c) do
+      if child.t == "set" and #sets < 1000 then sets[#sets + 1] = KEYS[child.k] else sets = nil break end
+    end
+    if sets and #sets > 0 then return redis.call("SUNION", unpack(sets)) end
     local out, seen = {}, {}
     for _, child in ipairs(node.c) do
       for _, m in ipairs(members(child)) do
@@ -381,11 +404,41 @@ end
 
 local order, offset, limit = plan.order, plan.offset or 0, plan.limit or -1
 local root, mode = plan.n, plan.mode
+local budget = plan.budget or 0
 local keys
 local gone = {}
+local resume = 0
+
+-- What listing a node costs, in members read or tested: the size of the input an intersection is
+-- driven by times the inputs it is tested against, the whole model for a substring or fallback scan.
+local function cost(node)
+  local t = node.t
+  if (t == "lex" or t == "lexs") and (t == "lexs" or not lexComplete(node)) then
+    return redis.call("SCARD", KEYS[node.scan.c])
+  end
+  if t == "part" then return redis.call("SCARD", KEYS[node.k]) end
+  if t == "or" then
+    local total = 0
+    for _, child in ipairs(node.c) do total = total + cost(child) end
+    return total
+  end
+  if t == "and" then
+    local least = nil
+    for _, child in ipairs(node.c) do
+      local c = cost(child)
+      if least == nil or c < least then least = c end
+    end
+    return (least or 0) * #node.c
+  end
+  if t == "diff" then return cost(node.a) * (1 + #node.b) end
+  return card(node)
+end
+
+local STEP = { "STEP" }
 
 if mode == "count" and not plan.exists then
   if root.t == "set" or root.t == "zr" or root.t == "none" then return { card(root), gone } end
+  if budget > 0 and cost(root) > budget then return STEP end
   return { #members(root), gone }
 end
 
@@ -405,22 +458,60 @@ local function walkable(node)
   return false
 end
 
--- Pages through the sorted set we order by and keeps members the filter accepts, stopping once
--- the page is full: the first page of a million matches costs about what the first page of ten
--- does. Chosen when the expected walk, (offset + limit) * |sorted set| / |matches|, is shorter
--- than listing every match.
+-- The part of the sorted set we order by that the filter allows: the range of a zr node on the
+-- same sorted set in the filter (the whole set without one). Returns the position its first
+-- member has in the walk's direction, and its size, so a walk starts at the range's bound rather
+-- than at rank 0 (ZRANGE by rank is O(log n) to the start, ZRANGEBYSCORE … LIMIT would skip).
+local function orderedRange(orderKey, desc)
+  local range = nil
+  if root.t == "zr" and KEYS[root.k] == orderKey then range = root end
+  if root.t == "and" then
+    for _, child in ipairs(root.c) do
+      if not range and child.t == "zr" and KEYS[child.k] == orderKey then range = child end
+    end
+  end
+  if not range then return 0, redis.call("ZCARD", orderKey) end
+  local min, max = arg(range.min), arg(range.max)
+  -- The complement of a bound: members strictly outside it on its side.
+  local function outside(bound)
+    if string.sub(bound, 1, 1) == "(" then return string.sub(bound, 2) end
+    return "(" .. bound
+  end
+  local first = 0
+  if desc then
+    if max ~= "+inf" then first = redis.call("ZCOUNT", orderKey, outside(max), "+inf") end
+  else
+    if min ~= "-inf" then first = redis.call("ZCOUNT", orderKey, "-inf", outside(min)) end
+  end
+  return first, redis.call("ZCOUNT", orderKey, min, max)
+end
+
+-- Pages through the sorted set we order by, from the filter's range bound, and keeps members the
+-- filter accepts, stopping once the page is full: the first page of a million matches costs about
+-- what the first page of ten does. Chosen when the expected walk, (offset + limit) * |range| /
+-- |matches|, is shorter than listing every match. Stops after visiting `budget` members and
+-- reports where it stopped, so the caller continues in another call.
 local function walk(orderKey, desc)
-  local out, skipped, start = {}, 0, 0
+  local out, skipped, visited = {}, 0, 0
+  local first, size = orderedRange(orderKey, desc)
+  local start = plan.from or 0
   local chunk = math.max(64, 2 * (offset + limit))
-  local size = redis.call("ZCARD", orderKey)
   while start < size and #out < limit do
+    if budget > 0 and visited >= budget then
+      resume = { start, skipped }
+      return out
+    end
+    local n = math.min(chunk, size - start)
+    if budget > 0 then n = math.min(n, budget - visited) end
     local page
     if desc then
-      page = redis.call("ZREVRANGE", orderKey, start, start + chunk - 1)
+      page = redis.call("ZREVRANGE", orderKey, first + start, first + start + n - 1)
     else
-      page = redis.call("ZRANGE", orderKey, start, start + chunk - 1)
+      page = redis.call("ZRANGE", orderKey, first + start, first + start + n - 1)
     end
-    for _, m in ipairs(page) do
+    if #page == 0 then break end
+    for i, m in ipairs(page) do
+      visited = visited + 1
       if has(root, m) then
         if plan.exists and redis.call("EXISTS", m) == 0 then
           gone[#gone + 1] = m
@@ -432,15 +523,17 @@ local function walk(orderKey, desc)
         end
       end
     end
-    start = start + chunk
+    start = start + n
   end
   return out
 end
 
 local function shouldWalk()
   if not (order and order.k and limit >= 0 and mode ~= "count" and walkable(root)) then return false end
+  if plan.from then return true end
   local matches = card(root)
-  return (offset + limit) * redis.call("ZCARD", KEYS[order.k]) < matches * matches
+  local _, size = orderedRange(KEYS[order.k], order.desc)
+  return (offset + limit) * size < matches * matches
 end
 
 if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists then
@@ -448,6 +541,7 @@ if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and no
   local total = redis.call("ZCOUNT", KEYS[root.k], arg(root.min), arg(root.max))
   if mode == "count" then return { total, gone } end
   local count = limit >= 0 and limit or total
+  if budget > 0 and math.min(count, total - offset) > budget then return STEP end
   if order.desc then
     keys = redis.call("ZREVRANGEBYSCORE", KEYS[root.k], arg(root.max), arg(root.min), "LIMIT", offset, count)
   else
@@ -460,6 +554,7 @@ elseif shouldWalk() then
   offset, limit = 0, -1
   keys.total = #keys
 else
+  if budget > 0 and cost(root) > budget then return STEP end
   keys = members(root)
   if plan.exists then
     local live = {}
@@ -498,16 +593,15 @@ for k, d in pairs(distances) do
   dists[#dists + 1] = k
   dists[#dists + 1] = tostring(d)
 end
--- Reads an instance hash; a key of another type (written by another client) is named in the error.
+-- Reads an instance hash. A key of another type (written by another client) comes back as the
+-- string "WRONGTYPE" in place of its data, so one bad key is reported without failing the others.
 local function hashOf(command, key, ...)
   local result = redis.pcall(command, key, ...)
-  if type(result) == "table" and result.err then
-    error({ err = "WRONGTYPE " .. key .. " is not a hash (" .. result.err .. ")" })
-  end
+  if type(result) == "table" and result.err then return "WRONGTYPE" end
   return result
 end
 
-local reply = { keys.total, gone, dists }
+local reply = { keys.total, gone, dists, resume }
 local last = #keys
 if limit >= 0 and offset + limit < last then last = offset + limit end
 for i = offset + 1, last do

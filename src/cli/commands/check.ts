@@ -33,7 +33,8 @@ const scoreNote = (d: IndexDifference): string => {
 };
 
 const details = (report: CheckSummary): string[] => {
-  const total = report.differences.length + report.misplaced.length;
+  const total =
+    report.differences.length + report.misplaced.length + report.corrupt.length + report.wrongType.length;
   if (total === 0) return [];
   const lines = [
     "",
@@ -52,6 +53,12 @@ const details = (report: CheckSummary): string[] => {
     lines.push(`  … and ${report.differences.length - DETAIL_LIMIT} more (--json lists them all)`);
   for (const key of report.misplaced.slice(0, DETAIL_LIMIT))
     lines.push(`  misplaced  ${printable(key)}  (its values make another key; left alone)`);
+  for (const row of report.corrupt.slice(0, DETAIL_LIMIT))
+    lines.push(`  corrupt    ${printable(row.key)}  field "${printable(row.field)}" does not decode`);
+  for (const key of report.wrongType.slice(0, DETAIL_LIMIT))
+    lines.push(
+      `  wrongtype  ${printable(key.key)}  holds a ${key.actual}, popoto keeps a ${key.expected} here`,
+    );
   if (report.misplaced.length > DETAIL_LIMIT)
     lines.push(`  … and ${report.misplaced.length - DETAIL_LIMIT} more misplaced (--json lists them all)`);
   return lines;
@@ -66,7 +73,13 @@ export async function check({ models, progress, redis }: CommandContext): Promis
     reports.push(summarize(report));
   }
   progress.clear();
-  const ok = reports.every((r) => r.differences.length === 0 && r.misplaced.length === 0);
+  const ok = reports.every(
+    (r) =>
+      r.differences.length === 0 &&
+      r.misplaced.length === 0 &&
+      r.corrupt.length === 0 &&
+      r.wrongType.length === 0,
+  );
   const table = formatTable(
     ["model", "instances", "index keys", "entries", "missing", "stale", "score", "misplaced"],
     reports.map((r) => [
@@ -80,12 +93,16 @@ export async function check({ models, progress, redis }: CommandContext): Promis
       r.misplaced.length,
     ]),
   );
+  const damaged = reports.some((r) => r.corrupt.length > 0 || r.wrongType.length > 0);
   const verdict = ok
     ? "All indexes match the hashes."
-    : reports.some((r) => r.differences.length > 0)
-      ? "Indexes disagree with the hashes: `popoto clean` removes stale entries and fixes scores, " +
-        "`popoto rebuild` also adds missing entries."
-      : "Indexes match, but some hashes are stored under a key their values do not make (repairs leave them alone).";
+    : damaged
+      ? "Some rows do not decode or some keys hold the wrong Redis type: `popoto rebuild` deletes wrong-typed " +
+        "index keys and rebuilds them; `popoto clean --corrupt=quarantine` (or `--corrupt=delete`) moves corrupt rows aside."
+      : reports.some((r) => r.differences.length > 0)
+        ? "Indexes disagree with the hashes: `popoto clean` removes stale entries and fixes scores, " +
+          "`popoto rebuild` also adds missing entries."
+        : "Indexes match, but some hashes are stored under a key their values do not make (repairs leave them alone).";
   return {
     exitCode: ok ? 0 : 1,
     text: [table, ...reports.flatMap(details), "", verdict].join("\n"),
