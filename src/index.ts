@@ -128,6 +128,8 @@ export type {
   WhereArg,
 } from "./query/query.js";
 export { and, not, or } from "./query/condition.js";
+export { onRowProblem } from "./query/row-problems.js";
+export type { RowProblem, RowProblemListener } from "./query/row-problems.js";
 export type { LeafFilters, Q } from "./query/condition.js";
 export type { BulkOptions, ProgressCallback } from "./write/bulk.js";
 export { Publisher } from "./pubsub/publisher.js";

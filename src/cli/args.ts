@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** The CLI's commands. */
-export const COMMANDS = ["check", "clean", "rebuild", "inspect"] as const;
+export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio"] as const;
 
 /** One of the CLI's commands. */
 export type Command = (typeof COMMANDS)[number];
@@ -17,6 +17,8 @@ Commands:
   clean     remove stale index entries and correct wrong scores (adds nothing)
   rebuild   make every index match the hashes: remove stale entries, add missing ones
   inspect   count instances, index keys and entries per structure kind, and memory used
+  studio    serve a local web page to browse the models, follow relationships and check index
+            health (read-only unless --write); prints its address, with a token, and runs until Ctrl-C
 
 Options:
   --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
@@ -31,6 +33,9 @@ Options:
                      from the URL's host (env POPOTO_TLS_SERVERNAME)
   --model <Name>     only this model (repeat for several)
   --json             print JSON instead of tables
+  --port <n>         studio: port to listen on (default 5555; 0 picks a free one)
+  --host <address>   studio: address to listen on (default 127.0.0.1, this machine only)
+  --write            studio: allow the index repair buttons (clean, rebuild)
   -h, --help         print this help
 
 Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
@@ -39,7 +44,8 @@ Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error
 Examples:
   npx popoto check --models ./dist/models.js
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
-  node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json`;
+  node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
+  npx popoto studio --models ./dist/models.js --port 5555`;
 
 /** A mistake in how the CLI was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -55,6 +61,8 @@ export interface CliArgs {
   /** Model names to limit to; empty for every model. */
   readonly only: readonly string[];
   readonly json: boolean;
+  /** studio: where to listen, and whether repairs are allowed. */
+  readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
   /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
   readonly tls: TlsFiles;
 }
@@ -113,6 +121,9 @@ export function parseCliArgs(
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
         "tls-servername": { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        write: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -130,6 +141,17 @@ export function parseCliArgs(
     throw new UsageError(
       `Missing --models: name the module that exports your model classes, e.g. --models ./dist/models.js.`,
     );
+  const studioOnly = (["port", "host", "write"] as const).find((name) => values[name] !== undefined);
+  if (command !== "studio" && studioOnly !== undefined)
+    throw new UsageError(`--${studioOnly} is an option of popoto studio, not of popoto ${command}.`);
+  if (command === "studio" && values.json === true)
+    throw new UsageError(`--json is not an option of popoto studio.`);
+  const port = values.port === undefined ? 5555 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? "0") || port > 65535)
+    throw new UsageError(
+      `--port ${values.port ?? ""}: give a port number from 0 to 65535 (0 picks a free one).`,
+    );
+  if (values.host === "") throw new UsageError(`--host needs an address, e.g. --host 127.0.0.1.`);
   return {
     command,
     models: values.models,
@@ -137,5 +159,6 @@ export function parseCliArgs(
     only: values.model ?? [],
     json: values.json === true,
     tls: tlsFiles(values, env),
+    studio: { host: values.host ?? "127.0.0.1", port, write: values.write === true },
   };
 }

@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { ConnectionOptions } from "node:tls";
 import { connect, ConnectionError, disconnect, redactSecrets } from "../index.js";
+import { redactUrl } from "../connection/redact.js";
 import { parseCliArgs, USAGE, UsageError } from "./args.js";
 import type { CliArgs, TlsFiles } from "./args.js";
 import { check } from "./commands/check.js";
@@ -65,6 +66,8 @@ const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResu
       return repair(args.command, context);
     case "inspect":
       return inspect(context);
+    case "studio":
+      throw new Error("popoto CLI: the studio does not run as a one-shot command.");
   }
 };
 
@@ -94,6 +97,11 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     // connect() with a URL always makes a standalone client (SCAN walks one server's keyspace).
     if (!(client instanceof Redis)) throw new Error("popoto CLI: expected a standalone Redis client.");
+    if (args.command === "studio") {
+      // Runs until Ctrl-C and prints its own address; imported here so other commands do not load it.
+      const { studio } = await import("./commands/studio.js");
+      return await studio(args, { models, progress, redis: client }, redactUrl(args.url));
+    }
     const result = await runCommand(args, { models, progress, redis: client });
     process.stdout.write(`${args.json ? JSON.stringify(result.json, null, 2) : result.text}\n`);
     return result.exitCode;
