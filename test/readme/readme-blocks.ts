@@ -1,6 +1,6 @@
 /**
  * The ```ts blocks of a markdown document, as data, for the test that runs every README block.
- * A block is skipped only when the line before its fence says why:
+ * A block is skipped only when the line before its fence (blank lines aside) says why:
  * `<!-- readme-test: skip, <reason> -->`.
  */
 export interface ReadmeBlock {
@@ -30,7 +30,10 @@ export function readmeBlocks(markdown: string): ReadmeBlock[] {
     const end = lines.findIndex((l, j) => j > i && l.trim().startsWith(marker));
     if (end === -1) throw new Error(`line ${i + 1}: a code fence that is never closed`);
     if (fence[3] === "ts" || fence[3] === "typescript") {
-      const before = (lines[i - 1] ?? "").trim();
+      // Prettier puts a blank line between the marker (an HTML block) and the fence.
+      let above = i - 1;
+      while (above > 0 && (lines[above] ?? "").trim() === "") above--;
+      const before = (lines[above] ?? "").trim();
       const marked = SKIP.exec(before);
       if (before.startsWith("<!--") && before.includes("readme-test") && !marked?.[1])
         throw new Error(`line ${i}: a readme-test marker must say "skip, <reason>"`);
