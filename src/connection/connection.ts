@@ -69,8 +69,11 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   try {
     await firstReady(client, options.waitForServer ?? CONNECTION_DEFAULTS.waitForServer, redisTarget);
   } catch (error) {
-    await disconnect();
-    updateStatus({ state: "closed", lastError: error instanceof ConnectionError ? error : undefined });
+    // disconnect() (or another connect()) may have replaced this client while it waited
+    if (current === client) {
+      await disconnect();
+      updateStatus({ state: "closed", lastError: error instanceof ConnectionError ? error : undefined });
+    } else client.disconnect();
     throw error;
   }
   return client;
