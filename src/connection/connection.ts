@@ -13,7 +13,18 @@ export interface ConnectOptions {
   readonly maxReconnectAttempts?: number | undefined;
   /** Extra ioredis options, passed through. */
   readonly redisOptions?: RedisOptions | undefined;
+  /**
+   * How long a write that keeps meeting other processes' changes to the same instance is retried
+   * (with growing, jittered pauses) before it fails with ConcurrentModificationError. Default 5000.
+   */
+  readonly writeDeadlineMs?: number | undefined;
 }
+
+const DEFAULT_WRITE_DEADLINE_MS = 5000;
+let writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
+
+/** How long a contended write is retried before it fails (`connect({ writeDeadlineMs })`). */
+export const writeDeadlineMs = (): number => writeDeadline;
 
 let current: RedisClient | undefined;
 /** The client's most recent connection error, for diagnostics. */
@@ -44,9 +55,11 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     current = target;
     owned = false;
+    writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
     return target;
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
+  writeDeadline = options.writeDeadlineMs ?? DEFAULT_WRITE_DEADLINE_MS;
   const url = options.url ?? process.env["REDIS_URL"] ?? DEFAULT_URL;
   const attempts = options.maxReconnectAttempts ?? 20;
   const client = new Redis(url, {
