@@ -1,8 +1,10 @@
+import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import {
   ConcurrentModificationError,
   CorruptDataError,
+  KeyConflictError,
   ModelDefinitionError,
   PopotoError,
   UniqueViolationError,
@@ -78,7 +80,7 @@ export const PREPARE_SAVE: unique symbol = Symbol("popoto.prepareSave");
 const HYDRATE: unique symbol = Symbol("popoto.hydrate");
 
 const copyDefault = (value: unknown): unknown => {
-  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof Date) return withMicros(new Date(value.getTime()), subMillisecondMicros(value));
   if (value instanceof Set) return new Set(value);
   if (Array.isArray(value) || (value !== null && typeof value === "object" && !(value instanceof Uint8Array)))
     return structuredClone(value);
@@ -385,7 +387,18 @@ export function Model<const TName extends string, const TFields extends Fields>(
       rejectUnknownFields(meta, values, "created");
       noteSubclass(name, this);
       const instance = new this(values);
-      return instance.save();
+      // Create-only: the write script refuses a key that holds a hash, in the same atomic step
+      // that writes it, so two concurrent create() calls of one key cannot both succeed.
+      const prepared = await instance[PREPARE_SAVE]({ createOnly: true });
+      if (!prepared) return instance;
+      try {
+        await executeWrites([prepared.intent]);
+      } catch (error) {
+        if (error instanceof AlreadyExists) throw new KeyConflictError(meta.name, undefined, error.key);
+        throw error;
+      }
+      prepared.commit();
+      return instance;
     }
 
     static async getOrCreate(
