@@ -129,17 +129,35 @@ export class KeyConflictError extends PopotoError {
   }
 }
 
-/** Other writers kept changing the instance while popoto tried to save it; nothing was written. */
+/**
+ * Nothing was written because the instance changed in Redis: either other writers kept changing it
+ * for the whole write deadline (`attempts` tries), or a `save({ ifUnchanged: true })` found that
+ * it changed since this copy was loaded or saved (`attempts` is then 1 and `staleCopy` true).
+ */
 export class ConcurrentModificationError extends PopotoError {
   readonly key: string;
-  constructor(model: string, key: string, attempts: number) {
+  readonly attempts: number;
+  readonly staleCopy: boolean;
+  constructor(
+    model: string,
+    key: string,
+    attempts: number,
+    options: { deadlineMs?: number; staleCopy?: boolean } = {},
+  ) {
     super(
       "CONCURRENT_MODIFICATION",
-      `${model}: ${key} changed under every one of ${attempts} attempts to write it; nothing was written. ` +
-        `Retry the operation, or reduce the number of writers updating this instance at once.`,
+      options.staleCopy
+        ? `${model}: ${key} changed in Redis since this copy was loaded or saved, and save({ ifUnchanged: true }) ` +
+            `writes only onto the state it read; nothing was written. Load it again, reapply your change and save.`
+        : `${model}: ${key} changed under every one of ${attempts} attempts to write it` +
+            (options.deadlineMs === undefined ? "" : ` in ${options.deadlineMs} ms`) +
+            `; nothing was written. Retry the operation, raise connect({ writeDeadlineMs }), ` +
+            `or reduce the number of processes updating the indexed fields of this instance at once.`,
       { model },
     );
     this.key = key;
+    this.attempts = attempts;
+    this.staleCopy = options.staleCopy === true;
   }
 }
 

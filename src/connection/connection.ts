@@ -17,6 +17,12 @@ import { parseRedisUrl, type RedisTarget } from "./url.js";
 export { isLostReply, wrapRedisError } from "./failures.js";
 export type { ConnectOptions } from "./options.js";
 
+const DEFAULT_WRITE_DEADLINE_MS = 5000;
+let writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
+
+/** How long a contended write is retried before it fails (`connect({ writeDeadlineMs })`). */
+export const writeDeadlineMs = (): number => writeDeadline;
+
 /** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
 export type RedisClient = Redis | Cluster;
 
@@ -46,6 +52,7 @@ export const lastConnectionError = (): ConnectionError | undefined => lastFailur
 export async function connect(target?: string | RedisClient | ConnectOptions): Promise<RedisClient> {
   if (current) await disconnect();
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
+    writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
     useClient(target, false, {
       shown: "the ioredis client passed to connect()",
       tls: false,
@@ -55,6 +62,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
     return target;
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
+  writeDeadline = options.writeDeadlineMs ?? DEFAULT_WRITE_DEADLINE_MS;
   const redisTarget = parseRedisUrl(options.url ?? process.env["REDIS_URL"] ?? CONNECTION_DEFAULTS.url);
   const extra = options.redisOptions;
   rememberSecrets(redisTarget.password, extra?.password, tlsSecret(extra?.tls));

@@ -27,6 +27,11 @@ export interface ConnectOptions {
   readonly waitForServer?: boolean | undefined;
   /** Extra ioredis options, passed through (e.g. `tls: { ca, cert, key }`, `username`, `password`). */
   readonly redisOptions?: RedisOptions | undefined;
+  /**
+   * How long a write that keeps meeting other processes' changes to the same instance is retried
+   * (with growing, jittered pauses) before it fails with ConcurrentModificationError. Default 5000.
+   */
+  readonly writeDeadlineMs?: number | undefined;
 }
 
 /** The defaults of connect(). */

@@ -8,6 +8,11 @@ import type { Snapshot } from "../write/plan-write.js";
 export interface InstanceState {
   pk: string | undefined;
   snapshot: Snapshot | undefined;
+  /**
+   * Every field's stored bytes as loaded or last written: a save writes only the fields whose
+   * value differs (dirty tracking). Undefined for a new instance or one loaded in part.
+   */
+  stored: Map<string, Buffer> | undefined;
 }
 
 const states = new WeakMap<object, InstanceState>();
@@ -15,7 +20,7 @@ const states = new WeakMap<object, InstanceState>();
 export const stateOf = (instance: object): InstanceState => {
   let state = states.get(instance);
   if (!state) {
-    state = { pk: undefined, snapshot: undefined };
+    state = { pk: undefined, snapshot: undefined, stored: undefined };
     states.set(instance, state);
   }
   return state;

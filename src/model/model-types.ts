@@ -29,6 +29,12 @@ export interface SaveOptions<TFields extends Fields = Fields> {
    * stored, so processes updating different fields do not overwrite each other. `[]` writes nothing.
    */
   readonly fields?: readonly (keyof Values<TFields> & string)[] | undefined;
+  /**
+   * Optimistic locking: write only if no field changed in Redis since this copy was loaded or
+   * saved, else fail with ConcurrentModificationError and write nothing. Without it, a save
+   * writes the fields this copy changed and keeps other writers' changes to other fields.
+   */
+  readonly ifUnchanged?: boolean | undefined;
 }
 
 /** Names of a model's int, float and decimal fields. */

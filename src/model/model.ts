@@ -2,6 +2,7 @@ import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import {
+  ConcurrentModificationError,
   describeReceived,
   CorruptDataError,
   KeyConflictError,
@@ -19,6 +20,7 @@ import { Reference } from "../fields/reference.js";
 import {
   AlreadyExists,
   deleteInstance,
+  executeQueued,
   executeWrites,
   saveIntent,
   type SaveResult,
@@ -67,6 +69,7 @@ import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
 import { stateOf } from "./instance-state.js";
 import { changeManyRelationship } from "./many.js";
 import { incrementField, partialIntent } from "./partial.js";
+import { dirtySaveIntent } from "../write/plan-save.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
 import { targetName } from "./targets.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
@@ -176,10 +179,17 @@ export function Model<const TName extends string, const TFields extends Fields>(
       // Override to derive values before validation.
     }
 
-    async save(options?: { fields?: readonly string[] }): Promise<this> {
+    async save(options?: { fields?: readonly string[]; ifUnchanged?: boolean }): Promise<this> {
       const prepared = await this[PREPARE_SAVE](options ?? {});
       if (!prepared) return this;
-      await executeWrites([prepared.intent]);
+      try {
+        await executeQueued(prepared.intent);
+      } catch (error) {
+        // ifUnchanged on a copy never loaded: something is stored there already.
+        if (error instanceof AlreadyExists && options?.ifUnchanged)
+          throw new ConcurrentModificationError(meta.name, error.key, 1, { staleCopy: true });
+        throw error;
+      }
       prepared.commit();
       return this;
     }
@@ -192,6 +202,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     async [PREPARE_SAVE](options: {
       fields?: readonly string[];
       createOnly?: boolean;
+      ifUnchanged?: boolean;
     }): Promise<{ intent: WriteIntent; commit: () => void } | undefined> {
       await this.preSave();
       const self = this as unknown as Record<string, unknown>;
@@ -209,21 +220,48 @@ export function Model<const TName extends string, const TFields extends Fields>(
         }
         state.pk = result.key;
         state.snapshot = result.snapshot;
+        state.stored = result.stored;
       };
       if (listed && state.pk !== undefined) {
         rejectUnknownFields(meta, Object.fromEntries(listed.map((f) => [f, true])), "saved");
         if (listed.length === 0) return undefined;
         const updates = validateFields(meta, self, listed);
         const { intent, result } = partialIntent(meta, state.pk, state.snapshot ?? null, updates);
-        return { intent, commit: () => apply(updates, result()) };
+        return {
+          intent,
+          commit: () => {
+            const stored = state.stored;
+            const after = result();
+            apply(updates, { ...after, stored: undefined });
+            // The listed fields now hold what this copy has; the others are as before.
+            if (stored)
+              state.stored = new Map([
+                ...stored,
+                ...[...updates].map(
+                  ([f, v]) => [f, encodeValue(meta.fields.get(f) as FieldSpec, v)] as const,
+                ),
+              ]);
+          },
+        };
       }
       const values = validateForSave(meta, self);
+      if (state.pk !== undefined && state.stored !== undefined && options.createOnly !== true) {
+        const { intent, outcome } = dirtySaveIntent(
+          meta,
+          state.pk,
+          values,
+          state.stored,
+          state.snapshot ?? null,
+          options.ifUnchanged === true,
+        );
+        return { intent, commit: () => apply(values, outcome()) };
+      }
       const { intent, result } = saveIntent(
         meta,
         values,
         state.pk,
         state.snapshot,
-        options.createOnly === true,
+        options.createOnly === true || options.ifUnchanged === true,
       );
       return { intent, commit: () => apply(values, result) };
     }
@@ -239,7 +277,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
           },
         );
       const self = this as unknown as Record<string, unknown>;
-      const { value, snapshot } = await incrementField(
+      const { value, snapshot, bytes } = await incrementField(
         meta,
         state.pk,
         state.snapshot ?? null,
@@ -249,6 +287,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
       );
       self[field] = value;
       state.snapshot = snapshot;
+      state.stored?.set(field, bytes);
       return value;
     }
 
@@ -286,6 +325,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
       const keys = (checked.ok ? checked.value : []) as string[];
       const snapshot = await changeManyRelationship(meta, state.pk, state.snapshot ?? null, field, keys, add);
       state.snapshot = snapshot.snapshot;
+      state.stored?.set(field, snapshot.bytes);
       (this as unknown as Record<string, unknown>)[field] = snapshot.list;
       return this;
     }
@@ -300,6 +340,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
         : await deleteInstance(meta, key, expected);
       state.pk = undefined;
       state.snapshot = undefined;
+      state.stored = undefined;
       return existed;
     }
 
@@ -476,6 +517,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
         const state = stateOf(item);
         state.pk = undefined;
         state.snapshot = undefined;
+        state.stored = undefined;
       }
       return deleted;
     }
@@ -638,6 +680,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
     const state = stateOf(instance);
     state.pk = row.key;
     state.snapshot = row.hash ? snapshotOf(meta, row.hash) : undefined;
+    state.stored = row.hash ? new Map(row.hash) : undefined;
     return instance;
   };
 

@@ -3,10 +3,12 @@ import { decimalFromNumber, PLAIN_DECIMAL } from "../encoding/decimal.js";
 import { coerceValue } from "../encoding/coerce.js";
 import { PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { executeWrites, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
+import { executeQueued, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
 import type { SaveContent, Snapshot, WriteIntent } from "../write/plan-write.js";
-import { decodeSnapshot, encodeValue, snapshotOf } from "./hash.js";
+import { executeCommute } from "../write/execute-commute.js";
+import { commutingIncrement } from "../write/plan-commute.js";
+import { decodeSnapshot, decodeValue, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
 
@@ -90,7 +92,7 @@ export async function incrementField(
   field: string,
   delta: number | string,
   guess: unknown,
-): Promise<{ value: unknown; snapshot: Snapshot }> {
+): Promise<{ value: unknown; snapshot: Snapshot; bytes: Buffer }> {
   const spec = meta.fields.get(field);
   if (!spec || !NUMERIC.has(spec.type) || spec.kind === "relationship")
     throw new ValidationError(meta.name, [
@@ -116,6 +118,13 @@ export async function incrementField(
         message: `cannot add ${String(delta)} to a ${spec.type} field`,
       },
     ]);
+  if (commutingIncrement(meta, field)) {
+    const bytes = await executeCommute({ op: "incr", meta, key, field, delta: Number(delta) });
+    const value = decodeValue(meta, key, field, bytes);
+    const snapshot = expected === null ? null : new Map(expected);
+    if (snapshot && meta.indexedFields.includes(field)) snapshot.set(field, bytes);
+    return { value, snapshot, bytes };
+  }
   const checkFields = meta.indexedFields.includes(field)
     ? meta.indexedFields
     : [...meta.indexedFields, field];
@@ -124,47 +133,46 @@ export async function incrementField(
     assumedStart.set(field, encodeValue(spec, guess));
   let result: unknown;
   let finalState: Snapshot = null;
-  await executeWrites([
-    {
-      meta,
-      kind: "update",
-      oldKey: key,
-      expected: expected === null ? null : assumedStart,
-      checkFields,
-      build: (assumed) => {
-        if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
-        finalState = assumed;
-        const stored = assumed.get(field);
-        const current = decodeSnapshot(meta, key, new Map([[field, stored]])).get(field) ?? null;
-        if (current === null)
-          throw new PopotoError(
-            "VALIDATION",
-            `${meta.name}.${field} of ${key} is null; atomicIncrement() needs a number there.`,
-            {
-              model: meta.name,
-            },
-          );
-        result =
-          spec.type === "decimal"
-            ? addDecimals(String(current), typeof delta === "number" ? decimalFromNumber(delta) : delta)
-            : (current as number) + Number(delta);
-        // The sum must still be a value of the field (a safe integer, a finite float).
-        const checked = coerceValue(spec.type, result);
-        if (!checked.ok)
-          throw new ValidationError(meta.name, [
-            {
-              field,
-              expected: checked.expected,
-              received: String(result),
-              message: `${String(current)} + ${String(delta)} = ${String(result)} is not a valid ${spec.type}; nothing was written`,
-            },
-          ]);
-        return partialContent(meta, key, assumed, new Map([[field, result]]));
-      },
+  await executeQueued({
+    meta,
+    kind: "update",
+    oldKey: key,
+    expected: expected === null ? null : assumedStart,
+    checkFields,
+    build: (assumed) => {
+      if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
+      finalState = assumed;
+      const stored = assumed.get(field);
+      const current = decodeSnapshot(meta, key, new Map([[field, stored]])).get(field) ?? null;
+      if (current === null)
+        throw new PopotoError(
+          "VALIDATION",
+          `${meta.name}.${field} of ${key} is null; atomicIncrement() needs a number there.`,
+          {
+            model: meta.name,
+          },
+        );
+      result =
+        spec.type === "decimal"
+          ? addDecimals(String(current), typeof delta === "number" ? decimalFromNumber(delta) : delta)
+          : (current as number) + Number(delta);
+      // The sum must still be a value of the field (a safe integer, a finite float).
+      const checked = coerceValue(spec.type, result);
+      if (!checked.ok)
+        throw new ValidationError(meta.name, [
+          {
+            field,
+            expected: checked.expected,
+            received: String(result),
+            message: `${String(current)} + ${String(delta)} = ${String(result)} is not a valid ${spec.type}; nothing was written`,
+          },
+        ]);
+      return partialContent(meta, key, assumed, new Map([[field, result]]));
     },
-  ]);
+  });
   const stored = new Map<string, Buffer>();
   for (const [name, bytes] of (finalState as Snapshot) ?? []) if (bytes) stored.set(name, bytes);
-  stored.set(field, encodeValue(spec, result));
-  return { value: result, snapshot: snapshotOf(meta, stored) };
+  const bytes = encodeValue(spec, result);
+  stored.set(field, bytes);
+  return { value: result, snapshot: snapshotOf(meta, stored), bytes };
 }

@@ -246,6 +246,8 @@ for _, op in ipairs(writes) do
       redis.call("GEOADD", entry[2], entry[4], entry[5], entry[3])
     end
   end
+  -- A save with nothing changed still refreshes the ttl (the hash exists: it was checked).
+  if op.kind == "save" and op.ttl > 0 and #op.hash == 0 then redis.call("EXPIRE", op.newKey, op.ttl) end
   if op.kind == "save" and #op.hash > 0 then
     redis.call("HSET", op.newKey, unpack(op.hash))
     if op.ttl > 0 then redis.call("EXPIRE", op.newKey, op.ttl) end

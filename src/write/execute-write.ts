@@ -1,4 +1,4 @@
-import { getConnection, isLostReply, wrapRedisError } from "../connection/connection.js";
+import { getConnection, isLostReply, wrapRedisError, writeDeadlineMs } from "../connection/connection.js";
 import {
   ConcurrentModificationError,
   KeyConflictError,
@@ -10,6 +10,7 @@ import { decodeValue, encodeHash, snapshotOf, valuesFromKey } from "../model/has
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
+import { inKeyOrder, latestState, noteState } from "./key-queue.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries, uniqueSets } from "./index-entries.js";
 import {
@@ -18,27 +19,24 @@ import {
   type Guard,
   type SaveContent,
   type Snapshot,
+  type WriteCall,
   type WriteIntent,
+  plannedKind,
+  shadowSnapshots,
 } from "./plan-write.js";
 
 /**
- * How often a write is planned again after the stored state moved under it. Each attempt that
- * loses means another writer's write landed, so N writers racing on one instance need up to N.
+ * Pause before attempt `attempt` (1-based) after the stored state moved under a write: none for
+ * the first retry (usually this copy was just out of date), then "full jitter" exponential backoff
+ * (random 0..min(100, 2 * 2^attempt) ms), so writers racing from several processes spread out.
  */
-const MAX_ATTEMPTS = 32;
-
-/** After a few lost races, wait a random moment so hot instances do not keep colliding. */
 const backOff = (attempt: number): Promise<void> | undefined =>
-  attempt < 3
+  attempt < 2
     ? undefined
-    : new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10)));
+    : new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 * 2 ** attempt)));
 
 const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
-
-/** The stored state a STALE reply carries: `null` when nothing is stored. */
-/** Snapshots read from a ttl shadow: the instance's hash is gone. */
-const shadowSnapshots = new WeakSet<object>();
 
 /** True when a stored state came from the ttl shadow of an expired instance, not from its hash. */
 export const isShadowSnapshot = (snapshot: Snapshot): boolean =>
@@ -64,14 +62,43 @@ const snapshotFromStale = (intent: WriteIntent, reply: readonly ScriptReply[]): 
  */
 function appliedAlready(intent: WriteIntent, reply: readonly ScriptReply[], newKey: string): boolean {
   const stored = snapshotFromStale(intent, reply);
-  if ((intent.kind !== "save" && intent.kind !== "update") || newKey !== intent.oldKey)
-    return stored === null;
+  const kind = plannedKind(intent);
+  if ((kind !== "save" && kind !== "update") || newKey !== intent.oldKey) return stored === null;
   if (stored === null || !intent.build) return false;
   const written = new Map(intent.build(intent.expected).hash);
   return checkedFields(intent).every((field) => {
     const mine = written.get(field) ?? intent.expected?.get(field);
     const theirs = stored.get(field);
     return mine === undefined ? theirs === undefined : theirs !== undefined && mine.equals(theirs);
+  });
+}
+
+/**
+ * One instance's write, after the writes to the same key this process queued before it, planned
+ * from the state they left (src/write/key-queue.ts). A write that checks no stored value (only
+ * fields whose entries overwrite, or none) cannot conflict and is sent at once. Returns whether
+ * the instance's hash existed.
+ */
+export async function executeQueued(intent: WriteIntent): Promise<boolean> {
+  if (checkedFields(intent).length === 0 && intent.kind === "upsert")
+    return (await executeWrites([intent]))[0] === true;
+  return inKeyOrder(intent.oldKey, async () => {
+    const known = latestState(intent.oldKey);
+    if (known && intent.expected !== null && !intent.ifUnchanged && !intent.createOnly) {
+      const expected = new Map(intent.expected);
+      for (const name of checkedFields(intent)) if (known.has(name)) expected.set(name, known.get(name));
+      intent.expected = expected;
+    }
+    const applied: { call?: WriteCall } = {};
+    const [existed] = await executeWrites([intent], [], applied);
+    const content = applied.call?.contents[0];
+    if (content && content.newKey === intent.oldKey && intent.expected !== null) {
+      const state = new Map(known ?? []);
+      for (const [name, bytes] of intent.expected) state.set(name, bytes);
+      for (const [name, bytes] of content.hash) state.set(name, bytes);
+      noteState(intent.oldKey, state);
+    } else noteState(intent.oldKey, undefined);
+    return existed === true;
   });
 }
 
@@ -102,11 +129,15 @@ export class GuardChanged extends Error {
 export async function executeWrites(
   intents: WriteIntent[],
   guards: readonly Guard[] = [],
+  applied?: { call?: WriteCall },
 ): Promise<boolean[]> {
   const redis = getConnection();
   // Set when a reply was lost: the write may have run, so the next STALE may be our own write.
   let uncertain = false;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  const deadlineMs = writeDeadlineMs();
+  const deadline = Date.now() + deadlineMs;
+  let attempt = 0;
+  for (; attempt === 0 || Date.now() < deadline; attempt++) {
     if (!uncertain) await backOff(attempt);
     const call = planWrites(intents, guards);
     let reply: ScriptReply[];
@@ -129,6 +160,7 @@ export async function executeWrites(
     }
     uncertain = false;
     if (status === "OK") {
+      if (applied) applied.call = call;
       // Expired instances that still held a unique value this write took: remove their leftovers.
       const dead = reply[intents.length + 1];
       if (Array.isArray(dead) && dead.length > 0)
@@ -153,6 +185,9 @@ export async function executeWrites(
       case "STALE":
         // getOrCreate: someone else created the instance first; the caller loads theirs.
         if (intent.createOnly && text(reply[2]) === "H") throw new AlreadyExists(intent.oldKey);
+        // Optimistic locking on request: the copy is stale, so nothing is written.
+        if (intent.ifUnchanged)
+          throw new ConcurrentModificationError(intent.meta.name, intent.oldKey, 1, { staleCopy: true });
         intent.expected = snapshotFromStale(intent, reply);
         break;
       case "LIVE":
@@ -175,11 +210,9 @@ export async function executeWrites(
         throw new Error(`popoto: unexpected reply from write.lua: ${status}`);
     }
   }
-  throw new ConcurrentModificationError(
-    intents[0]?.meta.name ?? "?",
-    intents[0]?.oldKey ?? "?",
-    MAX_ATTEMPTS,
-  );
+  throw new ConcurrentModificationError(intents[0]?.meta.name ?? "?", intents[0]?.oldKey ?? "?", attempt, {
+    deadlineMs,
+  });
 }
 
 // The contested value, for the error message: parsed back from the holder's key when possible.
@@ -209,6 +242,8 @@ export function saveContent(meta: ModelMeta, values: ReadonlyMap<string, unknown
 export interface SaveResult {
   readonly key: string;
   readonly snapshot: Snapshot;
+  /** Every field's bytes as now stored, when the write knows them all (dirty tracking). */
+  readonly stored?: Map<string, Buffer> | undefined;
 }
 
 /** A full save as a write intent, with the state the instance has once it succeeds. */
@@ -229,7 +264,10 @@ export function saveIntent(
       build: () => content,
       createOnly,
     },
-    result: { key: content.newKey, snapshot: snapshotOf(meta, new Map(content.hash)) },
+    result: (() => {
+      const stored = new Map(content.hash);
+      return { key: content.newKey, snapshot: snapshotOf(meta, stored), stored };
+    })(),
   };
 }
 

@@ -150,14 +150,17 @@ const UNIQUE_KINDS = new Set(["uniqueKey", "unique"]);
 
 /**
  * The sets a write of `values` must find free of other instances: one per unique field with a
- * value (null is not a value two instances can clash on), with the field it belongs to.
+ * value in `values` (null is not a value two instances can clash on), with the field it belongs to.
  */
 export const uniqueSets = (
   meta: ModelMeta,
   values: ReadonlyMap<string, unknown>,
 ): (readonly [string, string])[] =>
   meta.indexedFields
-    .filter((name) => UNIQUE_KINDS.has(meta.fields.get(name)?.kind ?? "") && values.get(name) !== null)
+    .filter(
+      (name) =>
+        UNIQUE_KINDS.has(meta.fields.get(name)?.kind ?? "") && values.has(name) && values.get(name) !== null,
+    )
     .map((name) => {
       const spec = meta.fields.get(name) as FieldSpec;
       return [

@@ -28,8 +28,12 @@ export interface SaveContent {
  */
 export interface WriteIntent {
   readonly meta: ModelMeta;
-  /** `update`: a save of some fields, which needs the hash itself to exist (not only a ttl shadow). */
-  readonly kind: "save" | "update" | "delete" | "purge";
+  /**
+   * `update`: a save of some fields, which needs the hash itself to exist (not only a ttl shadow).
+   * `upsert`: a save of the changed fields of a stored instance; planned as an `update` while the
+   * instance is assumed stored, else as a full `save` (with every indexed field checked).
+   */
+  readonly kind: "save" | "update" | "upsert" | "delete" | "purge";
   /** The key whose stored state is replaced: where the instance is now (or its new key if it is new). */
   readonly oldKey: string;
   expected: Snapshot;
@@ -45,6 +49,11 @@ export interface WriteIntent {
   readonly extraRemovals?: readonly IndexEntry[] | undefined;
   /** Index repair: write every entry the new content calls for, as if none existed yet. */
   readonly rewriteEntries?: boolean | undefined;
+  /**
+   * `save({ ifUnchanged: true })`: `expected` holds every field as loaded, and a difference fails
+   * the write with ConcurrentModificationError instead of planning it again.
+   */
+  readonly ifUnchanged?: boolean | undefined;
   /** Fail with AlreadyExists instead of replacing an instance stored at the key (getOrCreate). */
   readonly createOnly?: boolean | undefined;
 }
@@ -63,6 +72,8 @@ export interface WriteCall {
   readonly uniqueFields: readonly (readonly string[])[];
   /** Per intent, the key it writes to. */
   readonly newKeys: readonly string[];
+  /** Per intent, what a save writes (undefined for a delete or purge). */
+  readonly contents: readonly (SaveContent | undefined)[];
 }
 
 /** Collects keys for KEYS and hands out their 1-based positions; a key is sent once. */
@@ -116,7 +127,7 @@ const modelEvent = (
   content: SaveContent | undefined,
 ): { channel: string; message: Buffer } => {
   const event: ModelEvent =
-    intent.kind === "save" || intent.kind === "update"
+    intent.kind !== "delete" && intent.kind !== "purge"
       ? {
           model: meta.name,
           key: newKey,
@@ -128,9 +139,22 @@ const modelEvent = (
   return { channel: modelEventsChannel(meta), message: Buffer.from(encodeMessage(event)) };
 };
 
+/** The script op of an intent, given what it assumes is stored. */
+export const plannedKind = (intent: WriteIntent): "save" | "update" | "delete" | "purge" =>
+  intent.kind !== "upsert"
+    ? intent.kind
+    : intent.expected === null || shadowSnapshots.has(intent.expected)
+      ? "save"
+      : "update";
+
 /** The fields a write's stored-state check covers. */
 export const checkedFields = (intent: WriteIntent): readonly string[] =>
-  intent.checkFields ?? intent.meta.indexedFields;
+  intent.kind === "upsert" && plannedKind(intent) === "save"
+    ? intent.meta.indexedFields
+    : (intent.checkFields ?? intent.meta.indexedFields);
+
+/** Snapshots read from a ttl shadow: the instance's hash is gone (set by the executor). */
+export const shadowSnapshots = new WeakSet<object>();
 
 /** Plans one `write.lua` call for several intents and guards, applied all together or not at all. */
 export function planWrites(intents: readonly WriteIntent[], guards: readonly Guard[] = []): WriteCall {
@@ -140,14 +164,16 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
   args.push(intents.length);
   const uniqueFields: string[][] = [];
   const newKeys: string[] = [];
+  const contents: (SaveContent | undefined)[] = [];
   for (const intent of intents) {
     const { meta, oldKey, expected } = intent;
+    const kind = plannedKind(intent);
     const checked = checkedFields(intent);
-    const content = intent.kind === "save" || intent.kind === "update" ? intent.build?.(expected) : undefined;
+    const content = kind === "save" || kind === "update" ? intent.build?.(expected) : undefined;
     const newKey = content?.newKey ?? oldKey;
     const shadows = meta.ttl !== undefined;
     args.push(
-      intent.kind,
+      kind,
       keys.position(oldKey),
       content ? keys.position(newKey) : 0,
       shadows ? keys.position(indexValuesHash(meta, oldKey)) : 0,
@@ -178,6 +204,7 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     else args.push(0);
     uniqueFields.push(unique.map(([field]) => field));
     newKeys.push(newKey);
+    contents.push(content);
   }
-  return { keys: keys.keys, args, uniqueFields, newKeys };
+  return { keys: keys.keys, args, uniqueFields, newKeys, contents };
 }

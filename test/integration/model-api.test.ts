@@ -146,11 +146,12 @@ describe("model change events", () => {
     expect(events).toEqual([
       { model: "Book", key: "Book:LOTR", op: "save", fields: ["title", "author", "pages", "sold"] },
       { model: "Book", key: "Book:LOTR", op: "save", fields: ["sold"] },
+      // A save of a loaded (or saved) instance writes, and announces, the fields it changed.
       {
         model: "Book",
         key: "Book:The Lord of the Rings",
         op: "save",
-        fields: ["title", "author", "pages", "sold"],
+        fields: ["title"],
         previousKey: "Book:LOTR",
       },
       { model: "Book", key: "Book:The Lord of the Rings", op: "delete", fields: [] },

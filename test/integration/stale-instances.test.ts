@@ -59,7 +59,7 @@ describe("saves that do not trust memory", () => {
     expect(await zmembers("$SortF:Wallet:balance:USD")).toEqual({ "Wallet:ann": 12 });
   });
 
-  it("a stale copy with an old partition value cleans the partition another writer moved it to", async () => {
+  it("a stale copy that changes only the score keeps the partition another writer moved it to", async () => {
     await Wallet.create({ owner: "ann", currency: "EUR", balance: 10 });
     const early = await Wallet.load({ owner: "ann" });
     const other = await Wallet.load({ owner: "ann" });
@@ -67,16 +67,26 @@ describe("saves that do not trust memory", () => {
     other!.balance = 8;
     await other!.save();
     expect(await zmembers("$SortF:Wallet:balance:GBP")).toEqual({ "Wallet:ann": 8 });
-    early!.balance = 11; // early still holds currency EUR
+    early!.balance = 11; // early still holds currency EUR, but did not change it
     await early!.save();
-    expect((await Wallet.load({ owner: "ann" }))?.currency).toBe("EUR");
+    expect((await Wallet.load({ owner: "ann" }))?.currency).toBe("GBP");
     expect(await specKeys()).toEqual([
       "$Class:Wallet",
       "$KeyF:Wallet:owner:ann",
-      "$SortF:Wallet:balance:EUR",
+      "$SortF:Wallet:balance:GBP",
       "Wallet:ann",
     ]);
-    expect(await zmembers("$SortF:Wallet:balance:EUR")).toEqual({ "Wallet:ann": 11 });
+    expect(await zmembers("$SortF:Wallet:balance:GBP")).toEqual({ "Wallet:ann": 11 });
+    // Changing the partition from the stale copy moves the member out of the stored one.
+    early!.currency = "USD";
+    await early!.save();
+    expect(await specKeys()).toEqual([
+      "$Class:Wallet",
+      "$KeyF:Wallet:owner:ann",
+      "$SortF:Wallet:balance:USD",
+      "Wallet:ann",
+    ]);
+    expect(await zmembers("$SortF:Wallet:balance:USD")).toEqual({ "Wallet:ann": 11 });
   });
 
   it("hand-built copies with different partitions saved at once leave only the final partition", async () => {
@@ -122,7 +132,8 @@ describe("saves that do not trust memory", () => {
     early!.level = 3;
     await early!.save();
     const stored = await Score.load({ player: "p", region: "eu" });
-    expect(stored?.points).toBe(10); // early's full copy wins, as a full save does
+    // early wrote only what it changed: the other writer's points survive
+    expect(stored?.points).toBe(99);
     expect(stored?.level).toBe(3);
     expect(stored?.note).toBe("second");
     expect(await scoreIndexes()).toEqual({
@@ -130,7 +141,7 @@ describe("saves that do not trust memory", () => {
       "$KeyF:Score:player:p": ["Score:p:eu"],
       "$KeyF:Score:region:eu": ["Score:p:eu"],
       "$SortF:Score:level": { "Score:p:eu": 3 },
-      "$SortF:Score:points:eu": { "Score:p:eu": 10 },
+      "$SortF:Score:points:eu": { "Score:p:eu": 99 },
     });
   });
 

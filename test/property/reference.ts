@@ -129,9 +129,19 @@ export function applyOp(state: State, op: Op, copy: CopyView | undefined): Expec
       if (!copy) throw new Error("save without a copy");
       const values = { ...copy.values, ...op.changes };
       // A copy that was never stored (or was deleted) saves in full, partial or not.
-      if (op.fields === null || copy.pk === undefined)
+      if (copy.pk === undefined || (op.fields === null && copy.known === undefined))
         return write(state, op.model, copy.pk ?? keyOf(op.model, values), values);
       const stored = rows.get(copy.pk);
+      if (op.fields === null) {
+        // A full save writes the fields whose value differs from what the copy last loaded or
+        // saved; when the instance is gone (deleted, expired) it writes them all again.
+        if (!stored) return write(state, op.model, copy.pk, values);
+        const known = copy.known as Row;
+        const next = { ...stored };
+        for (const [field, value] of Object.entries(values))
+          if (JSON.stringify(value) !== JSON.stringify(known[field] ?? null)) next[field] = value;
+        return write(state, op.model, copy.pk, next);
+      }
       if (!stored) return { ok: false, code: "NOT_SAVED" };
       const next = { ...stored };
       for (const field of op.fields) next[field] = values[field] ?? null;

@@ -18,6 +18,7 @@ import {
   UniqueKeyField,
 } from "../../src/index.js";
 import { stateOf } from "../../src/model/instance-state.js";
+import { decodeHash } from "../../src/model/hash.js";
 import type { ModelMeta } from "../../src/model/meta.js";
 import { computeKey } from "../../src/model/values.js";
 
@@ -162,7 +163,18 @@ export type Outcome =
 export interface CopyView {
   readonly pk: string | undefined;
   readonly values: Row;
+  /**
+   * The values the copy last loaded or saved (what a full save compares with to write only the
+   * fields it changed); undefined for a copy never stored.
+   */
+  readonly known: Row | undefined;
 }
+
+const knownRow = (model: ModelName, instance: LooseInstance): Row | undefined => {
+  const { pk, stored } = stateOf(instance);
+  if (pk === undefined || stored === undefined) return undefined;
+  return Object.fromEntries(decodeHash(MODELS[model].meta, pk, stored)) as Row;
+};
 
 /** A client's in-memory copies, by `${model}/${slot}`. */
 export class Slots {
@@ -178,7 +190,13 @@ export class Slots {
 
   view(model: ModelName, slot: number): CopyView | undefined {
     const instance = this.get(model, slot);
-    return instance === undefined ? undefined : { pk: stateOf(instance).pk, values: rowOf(model, instance) };
+    return instance === undefined
+      ? undefined
+      : {
+          pk: stateOf(instance).pk,
+          values: rowOf(model, instance),
+          known: knownRow(model, instance),
+        };
   }
 
   clear(): void {

@@ -13,7 +13,7 @@ describe("generated Lua module", () => {
   });
 
   it("opens every script with its KEYS and ARGV contract", () => {
-    for (const name of ["write", "query"]) {
+    for (const name of ["write", "query", "commute"]) {
       const source = readFileSync(
         fileURLToPath(new URL(`../../src/scripts/${name}.lua`, import.meta.url)),
         "utf8",

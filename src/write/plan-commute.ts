@@ -1,0 +1,70 @@
+import { encodeMessage } from "../encoding/msgpack.js";
+import { indexValuesHash, modelEventsChannel, relationshipSet, sortedSet } from "../keys/keys.js";
+import type { FieldSpec } from "../fields/field.js";
+import type { ModelMeta } from "../model/meta.js";
+import type { ScriptArg } from "../scripts/run-script.js";
+import type { ModelEvent } from "./plan-write.js";
+
+/** A `commute.lua` call: data only, so a unit test can assert it and the executor can send it. */
+export interface CommuteCall {
+  readonly keys: readonly string[];
+  readonly args: readonly ScriptArg[];
+}
+
+/** An increment of an int or float field, computed in Redis from the stored bytes. */
+export interface IncrementIntent {
+  readonly op: "incr";
+  readonly meta: ModelMeta;
+  readonly key: string;
+  readonly field: string;
+  readonly delta: number;
+}
+
+/** addRelated / removeRelated: targets merged into the stored list in Redis. */
+export interface RelatedIntent {
+  readonly op: "add" | "remove";
+  readonly meta: ModelMeta;
+  readonly key: string;
+  readonly field: string;
+  readonly targets: readonly string[];
+}
+
+export type CommuteIntent = IncrementIntent | RelatedIntent;
+
+/**
+ * Whether an increment of `field` can run in `commute.lua`: an int or float field whose only
+ * index entry (if any) is an unpartitioned sorted set, where ZADD overwrites the score whatever
+ * it was. Other fields (decimals, key fields, value sets, partitioned sorted fields) name their
+ * entries by value and take the checked write path.
+ */
+export const commutingIncrement = (meta: ModelMeta, field: string): boolean => {
+  const spec = meta.fields.get(field);
+  if (!spec || (spec.type !== "int" && spec.type !== "float")) return false;
+  return spec.kind === "plain" || (spec.kind === "sorted" && spec.partitionBy.length === 0);
+};
+
+const eventArgs = (meta: ModelMeta, key: string, field: string): ScriptArg[] => {
+  if (!meta.events) return [0];
+  const event: ModelEvent = { model: meta.name, key, op: "save", fields: [field] };
+  return [1, modelEventsChannel(meta), Buffer.from(encodeMessage(event))];
+};
+
+/** Plans one `commute.lua` call (see the script's header for the argument format). */
+export function planCommute(intent: CommuteIntent): CommuteCall {
+  const { meta, key, field } = intent;
+  const spec = meta.fields.get(field) as FieldSpec;
+  const keys: string[] = [key];
+  const position = (k: string): number => keys.push(k);
+  const shadow =
+    meta.ttl !== undefined && meta.indexedFields.includes(field) ? position(indexValuesHash(meta, key)) : 0;
+  const args: ScriptArg[] = [intent.op, field, meta.ttl ?? 0, shadow];
+  if (intent.op === "incr") {
+    const set = spec.kind === "sorted" ? position(sortedSet(meta, field, [], false)) : 0;
+    args.push(spec.type, String(intent.delta), set);
+  } else {
+    args.push(position(relationshipSet(meta, field, null)), intent.targets.length);
+    for (const target of intent.targets) args.push(target, position(relationshipSet(meta, field, target)));
+  }
+  args.push(...eventArgs(meta, key, field));
+  return { keys, args };
+}

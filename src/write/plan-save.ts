@@ -1,0 +1,143 @@
+import type { FieldSpec } from "../fields/field.js";
+import { decodeSnapshot, decodeValue, encodeHash, encodeValue, snapshotOf } from "../model/hash.js";
+import { isShadowSnapshot } from "./execute-write.js";
+import type { ModelMeta } from "../model/meta.js";
+import { computeKey } from "../model/values.js";
+import { indexEntries, uniqueSets } from "./index-entries.js";
+import type { SaveContent, Snapshot, WriteIntent } from "./plan-write.js";
+
+/**
+ * The fields whose value differs from the stored bytes the instance was loaded with (or last
+ * wrote), with their new bytes. A field counts as unchanged when its bytes are the stored ones,
+ * or when the stored bytes decode to the same value (bytes another client wrote in a form popoto
+ * would not write, such as a float32 or a datetime with microseconds): those are never rewritten.
+ */
+export function dirtyFields(
+  meta: ModelMeta,
+  key: string,
+  values: ReadonlyMap<string, unknown>,
+  stored: ReadonlyMap<string, Buffer>,
+): Map<string, Buffer> {
+  const dirty = new Map<string, Buffer>();
+  for (const [name, bytes] of encodeHash(meta, values)) {
+    const old = stored.get(name);
+    if (old !== undefined && (old.equals(bytes) || sameValue(meta, key, name, old, bytes))) continue;
+    dirty.set(name, bytes);
+  }
+  return dirty;
+}
+
+/** Whether stored bytes decode to the value whose canonical bytes are `bytes`. */
+const sameValue = (meta: ModelMeta, key: string, name: string, old: Buffer, bytes: Buffer): boolean => {
+  try {
+    return encodeValue(meta.fields.get(name) as FieldSpec, decodeValue(meta, key, name, old)).equals(bytes);
+  } catch {
+    // Stored bytes that do not decode: the new value replaces them.
+    return false;
+  }
+};
+
+/** Kinds whose entry names the old value (a set per value), or is removed when the value is null (geo). */
+const VALUE_SET_KINDS = new Set(["key", "uniqueKey", "indexed", "unique", "relationship", "geo"]);
+
+/**
+ * The fields whose stored bytes a save of `changed` depends on, so the script checks exactly
+ * those: a changed field kept in a set per value (its old member must be removed), and the
+ * partition fields that name a sorted set the save writes to. A changed unpartitioned sorted
+ * field needs no check (ZADD overwrites the member's score), nor does a plain field.
+ * `undefined` means every indexed field: a key move (every entry changes key) or a ttl model
+ * (its shadow must stay complete).
+ */
+export function dependentFields(meta: ModelMeta, changed: ReadonlySet<string>): string[] | undefined {
+  if (meta.ttl !== undefined || meta.keyFields.some((name) => changed.has(name))) return undefined;
+  const checked = new Set<string>();
+  for (const name of meta.indexedFields) {
+    const spec = meta.fields.get(name) as FieldSpec;
+    const sorted = spec.kind === "sorted" || spec.kind === "sortedKey";
+    if (changed.has(name) && VALUE_SET_KINDS.has(spec.kind)) checked.add(name);
+    if (!sorted) continue;
+    if (spec.partitionBy.some((p) => changed.has(p))) {
+      // The member moves to another partition's set: the old one is named by the stored values
+      // (and, if the score did not change, the new entry's score comes from the stored value).
+      checked.add(name);
+      for (const p of spec.partitionBy) checked.add(p);
+    } else if (changed.has(name)) for (const p of spec.partitionBy) checked.add(p);
+  }
+  // Partition fields need not be indexed themselves: keep declaration order over all fields.
+  return meta.fieldNames.filter((name) => checked.has(name));
+}
+
+/** The stored state the instance's save leaves, once it succeeded. */
+export interface SaveOutcome {
+  readonly key: string;
+  /** The indexed fields' bytes (what a later write assumes). */
+  readonly snapshot: Snapshot;
+  /** Every field's bytes as now stored (what the next save compares against). */
+  readonly stored: Map<string, Buffer>;
+}
+
+/**
+ * A save of a loaded (or saved) instance: writes only the fields that changed, with the index
+ * entries of those fields only, checking only the stored values those entries depend on. When
+ * the instance is no longer stored (deleted or expired meanwhile) it becomes a full save that
+ * recreates it. With `ifUnchanged`, every field must still hold the bytes this copy has.
+ */
+export function dirtySaveIntent(
+  meta: ModelMeta,
+  key: string,
+  values: ReadonlyMap<string, unknown>,
+  stored: ReadonlyMap<string, Buffer>,
+  snapshot: Snapshot,
+  ifUnchanged: boolean,
+): { intent: WriteIntent; outcome: () => SaveOutcome } {
+  const dirty = dirtyFields(meta, key, values, stored);
+  const changed = new Set(dirty.keys());
+  let written: SaveContent | undefined;
+  let full = false;
+  const build = (assumed: Snapshot): SaveContent => {
+    full = assumed === null || isShadowSnapshot(assumed);
+    if (full) {
+      const newKey = computeKey(meta, values);
+      written = {
+        newKey,
+        hash: encodeHash(meta, values),
+        newEntries: indexEntries(meta, newKey, values),
+        unique: uniqueSets(meta, values),
+      };
+      return written;
+    }
+    const merged = decodeSnapshot(meta, key, assumed);
+    // Changed fields that are not indexed may still name entries (as partitions) or the key.
+    for (const name of changed) merged.set(name, values.get(name));
+    const moves = meta.keyFields.some((name) => changed.has(name));
+    const newKey = moves ? computeKey(meta, merged) : key;
+    const uniqueChanged = new Map([...changed].map((name) => [name, values.get(name)] as const));
+    written = {
+      newKey,
+      hash: [...dirty],
+      newEntries: indexEntries(meta, newKey, merged),
+      unique: uniqueSets(meta, uniqueChanged),
+    };
+    return written;
+  };
+  const checkFields = ifUnchanged ? meta.fieldNames : dependentFields(meta, changed);
+  const expected = new Map<string, Buffer | undefined>();
+  for (const name of checkFields ?? meta.indexedFields)
+    expected.set(name, ifUnchanged ? stored.get(name) : (snapshot?.get(name) ?? stored.get(name)));
+  const intent: WriteIntent = {
+    meta,
+    kind: ifUnchanged ? "update" : "upsert",
+    oldKey: key,
+    expected,
+    checkFields,
+    build,
+    ifUnchanged,
+  };
+  const outcome = (): SaveOutcome => {
+    const content = written as SaveContent;
+    const after = full ? new Map<string, Buffer>() : new Map(stored);
+    for (const [name, bytes] of content.hash) after.set(name, bytes);
+    return { key: content.newKey, snapshot: snapshotOf(meta, after), stored: after };
+  };
+  return { intent, outcome };
+}

@@ -1,0 +1,216 @@
+/**
+ * The write planner's output as plain data (keys and arguments of write.lua / commute.lua), per
+ * operation, the way a client library tests each command's arguments. The same operations run
+ * against Redis in test/integration/contention.test.ts and partial-writes.test.ts.
+ */
+import { describe, expect, it } from "vitest";
+import { Field, IntField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import { encodeValue } from "../../src/model/hash.js";
+import { planCommute, commutingIncrement } from "../../src/write/plan-commute.js";
+import { dependentFields, dirtyFields, dirtySaveIntent } from "../../src/write/plan-save.js";
+import { planWrites } from "../../src/write/plan-write.js";
+
+class PTag extends Model("PTag", { name: KeyField() }) {}
+class PBook extends Model("PBook", {
+  title: KeyField(),
+  genre: Field(),
+  pages: SortedField({ type: "int" }),
+  price: SortedField({ type: "int", partitionBy: "genre" }),
+  sold: IntField({ default: 0 }),
+  note: Field({ null: true }),
+  tags: Relationship(PTag, { many: true }),
+}) {}
+class PShort extends Model("PShort", { id: KeyField(), hits: SortedField({ type: "int" }) }, { ttl: 60 }) {}
+
+const meta = PBook.meta;
+const bytes = (field: string, value: unknown): Buffer => encodeValue(meta.fields.get(field)!, value);
+const row: Record<string, unknown> = {
+  title: "Dune",
+  genre: "sf",
+  pages: 412,
+  price: 10,
+  sold: 0,
+  note: null,
+  tags: [],
+};
+const storedOf = (values: Record<string, unknown>): Map<string, Buffer> =>
+  new Map(Object.entries(values).map(([f, v]) => [f, bytes(f, v)]));
+const snapshotOf = (values: Record<string, unknown>) =>
+  new Map(meta.indexedFields.map((f) => [f, bytes(f, values[f])] as [string, Buffer | undefined]));
+const show = (args: readonly unknown[]): unknown[] =>
+  args.map((a) => (Buffer.isBuffer(a) ? `0x${a.toString("hex")}` : a));
+
+/** The write.lua call of a save of `row` changed by `changes`, from a copy that loaded `row`. */
+const planSave = (changes: Record<string, unknown>, ifUnchanged = false) => {
+  const values = new Map(Object.entries({ ...row, ...changes }));
+  const { intent } = dirtySaveIntent(meta, "PBook:Dune", values, storedOf(row), snapshotOf(row), ifUnchanged);
+  const call = planWrites([intent]);
+  return { keys: call.keys, args: show(call.args) };
+};
+
+describe("commute.lua calls", () => {
+  it("an increment of a plain int: the hash only, no index", () => {
+    expect(commutingIncrement(meta, "sold")).toBe(true);
+    expect(planCommute({ op: "incr", meta, key: "PBook:Dune", field: "sold", delta: 2 })).toEqual({
+      keys: ["PBook:Dune"],
+      args: ["incr", "sold", 0, 0, "int", "2", 0, 0],
+    });
+  });
+
+  it("an increment of an unpartitioned sorted int: the sorted set's score too", () => {
+    expect(planCommute({ op: "incr", meta, key: "PBook:Dune", field: "pages", delta: -1.5 })).toEqual({
+      keys: ["PBook:Dune", "$SortF:PBook:pages"],
+      args: ["incr", "pages", 0, 0, "int", "-1.5", 2, 0],
+    });
+  });
+
+  it("a ttl model: the ttl is refreshed and the shadow of an indexed field updated", () => {
+    expect(planCommute({ op: "incr", meta: PShort.meta, key: "PShort:a", field: "hits", delta: 1 })).toEqual({
+      keys: ["PShort:a", "$IndexValues:PShort:PShort:a", "$SortF:PShort:hits"],
+      args: ["incr", "hits", 60, 2, "int", "1", 3, 0],
+    });
+  });
+
+  it("fields whose entries are named by value take the checked path", () => {
+    expect(commutingIncrement(meta, "price")).toBe(false); // partitioned
+    expect(commutingIncrement(meta, "title")).toBe(false); // not numeric
+  });
+
+  it("addRelated / removeRelated: targets with their reverse sets, and the None set", () => {
+    expect(
+      planCommute({ op: "add", meta, key: "PBook:Dune", field: "tags", targets: ["PTag:a", "PTag:b"] }),
+    ).toEqual({
+      keys: [
+        "PBook:Dune",
+        "$RelationshipF:PBook:tags:None",
+        "$RelationshipF:PBook:tags:PTag:a",
+        "$RelationshipF:PBook:tags:PTag:b",
+      ],
+      args: ["add", "tags", 0, 0, 2, 2, "PTag:a", 3, "PTag:b", 4, 0],
+    });
+    expect(
+      planCommute({ op: "remove", meta, key: "PBook:Dune", field: "tags", targets: ["PTag:a"] }),
+    ).toEqual({
+      keys: ["PBook:Dune", "$RelationshipF:PBook:tags:None", "$RelationshipF:PBook:tags:PTag:a"],
+      args: ["remove", "tags", 0, 0, 2, 1, "PTag:a", 3, 0],
+    });
+  });
+});
+
+describe("what a save depends on", () => {
+  it("dirty fields: only values that differ from the stored bytes", () => {
+    const values = new Map(Object.entries({ ...row, sold: 3 }));
+    expect([...dirtyFields(meta, "PBook:Dune", values, storedOf(row)).keys()]).toEqual(["sold"]);
+    // stored bytes popoto would write differently (an int stored as uint16 0) still equal 0
+    const odd = storedOf(row);
+    odd.set("sold", Buffer.from("cd0000", "hex"));
+    expect([...dirtyFields(meta, "PBook:Dune", new Map(Object.entries(row)), odd).keys()]).toEqual([]);
+  });
+
+  it("checked fields per change", () => {
+    expect(dependentFields(meta, new Set(["sold", "note"]))).toEqual([]);
+    expect(dependentFields(meta, new Set(["pages"]))).toEqual([]); // ZADD overwrites
+    expect(dependentFields(meta, new Set(["price"]))).toEqual(["genre"]); // names the partition
+    expect(dependentFields(meta, new Set(["genre"]))).toEqual(["genre", "price"]); // moves partition
+    expect(dependentFields(meta, new Set(["tags"]))).toEqual(["tags"]);
+    expect(dependentFields(meta, new Set(["title"]))).toBeUndefined(); // key move: all indexed
+    expect(dependentFields(PShort.meta, new Set(["hits"]))).toBeUndefined(); // ttl: shadow stays whole
+  });
+});
+
+describe("write.lua calls of a save", () => {
+  it("a plain field: one HSET, no check, no entry", () => {
+    expect(planSave({ sold: 5 })).toEqual({
+      keys: ["PBook:Dune"],
+      args: [0, 1, "update", 1, 1, 0, 0, 0, "1", 0, 1, "sold", "0x05", 0, 0, 0, 0],
+    });
+  });
+
+  it("an unpartitioned sorted field: the HSET and a ZADD, no check", () => {
+    expect(planSave({ pages: 500 })).toEqual({
+      keys: ["PBook:Dune", "$SortF:PBook:pages"],
+      args: [
+        0,
+        1,
+        "update",
+        1,
+        1,
+        0,
+        0,
+        0,
+        "1",
+        0,
+        1,
+        "pages",
+        "0xcd01f4",
+        0,
+        0,
+        1,
+        "z",
+        2,
+        "PBook:Dune",
+        "500",
+        0,
+      ],
+    });
+  });
+
+  it("a partition field: checks it and the sorted value, moves the member", () => {
+    expect(planSave({ genre: "fantasy" })).toEqual({
+      keys: ["PBook:Dune", "$SortF:PBook:price:sf", "$SortF:PBook:price:fantasy"],
+      args: [
+        0,
+        1,
+        "update",
+        1,
+        1,
+        0,
+        0,
+        0,
+        "1",
+        2,
+        "genre",
+        "price",
+        "0xa27366",
+        "0x0a",
+        1,
+        "genre",
+        "0xa766616e74617379",
+        0,
+        1,
+        "z",
+        2,
+        "PBook:Dune",
+        1,
+        "z",
+        3,
+        "PBook:Dune",
+        "10",
+        0,
+      ],
+    });
+  });
+
+  it("ifUnchanged: every field checked against the loaded bytes", () => {
+    const { args } = planSave({ sold: 1 }, true);
+    expect(args.slice(0, 11)).toEqual([0, 1, "update", 1, 1, 0, 0, 0, "1", 7, "title"]);
+    expect(args.slice(17, 25)).toEqual([
+      "0xa444756e65",
+      "0xa27366",
+      "0xcd019c",
+      "0x0a",
+      "0x00",
+      "0xc0",
+      "0x90",
+      1,
+    ]);
+  });
+
+  it("a key move: every indexed field checked, the whole hash RENAMEd, the key field written", () => {
+    const { keys, args } = planSave({ title: "Dune 2" });
+    expect(keys[0]).toBe("PBook:Dune");
+    expect(keys[1]).toBe("PBook:Dune 2");
+    expect(args.slice(0, 10)).toEqual([0, 1, "update", 1, 2, 0, 0, 0, "1", meta.indexedFields.length]);
+    expect(meta.indexedFields).toContain("title");
+  });
+});
