@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// POPOTO_TEST_CLUSTER=1 runs the suites on a private Redis Cluster (test/support/redis.ts).
+const onCluster = process.env["POPOTO_TEST_CLUSTER"] === "1";
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
@@ -8,5 +11,6 @@ export default defineConfig({
     typecheck: { enabled: true, include: ["test/types/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    ...(onCluster ? { globalSetup: ["test/support/cluster-global-setup.ts"] } : {}),
   },
 });

@@ -13,6 +13,7 @@ export type PopotoErrorCode =
   | "CORRUPT_DATA"
   | "NOT_CONNECTED"
   | "CONNECTION"
+  | "CLUSTER"
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
@@ -185,6 +186,20 @@ export class NotConnectedError extends PopotoError {
 export class ConnectionError extends PopotoError {
   constructor(message: string, cause: unknown) {
     super("CONNECTION", message, { cause });
+  }
+}
+
+/**
+ * A Redis Cluster kept redirecting or refusing a command (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, a
+ * crashed master) for longer than popoto rides out a failover or slot migration. The command did
+ * not run (a write whose reply was lost is a ConnectionError instead).
+ */
+export class ClusterError extends PopotoError {
+  /** The keys the command touched, when known. */
+  readonly keys: readonly string[];
+  constructor(message: string, cause: unknown, keys: readonly string[] = []) {
+    super("CLUSTER", message, { cause });
+    this.keys = keys;
   }
 }
 

@@ -6,6 +6,7 @@ export { connect, disconnect, getConnection } from "./connection/connection.js";
 export type { ConnectOptions, RedisClient } from "./connection/connection.js";
 export {
   ConcurrentModificationError,
+  ClusterError,
   ConnectionError,
   CorruptDataError,
   isPopotoError,

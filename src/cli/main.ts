@@ -16,7 +16,6 @@
  * models still come from another copy (dist vs src, or two installed copies), `loadModels()`
  * detects it (their classes are not in this copy's registry) and says how to run the right CLI.
  */
-import { Redis } from "ioredis";
 import { connect, ConnectionError, disconnect } from "../index.js";
 import { lastConnectionError } from "../connection/connection.js";
 import { parseCliArgs, USAGE, UsageError } from "./args.js";
@@ -43,6 +42,10 @@ const redact = (url: string): string => {
     return url;
   }
 };
+
+/** Where the CLI connects, without passwords, for messages. */
+const where = (args: CliArgs): string =>
+  args.cluster.length > 0 ? `the cluster ${args.cluster.map(redact).join(",")}` : redact(args.url);
 
 const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResult> => {
   switch (args.command) {
@@ -74,9 +77,11 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     // Import first, connect second: a models module that connects at import is overridden by --url.
     const models = await loadModels(args.models, process.cwd(), args.only);
-    const client = await connect({ url: args.url, maxReconnectAttempts: 3 });
-    // connect() with a URL always makes a standalone client (SCAN walks one server's keyspace).
-    if (!(client instanceof Redis)) throw new Error("popoto CLI: expected a standalone Redis client.");
+    const client = await connect(
+      args.cluster.length > 0
+        ? { cluster: args.cluster, maxReconnectAttempts: 3 }
+        : { url: args.url, maxReconnectAttempts: 3 },
+    );
     const result = await runCommand(args, { models, progress, redis: client });
     process.stdout.write(`${args.json ? JSON.stringify(result.json, null, 2) : result.text}\n`);
     return result.exitCode;
@@ -90,8 +95,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof ConnectionError) {
       const reason = lastConnectionError()?.message ?? message;
       process.stderr.write(
-        `popoto ${args.command}: cannot reach Redis at ${redact(args.url)} (${reason}). ` +
-          `Pass --url redis://host:port/db, or set REDIS_URL.\n`,
+        `popoto ${args.command}: cannot reach Redis at ${where(args)} (${reason}). ` +
+          `Pass --url redis://host:port/db (or set REDIS_URL), or --cluster redis://host:port,… for a cluster.\n`,
       );
     } else process.stderr.write(`popoto ${args.command}: ${message}\n`);
     return FAILURE_EXIT;

@@ -1,6 +1,8 @@
 import { Redis } from "ioredis";
-import type { Cluster, RedisOptions } from "ioredis";
+import type { Cluster, ClusterOptions, RedisOptions } from "ioredis";
 import { ConnectionError, NotConnectedError, PopotoError, RedisCommandError } from "../errors.js";
+import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS } from "./cluster.js";
+import { clusterError, isTopologyError } from "./cluster-errors.js";
 
 /** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -11,8 +13,20 @@ export interface ConnectOptions {
   readonly url?: string | undefined;
   /** Reconnect attempts before commands fail with a ConnectionError (default 20, about 10 s). */
   readonly maxReconnectAttempts?: number | undefined;
-  /** Extra ioredis options, passed through. */
+  /** Extra ioredis options, passed through (to every node's connection with `cluster`). */
   readonly redisOptions?: RedisOptions | undefined;
+  /**
+   * A Redis Cluster's startup nodes, e.g. `["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]`
+   * (or one comma-separated string); popoto then writes the cluster layout (`{Model}` hash tags).
+   */
+  readonly cluster?: string | readonly string[] | undefined;
+  /** Extra ioredis Cluster options, passed through (with `cluster`). */
+  readonly clusterOptions?: ClusterOptions | undefined;
+  /**
+   * With `cluster`: how long (ms) a command keeps being retried while the cluster fails over or
+   * migrates a slot before it fails with a ClusterError (default 20 000).
+   */
+  readonly clusterRetryMs?: number | undefined;
 }
 
 let current: RedisClient | undefined;
@@ -33,7 +47,8 @@ const IN_FLIGHT_LOST = "Connection closed before the reply arrived";
  *
  * - `connect()` uses `REDIS_URL`, else redis://127.0.0.1:6379.
  * - `connect("redis://host:6379/2")` uses that URL.
- * - `connect(client)` uses your own ioredis client (popoto will not close it on `disconnect()`).
+ * - `connect(client)` uses your own ioredis client or Cluster (popoto will not close it on `disconnect()`).
+ * - `connect({ cluster: ["redis://127.0.0.1:7000", …] })` connects to a Redis Cluster.
  *
  * A lost connection is retried with backoff; each command is retried a few times, then fails
  * with a ConnectionError.
@@ -47,6 +62,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
     return target;
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
+  if (options.cluster !== undefined) return connectCluster(options);
   const url = options.url ?? process.env["REDIS_URL"] ?? DEFAULT_URL;
   const attempts = options.maxReconnectAttempts ?? 20;
   const client = new Redis(url, {
@@ -68,11 +84,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   // With autoResendUnfulfilledCommands off, ioredis drops the commands that were in flight when
   // the connection closed without settling them (their promises would never resolve). Reject
   // them here, as the close is reported and before ioredis sets them aside.
-  client.on("close", () => {
-    while (client.commandQueue.length > 0) {
-      client.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
-    }
-  });
+  rejectInFlightOnClose(client);
   try {
     await client.connect();
   } catch (error) {
@@ -87,6 +99,56 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   owned = true;
   return client;
 }
+
+/**
+ * With autoResendUnfulfilledCommands off, ioredis drops the commands that were in flight when the
+ * connection closed without settling them (their promises would never resolve); a cluster node
+ * would instead hand them back to the Cluster, which sends them again elsewhere. Reject them here,
+ * as the close is reported and before ioredis sets them aside, as lost replies.
+ */
+function rejectInFlightOnClose(client: Redis): void {
+  client.on("close", () => {
+    while (client.commandQueue.length > 0) {
+      client.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
+    }
+  });
+}
+
+/** `connect({ cluster })`: an ioredis Cluster popoto owns, connected before this resolves. */
+async function connectCluster(options: ConnectOptions): Promise<Cluster> {
+  const urls = clusterUrls(options.cluster ?? []);
+  const client = createClusterClient({
+    urls,
+    retryMs: options.clusterRetryMs ?? DEFAULT_CLUSTER_RETRY_MS,
+    reconnectAttempts: options.maxReconnectAttempts ?? 20,
+    redisOptions: options.redisOptions,
+    clusterOptions: options.clusterOptions,
+    onNode: rejectInFlightOnClose,
+  });
+  client.on("error", (error: Error) => {
+    lastError = error;
+  });
+  client.on("node error", (error: Error) => {
+    lastError = error;
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new ConnectionError(
+      `popoto could not connect to the Redis Cluster at ${urls.map(redactUrl).join(", ")}: ` +
+        `${(lastError ?? (error as Error)).message}. Check that the nodes run with cluster-enabled yes ` +
+        `and that the URLs reach them.`,
+      error,
+    );
+  }
+  current = client;
+  owned = true;
+  return client;
+}
+
+/** A URL without its password, for messages. */
+const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]*:)[^@/]*@/, "$1***@");
 
 /** Closes the connection popoto opened (a client you passed in is left open for you to close). */
 export async function disconnect(): Promise<void> {
@@ -116,8 +178,9 @@ export const isLostReply = (error: unknown): boolean =>
   error instanceof ConnectionError && error.cause instanceof Error && error.cause.message === IN_FLIGHT_LOST;
 
 /** Turns ioredis transport failures and Redis error replies into PopotoErrors that say what to do. */
-export function wrapRedisError(error: unknown): unknown {
+export function wrapRedisError(error: unknown, keys: readonly string[] = []): unknown {
   if (!(error instanceof Error) || error instanceof PopotoError) return error;
+  if (isTopologyError(error)) return clusterError(error, keys);
   if (error.message.startsWith("OOM "))
     return new RedisCommandError(
       `Redis refused the command: it is out of memory (maxmemory with noeviction). Nothing was written. ` +
