@@ -32,6 +32,7 @@ const HELP = `npm run bench -- [options]
   --concurrency N    operations in flight in concurrent mode (default 64)
   --rounds N         rounds of every pass; the median round is reported (default 3)
   --memory N         instances loaded by the heap measurement, 0 to skip (default 100000)
+  --db N             Redis database to use; it is flushed (default 8)
   --docs             write docs/benchmarks.svg and refresh docs/benchmarks.md
   --profile ID,...   CPU-profile popoto on these workloads (e.g. 4,8)
   --only ID,...      run only these workloads (1 and 2 always run: they create the data)`;
@@ -83,6 +84,9 @@ export function parseConfig(argv: readonly string[]): BenchConfig {
         break;
       case "--memory":
         config.memoryInstances = positive(flag, next(), 0);
+        break;
+      case "--db":
+        config.db = positive(flag, next(), 1);
         break;
       case "--docs":
         config.docs = true;

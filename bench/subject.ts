@@ -39,6 +39,16 @@ export interface Subject {
   /** The first `limit` books from `minPages` up, ordered by pages, with their authors loaded. */
   booksWithAuthors(minPages: number, limit: number): Promise<readonly BookLike[]>;
   countBooks(author: number, minPages: number): Promise<number>;
+  /** Books of an author (one reverse set). */
+  countByAuthor(author: number): Promise<number>;
+  /** Loads the book, sets its pages, saves it whole (popoto: `save()`). */
+  saveHotRow(title: string, pages: number): Promise<unknown>;
+  /** Adds `by` to the book's pages in Redis (popoto: `atomicIncrement`). */
+  incrementPages(title: string, by: number): Promise<unknown>;
+  /** Creates an empty shelf (untimed). */
+  createShelf(name: string): Promise<unknown>;
+  /** Adds the book to the shelf's many-relationship (popoto: `addRelated`). */
+  shelve(shelf: string, title: string): Promise<unknown>;
   /** Deletes a book known by its key only, with every index entry. */
   deleteBook(title: string): Promise<unknown>;
   /** Loads every book and keeps them all (for the heap measurement). */

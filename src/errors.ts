@@ -98,19 +98,31 @@ export class UniqueViolationError extends PopotoError {
   }
 }
 
-/** A key-field change would move an instance onto a key another instance already has. */
+/**
+ * An instance already exists at the key: `create()` of a key that is taken, or a key-field change
+ * that would move an instance onto another one's key. Nothing was written.
+ */
 export class KeyConflictError extends PopotoError {
-  readonly from: string;
+  /** The instance that was moved; undefined when `create()` found the key taken. */
+  readonly from: string | undefined;
+  /** The key that is already taken. */
   readonly to: string;
-  constructor(model: string, from: string, to: string) {
+  /** Same as `to`: the instance key that already exists. */
+  readonly key: string;
+  constructor(model: string, from: string | undefined, to: string) {
     super(
       "KEY_CONFLICT",
-      `${model}: cannot move ${from} to ${to}, because ${to} already exists. ` +
-        `Delete ${to} first, or change the key fields to a value no instance has.`,
+      from === undefined
+        ? `${model}.create(): ${to} already exists, so nothing was written. create() only makes new ` +
+            `instances: use save() on an instance (or updateOrCreate()) to replace or update ${to}, ` +
+            `getOrCreate() to use it as it is, or give key fields no instance has.`
+        : `${model}: cannot move ${from} to ${to}, because ${to} already exists. ` +
+            `Delete ${to} first, or change the key fields to a value no instance has.`,
       { model },
     );
     this.from = from;
     this.to = to;
+    this.key = to;
   }
 }
 

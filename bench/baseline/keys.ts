@@ -33,3 +33,12 @@ export const lexMember = (value: string, key: string): string =>
 /** The `$LexRevF` member: the value reversed by code points. */
 export const lexReverseMember = (value: string, key: string): string =>
   lexMember(Array.from(value).reverse().join(""), key);
+
+export const shelfKey = (name: string): string => `Shelf:${escapePart(name)}`;
+export const SHELF_CLASS = "$Class:Shelf";
+export const shelfNameSet = (name: string): string => `$KeyF:Shelf:name:${escapePart(name)}`;
+export const SHELF_NAME_LEX = "$LexF:Shelf:name";
+export const SHELF_NAME_LEX_REV = "$LexRevF:Shelf:name";
+/** The reverse set of shelves holding a book key (`None` for shelves holding none). */
+export const shelvesOf = (bookKey: string | null): string =>
+  `$RelationshipF:Shelf:books:${bookKey ?? "None"}`;

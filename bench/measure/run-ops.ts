@@ -19,6 +19,10 @@ export interface OpStats {
   readonly cpuUsPerOp: number;
   /** CPU time of Redis's main thread per operation, in microseconds (see server-cpu.ts); NaN if not measured. */
   readonly redisCpuUsPerOp: number;
+  /** Operations that threw (counted only where the workload allows failures; elsewhere one throws). */
+  readonly failures: number;
+  /** The first failure's message, if any. */
+  readonly firstFailure?: string | undefined;
 }
 
 export type Operation = (i: number) => Promise<unknown>;
@@ -36,21 +40,36 @@ export class Meter {
   #commands = 0;
   #cpuUs = 0;
   #redisUs = 0;
+  #failures = 0;
+  #firstFailure: string | undefined;
 
-  constructor(traffic: Traffic, server?: ServerCpu) {
+  /** With `countFailures`, an operation that throws is counted (and timed) instead of ending the run. */
+  readonly #countFailures: boolean;
+
+  constructor(traffic: Traffic, server?: ServerCpu, countFailures = false) {
     this.#traffic = traffic;
     this.#server = server;
+    this.#countFailures = countFailures;
   }
 
   /** Runs operations `from` to `to` (exclusive) and adds them to the totals. */
   async run(from: number, to: number, concurrency: number, op: Operation): Promise<void> {
     const latencies = new Float64Array(to - from);
     let next = from;
+    const attempt = async (i: number): Promise<void> => {
+      try {
+        await op(i);
+      } catch (error) {
+        if (!this.#countFailures) throw error;
+        this.#failures++;
+        this.#firstFailure ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+    };
     const worker = async (): Promise<void> => {
       while (next < to) {
         const i = next++;
         const start = performance.now();
-        await op(i);
+        await attempt(i);
         latencies[i - from] = performance.now() - start;
       }
     };
@@ -83,6 +102,8 @@ export class Meter {
       commandsPerOp: per(this.#commands),
       cpuUsPerOp: per(this.#cpuUs),
       redisCpuUsPerOp: this.#server ? per(this.#redisUs) : Number.NaN,
+      failures: this.#failures,
+      firstFailure: this.#firstFailure,
     };
   }
 }
@@ -93,8 +114,9 @@ export async function runOps(
   concurrency: number,
   op: Operation,
   traffic: Traffic,
+  countFailures = false,
 ): Promise<OpStats> {
-  const meter = new Meter(traffic);
+  const meter = new Meter(traffic, undefined, countFailures);
   await meter.run(0, count, concurrency, op);
   return meter.stats();
 }

@@ -6,6 +6,7 @@
  */
 import type { Redis } from "ioredis";
 import { Meter } from "../measure/run-ops.js";
+import { SPEED_TARGET } from "../report/compare.js";
 import { serverCpu } from "../measure/server-cpu.js";
 import type { Subject } from "../subject.js";
 import { normalizeAnswer } from "../verify/answers.js";
@@ -56,7 +57,9 @@ export async function runInterleaved(options: InterleavedOptions): Promise<Workl
     let size = Math.ceil(plan.count / SLICES);
     if (mode === "concurrent") size = Math.max(size, 8 * concurrency);
     if (writes) size = Math.min(size, Math.ceil(plan.count / 2));
-    const meters = subjects.map((s) => new Meter(s.traffic, serverCpu(admin)));
+    // Set-up (untimed) by the subject that goes first in this round.
+    await plan.prepare?.(subjects[round % 2] as Subject);
+    const meters = subjects.map((s) => new Meter(s.traffic, serverCpu(admin), workload.contended));
     collectGarbage();
     for (const [k, [from, to]] of slices(plan.count, size).entries()) {
       // Who goes first alternates by slice and by round.
@@ -75,6 +78,8 @@ export async function runInterleaved(options: InterleavedOptions): Promise<Workl
         subject: subject.name,
         mode,
         round,
+        speedTarget: workload.speedTarget ?? SPEED_TARGET,
+        contended: workload.contended === true,
         stats: (meters[which] as Meter).stats(),
       }),
     );

@@ -31,8 +31,9 @@ export async function runSolo(options: SoloOptions): Promise<void> {
   subject.reset();
   for (const workload of options.workloads) {
     const plan = workload.plan(context);
+    await plan.prepare?.(subject);
     const measure = (): Promise<OpStats> =>
-      runOps(plan.count, concurrency, (i) => plan.run(subject, i), subject.traffic);
+      runOps(plan.count, concurrency, (i) => plan.run(subject, i), subject.traffic, workload.contended);
     if (profile?.ids.has(workload.id)) {
       const file = `bench/results/profile-${workload.id}-${subject.name}.cpuprofile.json`;
       const run = await profiled(

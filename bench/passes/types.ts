@@ -12,6 +12,10 @@ export interface WorkloadResult {
   readonly subject: SubjectName;
   readonly mode: Mode;
   readonly round: number;
+  /** The workload's speed target (popoto ÷ baseline ops/s). */
+  readonly speedTarget: number;
+  /** Failures are counted, and the target includes none. */
+  readonly contended: boolean;
   readonly stats: OpStats;
 }
 

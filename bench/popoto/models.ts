@@ -12,3 +12,9 @@ export class Book extends Model("Book", {
   pages: SortedField({ type: "int" }),
   genre: Field({ type: "string" }),
 }) {}
+
+/** One shelf receives many books at once (the addRelated workload). */
+export class Shelf extends Model("Shelf", {
+  name: KeyField(),
+  books: Relationship(Book, { many: true }),
+}) {}

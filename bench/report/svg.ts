@@ -108,7 +108,7 @@ export function chartSvg(comparisons: readonly Comparison[], subtitle: string): 
     text(
       LABEL,
       height - 8,
-      "ops/s; the figure after each pair is popoto ÷ baseline (green: at least 0.8x)",
+      "ops/s; the figure after each pair is popoto ÷ baseline (green: the target is met)",
       'fill="#868e96"',
     ),
     "</svg>",

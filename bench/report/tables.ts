@@ -45,8 +45,17 @@ export function resultsTable(comparisons: readonly Comparison[]): Table {
 export function ratioTable(comparisons: readonly Comparison[]): Table {
   const ids = [...new Set(comparisons.map((c) => c.workload))];
   return {
-    headers: ["#", "workload", "sequential", "concurrent", "round trips popoto / baseline", "targets"],
-    align: ["r", "l", "r", "r", "r", "l"],
+    headers: [
+      "#",
+      "workload",
+      "target",
+      "sequential",
+      "concurrent",
+      "round trips popoto / baseline",
+      "failures popoto / baseline",
+      "targets",
+    ],
+    align: ["r", "l", "r", "r", "r", "r", "r", "l"],
     rows: ids.map((id) => {
       const seq = comparisons.find((c) => c.workload === id && c.mode === "sequential");
       const conc = comparisons.find((c) => c.workload === id && c.mode === "concurrent");
@@ -55,9 +64,14 @@ export function ratioTable(comparisons: readonly Comparison[]): Table {
       return [
         id,
         any?.name ?? "",
+        any ? `≥ ${ratioText(any.speedTarget)}` : "",
         seq ? ratioText(seq.ratio) : "",
         conc ? ratioText(conc.ratio) : "",
         any ? `${tripsText(any.popoto.roundTripsPerOp)} / ${tripsText(any.baseline.roundTripsPerOp)}` : "",
+        [seq, conc]
+          .filter((c): c is Comparison => c !== undefined)
+          .map((c) => `${c.popoto.failures} / ${c.baseline.failures}`)
+          .join(", "),
         missed.length === 0 ? "met" : missed.map((c) => `${c.mode}: ${verdict(c)}`).join("; "),
       ];
     }),

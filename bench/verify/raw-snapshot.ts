@@ -4,6 +4,7 @@
  * (every index structure shared by many instances, and one in `sampleEvery` per-instance keys).
  */
 import { createHash } from "node:crypto";
+import { decode } from "@msgpack/msgpack";
 import type { Redis } from "ioredis";
 
 export interface RawSnapshot {
@@ -31,6 +32,22 @@ async function allKeys(redis: Redis): Promise<string[]> {
   return keys.sort();
 }
 
+/** msgpack fixarray, array 16, array 32. */
+const isList = (value: Buffer): boolean =>
+  (value[0] !== undefined && value[0] >= 0x90 && value[0] <= 0x9f) || value[0] === 0xdc || value[0] === 0xdd;
+
+/**
+ * A hash value as hex, but a list (a many-relationship) as its sorted items: concurrent
+ * `addRelated` calls land in no fixed order, and only the members must agree.
+ */
+const valueText = (value: Buffer): string =>
+  isList(value)
+    ? `list ${(decode(value) as unknown[])
+        .map((item) => JSON.stringify(item))
+        .sort()
+        .join(",")}`
+    : value.toString("hex");
+
 /** Type and contents: a hash in stored field order with hex values, set members sorted, zsets as ranked. */
 async function contents(redis: Redis, keys: readonly string[]): Promise<string[]> {
   const types = (await redis.pipeline(keys.map((k) => ["type", k])).exec()) ?? [];
@@ -49,7 +66,7 @@ async function contents(redis: Redis, keys: readonly string[]): Promise<string[]
     const type = kinds[i] ?? "?";
     if (type === "hash")
       return `hash ${Object.entries(reply as Record<string, Buffer>)
-        .map(([field, value]) => `${field}=${value.toString("hex")}`)
+        .map(([field, value]) => `${field}=${valueText(value)}`)
         .join(" ")}`;
     const items = (reply as Buffer[]).map((b) => b.toString("hex"));
     return `${type} ${(type === "set" ? items.sort() : items).join(" ")}`;

@@ -12,6 +12,8 @@ export interface WorkloadContext {
 export interface Plan {
   readonly count: number;
   run(subject: Subject, i: number): Promise<unknown>;
+  /** Untimed set-up by one subject before the first operation (e.g. the instance all operations hit). */
+  prepare?(subject: Subject): Promise<unknown>;
 }
 
 export interface Workload {
@@ -19,6 +21,13 @@ export interface Workload {
   readonly name: string;
   /** Whether operation results are query answers to compare across implementations, and if order matters. */
   readonly answers: "none" | "ordered" | "unordered";
+  /**
+   * Contention workloads: an operation that throws (e.g. CONCURRENT_MODIFICATION) is counted as a
+   * failure instead of ending the run, and the target includes 0 failures.
+   */
+  readonly contended?: boolean;
+  /** popoto ops/s ÷ baseline ops/s to reach in both modes (default SPEED_TARGET). */
+  readonly speedTarget?: number;
   plan(context: WorkloadContext): Plan;
 }
 

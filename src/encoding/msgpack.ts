@@ -186,6 +186,12 @@ export const encodeField = (type: FieldType, value: unknown): Uint8Array => {
 export const encodeGeo = (latitude: number, longitude: number): Uint8Array =>
   asBuffer(floatEncoder.encode(tagged("__tuple__", [latitude, longitude])));
 
+/**
+ * A geo field without a location, as Popoto (0.8.3 and 1.x) writes it: its `Coordinates(None,
+ * None)` default, a tagged tuple of two nils (`82 a9 __tuple__ c3 ac as_encodable 92 c0 c0`).
+ */
+export const encodeGeoNull = (): Uint8Array => asBuffer(encoder.encode(tagged("__tuple__", [null, null])));
+
 /** A relationship's value: the related instance's key as str, or nil. */
 export const encodeRelationship = (key: string | null): Uint8Array => encodeField("string", key);
 
@@ -410,11 +416,16 @@ export const decodeField = (type: FieldType, bytes: Uint8Array): unknown => {
   return value;
 };
 
-/** A geo field's value, or null for nil. Accepts the tagged tuple or a plain two-number array. */
+/**
+ * A geo field's value, or null. Accepts the tagged tuple or a plain two-number array; null is nil,
+ * or the tuple of two nils that Python Popoto writes for a GeoField without a location (its
+ * `Coordinates(None, None)` default).
+ */
 export const decodeGeo = (bytes: Uint8Array): { latitude: number; longitude: number } | null => {
   const raw = unpack(bytes);
   if (raw === null) return null;
   const pair = tagOf(raw) === "__tuple__" ? (raw as Record<string, unknown>)[AS_ENCODABLE] : raw;
+  if (Array.isArray(pair) && pair.length === 2 && pair[0] === null && pair[1] === null) return null;
   if (Array.isArray(pair) && pair.length === 2) {
     const [latitude, longitude] = pair.map(toSafeNumber);
     if (latitude !== undefined && longitude !== undefined) return { latitude, longitude };

@@ -6,7 +6,7 @@ import { isClusterMode } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { KeyType } from "../fields/field-type.js";
 import { escapePart, joinKey } from "./escape.js";
-import { toKeyPart } from "./parts.js";
+import { NONE_PART, toKeyPart } from "./parts.js";
 
 /** The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one slot. */
 export const modelTag = (model: ModelMeta | string): string => {
@@ -27,6 +27,15 @@ export const classSet = (model: ModelMeta): string => `$Class:${modelTag(model)}
  */
 export const valuePart = (type: KeyType, value: unknown): string => escapePart(toKeyPart(type, value));
 
+/**
+ * A relationship used as a sorted field's partition: the related instance's key escaped again as
+ * one ordinary part, as Popoto does (it appends `str(instance)`, the escaped key, which `DB_key`
+ * then cleans): `Company:Ac/-me:1` gives `Company{&#58;}Ac///-me{&#58;}1`, and null `None`.
+ * (A relationship's reverse set, by contrast, appends the related key as it is.)
+ */
+export const relatedPartitionPart = (relatedKey: string | null): string =>
+  escapePart(relatedKey ?? NONE_PART);
+
 /** Set prefixes of the fields indexed by value, by field kind (Popoto's names). */
 const VALUE_SET_PREFIX = {
   key: "$KeyF",
@@ -45,7 +54,7 @@ export type ValueSetKind = keyof typeof VALUE_SET_PREFIX;
 export const valueSet = (model: ModelMeta, field: string, kind: ValueSetKind, part: string): string =>
   `${VALUE_SET_PREFIX[kind]}:${modelTag(model)}:${field}:${part}`;
 
-/** `$SortF:Book:pages[:<partition part>…]` or `$SortedKeyF:…`; partition parts are escaped (or instance keys). */
+/** `$SortF:Book:pages[:<partition part>…]` or `$SortedKeyF:…`; partition parts are escaped (`valuePart`, `relatedPartitionPart`). */
 export const sortedSet = (
   model: ModelMeta,
   field: string,

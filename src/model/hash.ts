@@ -1,4 +1,4 @@
-import { decodeField, decodeGeo, encodeField, encodeGeo } from "../encoding/msgpack.js";
+import { decodeField, decodeGeo, encodeField, encodeGeo, encodeGeoNull } from "../encoding/msgpack.js";
 import { CorruptDataError, ValidationError, type ValidationIssue } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
@@ -11,7 +11,9 @@ const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
 
 /** msgpack bytes of one field's canonical value (a relationship stores its target's key as a string). */
 export const encodeValue = (spec: FieldSpec, value: unknown): Buffer => {
-  if (spec.kind === "geo" && value !== null && value !== undefined) {
+  // No location: Popoto's tuple of two nils rather than nil, so both libraries write one form.
+  if (spec.kind === "geo" && (value === null || value === undefined)) return toBuffer(encodeGeoNull());
+  if (spec.kind === "geo") {
     const point = value as { latitude: number; longitude: number };
     return toBuffer(encodeGeo(point.latitude, point.longitude));
   }

@@ -121,7 +121,9 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   /** Popoto's alias of `query`. */
   readonly objects: Query<TFields, QueryInstance<TName, TFields>>;
   /**
-   * Validates, then saves a new instance (an existing instance with the same key is replaced).
+   * Validates, then saves a new instance. An instance already stored at its key is not replaced:
+   * KeyConflictError (`KEY_CONFLICT`), atomically, so of two concurrent creates one fails. Use
+   * `save()` (an upsert) or `updateOrCreate()` to replace.
    * @example await Book.create({ title: "Dune", pages: 412 }) // one EVALSHA write.lua
    */
   create<TThis extends AnyConstructor>(this: TThis, values: CreateInput<TFields>): Promise<InstanceOf<TThis>>;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import {
   CorruptDataError,
+  KeyConflictError,
   ModelDefinitionError,
   PopotoError,
   UniqueViolationError,
@@ -344,7 +345,18 @@ export function Model<const TName extends string, const TFields extends Fields>(
       rejectUnknownFields(meta, values, "created");
       noteSubclass(name, this);
       const instance = new this(values);
-      return instance.save();
+      // Create-only: the write script refuses a key that holds a hash, in the same atomic step
+      // that writes it, so two concurrent create() calls of one key cannot both succeed.
+      const prepared = await instance[PREPARE_SAVE]({ createOnly: true });
+      if (!prepared) return instance;
+      try {
+        await executeWrites([prepared.intent]);
+      } catch (error) {
+        if (error instanceof AlreadyExists) throw new KeyConflictError(meta.name, undefined, error.key);
+        throw error;
+      }
+      prepared.commit();
+      return instance;
     }
 
     static async getOrCreate(

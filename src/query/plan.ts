@@ -11,6 +11,7 @@ import {
   type ValueSetKind,
   lexIndex,
   lexReverseIndex,
+  relatedPartitionPart,
   relationshipSet,
   sortedSet,
   valuePart,
@@ -355,7 +356,7 @@ function partitionParts(
         field,
       );
     const partitionSpec = meta.fields.get(name) as FieldSpec;
-    if (partitionSpec.kind === "relationship") return relatedKeyOf(given.value) ?? "None";
+    if (partitionSpec.kind === "relationship") return relatedPartitionPart(relatedKeyOf(given.value) ?? null);
     return given.value === null
       ? "None"
       : valuePart(partitionSpec.type as KeyType, queryValue(meta, partitionSpec, given, given.value));

@@ -8,6 +8,7 @@ import {
   type ValueSetKind,
   lexIndex,
   lexReverseIndex,
+  relatedPartitionPart,
   relationshipSet,
   sortedSet,
   valuePart,
@@ -41,11 +42,8 @@ export const lexMember = (value: string, key: string): string =>
 export const reverseString = (value: string): string => Array.from(value).reverse().join("");
 
 const partitionPart = (spec: FieldSpec, value: unknown): string =>
-  // A related instance's key is already a key: it is appended as it is (docs/storage.md §1).
   spec.kind === "relationship"
-    ? value === null
-      ? "None"
-      : String(value)
+    ? relatedPartitionPart(value === null || value === undefined ? null : String(value))
     : valuePart(spec.type as KeyType, value);
 
 /**

@@ -150,9 +150,9 @@ describe("save", () => {
     ]);
   });
 
-  it("create on an existing key replaces the row (upsert) and leaves one set of entries", async () => {
+  it("save() of a new instance on an existing key replaces the row (upsert) and leaves one set of entries", async () => {
     await Book.create({ title: "Dune", pages: 412, genre: "sf" });
-    await Book.create({ title: "Dune", pages: 500 });
+    await new Book({ title: "Dune", pages: 500 }).save();
     expect(await Book.query.count()).toBe(1);
     expect(await members("$Class:Book")).toEqual(["Book:Dune"]);
     expect(await zmembers("$SortF:Book:pages")).toEqual({ "Book:Dune": 500 });

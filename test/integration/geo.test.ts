@@ -71,4 +71,26 @@ describe("GeoField", () => {
     );
     expect(await raw.exists("Place:None:Pole")).toBe(0);
   });
+
+  it("a location-less GeoField is Popoto's tuple of two nils; that form and plain nil both read as null", async () => {
+    const NO_LOCATION = "82a95f5f7475706c655f5fc3ac61735f656e636f6461626c6592c0c0";
+    await Place.create({ name: "Nowhere" });
+    expect(await hexOf("Place:None:Nowhere", "location")).toBe(NO_LOCATION);
+    expect(await raw.zcard("$GeoF:Place:location")).toBe(0);
+    // A row as Python Popoto writes it (tuple of nils) and one with a plain nil, among located rows.
+    await Place.create({ name: "Rome", location: ROME });
+    await Place.create({ name: "Python" });
+    await raw.hset("Place:None:Python", "location", Buffer.from(NO_LOCATION, "hex"));
+    await Place.create({ name: "Nil" });
+    await raw.hset("Place:None:Nil", "location", Buffer.from("c0", "hex"));
+    const all = await Place.query.orderBy("name").all();
+    expect(all.map((p) => [p.name, p.location])).toEqual([
+      ["Nil", null],
+      ["Nowhere", null],
+      ["Python", null],
+      ["Rome", ROME],
+    ]);
+    const python = await Place.load("Place:None:Python");
+    expect(python?.location).toBeNull();
+  });
 });

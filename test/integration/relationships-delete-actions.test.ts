@@ -402,9 +402,9 @@ describe('onDelete "setNull"', () => {
     await Seat.create({ id: "s1", club: reds, price: 10 });
     await Seat.create({ id: "s2", club: "Club:Blues", price: 20 });
     await reds.delete();
-    expect(await raw.exists("$SortF:Seat:price:Club:Reds")).toBe(0);
+    expect(await raw.exists("$SortF:Seat:price:Club{&#58;}Reds")).toBe(0);
     expect(await zmembers("$SortF:Seat:price:None")).toEqual({ "Seat:s1": 10 });
-    expect(await zmembers("$SortF:Seat:price:Club:Blues")).toEqual({ "Seat:s2": 20 });
+    expect(await zmembers("$SortF:Seat:price:Club{&#58;}Blues")).toEqual({ "Seat:s2": 20 });
     expect((await Seat.query.filter({ club: null, price__gte: 5 })).map((s) => s.id)).toEqual(["s1"]);
   });
 
