@@ -11,6 +11,13 @@ export default defineConfig({
     typecheck: { enabled: true, include: ["test/types/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    ...(onCluster ? { globalSetup: ["test/support/cluster-global-setup.ts"] } : {}),
+    ...(onCluster
+      ? {
+          globalSetup: ["test/support/cluster-global-setup.ts"],
+          setupFiles: ["test/support/cluster-equality.ts"],
+          // test/cluster/ starts clusters of its own; it runs in the standalone pass.
+          exclude: ["test/cluster/**", "node_modules/**"],
+        }
+      : {}),
   },
 });

@@ -3,6 +3,8 @@ import type { Cluster, ClusterOptions, RedisOptions } from "ioredis";
 import { ConnectionError, NotConnectedError, PopotoError, RedisCommandError } from "../errors.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS } from "./cluster.js";
 import { clusterError, isTopologyError } from "./cluster-errors.js";
+import { loadScripts } from "../scripts/run-script.js";
+import { scripts } from "../scripts/scripts.generated.js";
 
 /** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -142,6 +144,9 @@ async function connectCluster(options: ConnectOptions): Promise<Cluster> {
       error,
     );
   }
+  // A script is cached per node: load popoto's on every master now, so the first write or query
+  // on each is one round trip (a master promoted later falls back to EVAL once).
+  await loadScripts(client, Object.values(scripts)).catch(() => undefined);
   current = client;
   owned = true;
   return client;

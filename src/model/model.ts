@@ -23,7 +23,7 @@ import {
 import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
-import { modelEventsChannel, modelTag } from "../keys/keys.js";
+import { inLayout, modelEventsChannel, modelTag } from "../keys/keys.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
@@ -423,7 +423,8 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async exists(key: Record<string, unknown> | string): Promise<boolean> {
-      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "looked up"));
+      const instanceKey =
+        typeof key === "string" ? inLayout(meta, key) : computeKey(meta, keyValues(meta, key, "looked up"));
       try {
         return (await getConnection().exists(instanceKey)) === 1;
       } catch (error) {
@@ -463,7 +464,8 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
-      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "loaded"));
+      const instanceKey =
+        typeof key === "string" ? inLayout(meta, key) : computeKey(meta, keyValues(meta, key, "loaded"));
       return loadKey(this, instanceKey);
     }
   }

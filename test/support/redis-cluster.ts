@@ -216,6 +216,8 @@ export function clusterClient(urls: readonly string[]): Cluster {
 
 /** Empties every master of the cluster (FLUSHDB on each: only ever on a private cluster). */
 export async function flushCluster(client: Cluster): Promise<void> {
+  // The masters are known once the client has read the slots.
+  if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
   await Promise.all(client.nodes("master").map((node) => node.flushdb()));
 }
 
