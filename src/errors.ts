@@ -14,6 +14,7 @@ export type PopotoErrorCode =
   | "NOT_CONNECTED"
   | "CONNECTION"
   | "CLUSTER"
+  | "NOT_REPLICATED"
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
@@ -212,6 +213,20 @@ export class ClusterError extends PopotoError {
   constructor(message: string, cause: unknown, keys: readonly string[] = []) {
     super("CLUSTER", message, { cause });
     this.keys = keys;
+  }
+}
+
+/**
+ * `connect({ waitReplicas })`: a write applied on the master, but fewer replicas than asked for
+ * acknowledged it in time. The write is not undone.
+ */
+export class NotReplicatedError extends PopotoError {
+  readonly acknowledged: number;
+  readonly requested: number;
+  constructor(message: string, acknowledged: number, requested: number, model: string | undefined) {
+    super("NOT_REPLICATED", message, { model });
+    this.acknowledged = acknowledged;
+    this.requested = requested;
   }
 }
 

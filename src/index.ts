@@ -14,6 +14,7 @@ export {
   ModelDefinitionError,
   MultipleResultsError,
   NotConnectedError,
+  NotReplicatedError,
   PopotoError,
   ProtectedError,
   QueryError,

@@ -3,6 +3,7 @@ import type { Cluster, ClusterOptions, RedisOptions } from "ioredis";
 import { ConnectionError, NotConnectedError, PopotoError, RedisCommandError } from "../errors.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS } from "./cluster.js";
 import { clusterError, isTopologyError } from "./cluster-errors.js";
+import { setDurability } from "./durability.js";
 import { loadScripts } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 
@@ -29,6 +30,13 @@ export interface ConnectOptions {
    * migrates a slot before it fails with a ClusterError (default 20 000).
    */
   readonly clusterRetryMs?: number | undefined;
+  /**
+   * Durability: after each write, WAIT until this many replicas acknowledged it; fewer within
+   * `waitTimeoutMs` (default 1000) makes the write's call throw NotReplicatedError (the write
+   * itself applied). Default 0: writes do not wait (Redis replicates asynchronously).
+   */
+  readonly waitReplicas?: number | undefined;
+  readonly waitTimeoutMs?: number | undefined;
 }
 
 let current: RedisClient | undefined;
@@ -59,11 +67,13 @@ const IN_FLIGHT_LOST = "Connection closed before the reply arrived";
 export async function connect(target?: string | RedisClient | ConnectOptions): Promise<RedisClient> {
   if (current) await disconnect();
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
+    setDurability(undefined);
     current = target;
     owned = false;
     return target;
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
+  setDurability(options.waitReplicas, options.waitTimeoutMs);
   if (options.cluster !== undefined) return connectCluster(options);
   const url = options.url ?? process.env["REDIS_URL"] ?? DEFAULT_URL;
   const attempts = options.maxReconnectAttempts ?? 20;

@@ -2,10 +2,11 @@
  * A real cluster changing under load: a live slot migration, a master crash (SIGKILL) with its
  * replica taking over, and a slot no master serves. Four writers run through popoto throughout;
  * afterwards every acknowledged write is stored whole, nothing is half-applied, and every failure
- * is a typed PopotoError. Runs on a private cluster of its own (test/support/redis-cluster.ts).
+ * is a typed PopotoError. First, on the healthy cluster, the optional durability (WAIT). Runs on a
+ * private cluster of its own (test/support/redis-cluster.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClusterError, connect, disconnect } from "../../src/index.js";
+import { ClusterError, ConnectionError, NotReplicatedError, connect, disconnect } from "../../src/index.js";
 import { caught } from "../support/inspect.js";
 import { Entry, expectNothingLostOrHalfApplied, startWriters } from "../support/cluster-writers.js";
 import { clusterClient, flushCluster, useCluster } from "../support/redis-cluster.js";
@@ -39,6 +40,22 @@ async function migrateSlot(slot: number, from: number, to: number): Promise<void
   for (const port of await cluster.current.masters())
     await cluster.current.client(port).call("CLUSTER", "SETSLOT", slot, "NODE", toId);
 }
+
+describe("durability: connect({ waitReplicas })", () => {
+  it("waits for the replica; asking for more replicas than exist reports it, the write applied", async () => {
+    await connect({ cluster: [...cluster.current.urls], waitReplicas: 1, waitTimeoutMs: 5000 });
+    await Entry.create({ id: "w1", seq: 1, rank: 1 });
+    // Each master has one replica: two can never acknowledge.
+    await connect({ cluster: [...cluster.current.urls], waitReplicas: 2, waitTimeoutMs: 100 });
+    const error = await caught(() => Entry.create({ id: "w2", seq: 2, rank: 2 }), NotReplicatedError);
+    expect([error.code, error.acknowledged, error.requested]).toEqual(["NOT_REPLICATED", 1, 2]);
+    expect(error.message).toContain("{Entry}:w2");
+    expect((await Entry.load({ id: "w2" }))?.seq).toBe(2);
+    await caught(() => connect({ cluster: [...cluster.current.urls], waitReplicas: -1 }), ConnectionError);
+    await connect({ cluster: [...cluster.current.urls] });
+    await Entry.query.all().then(async (rows) => Promise.all(rows.map((r) => r.delete())));
+  }, 60_000);
+});
 
 describe("topology changes under four writers", () => {
   it("a live slot migration: nothing lost, nothing half-applied, failures typed", async () => {
