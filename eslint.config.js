@@ -3,7 +3,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "src/scripts/scripts.generated.ts"] },
+  {
+    ignores: [
+      ".readme-blocks/**",
+      "dist/**",
+      "node_modules/**",
+      "coverage/**",
+      "test-results/**",
+      "src/scripts/scripts.generated.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   ...tseslint.configs.stylistic,

@@ -9,8 +9,9 @@ export default defineConfig({
     // Integration suites share one Redis database, so files run one after another.
     fileParallelism: false,
     typecheck: { enabled: true, include: ["test/types/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: child processes (tsx start-up) are slow on a loaded two-core machine; no test asserts on time.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
     ...(onCluster
       ? {
           globalSetup: ["test/support/cluster-global-setup.ts"],

@@ -15,6 +15,9 @@ export type PopotoErrorCode =
   | "CONNECTION"
   | "CLUSTER"
   | "NOT_REPLICATED"
+  | "AUTH"
+  | "PERMISSION"
+  | "TLS"
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
@@ -195,10 +198,88 @@ export class NotConnectedError extends PopotoError {
   }
 }
 
-/** A Redis command failed after the client's retries were spent. */
+/**
+ * Why a connection failed, finer than the error's `code` (stable strings, safe to branch on):
+ * - code "CONNECTION": "nothing-listening" (refused), "unreachable" (no route, DNS, connect timeout),
+ *   "closed" (the connection dropped and retries were spent), "lost-reply" (closed before the reply:
+ *   the command may have run), "timeout" (no reply within the command deadline: it may have run),
+ *   "invalid-url", "no-database" (the db index does not exist), "handshake" (the server closed the
+ *   connection during the handshake, e.g. a plain client on a TLS port);
+ * - code "AUTH": "wrong-password" (WRONGPASS), "no-auth" (NOAUTH: the server wants a password);
+ * - code "TLS": "certificate" (not trusted, expired, or a client certificate is required),
+ *   "hostname" (the certificate does not name the host), "protocol" (no TLS version in common, or
+ *   TLS spoken to a plain port).
+ */
+export type ConnectionFailure =
+  | "nothing-listening"
+  | "unreachable"
+  | "closed"
+  | "lost-reply"
+  | "timeout"
+  | "invalid-url"
+  | "no-database"
+  | "handshake"
+  | "wrong-password"
+  | "no-auth"
+  | "certificate"
+  | "hostname"
+  | "protocol";
+
+/**
+ * Redis could not be reached, or stopped answering. Messages name the URL with its password
+ * replaced by `***`, and the `cause` is a copy of the driver's error with secrets removed.
+ */
 export class ConnectionError extends PopotoError {
-  constructor(message: string, cause: unknown) {
-    super("CONNECTION", message, { cause });
+  /** What failed; see ConnectionFailure. */
+  readonly reason: ConnectionFailure;
+  constructor(
+    message: string,
+    cause: unknown,
+    reason: ConnectionFailure = "closed",
+    code: "CONNECTION" | "AUTH" | "TLS" = "CONNECTION",
+  ) {
+    super(code, message, { cause });
+    this.reason = reason;
+  }
+}
+
+/** The server refused the credentials (WRONGPASS), or wants some (NOAUTH). Code "AUTH". */
+export class AuthenticationError extends ConnectionError {
+  constructor(message: string, cause: unknown, reason: "wrong-password" | "no-auth") {
+    super(message, cause, reason, "AUTH");
+  }
+}
+
+/** The TLS handshake failed: certificate, hostname or protocol. Code "TLS". */
+export class TlsError extends ConnectionError {
+  constructor(message: string, cause: unknown, reason: "certificate" | "hostname" | "protocol") {
+    super(message, cause, reason, "TLS");
+  }
+}
+
+/**
+ * A command got no reply within the command deadline (`commandTimeout`): the server is hung or
+ * the network black-holes packets. A write may or may not have run. Code "CONNECTION", reason "timeout".
+ */
+export class CommandTimeoutError extends ConnectionError {
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(message: string, cause: unknown, timeoutMs: number) {
+    super(message, cause, "timeout");
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The Redis user lacks an ACL permission popoto needs (NOPERM). Code "PERMISSION"; nothing was written. */
+export class PermissionError extends PopotoError {
+  /** The command Redis refused (EVALSHA for popoto's scripts), upper case. */
+  readonly command: string;
+  /** The keys the refused command named, when known. */
+  readonly keys: readonly string[];
+  constructor(message: string, cause: unknown, command: string, keys: readonly string[]) {
+    super("PERMISSION", message, { cause });
+    this.command = command;
+    this.keys = keys;
   }
 }
 

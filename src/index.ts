@@ -4,7 +4,13 @@
  */
 export { connect, disconnect, getConnection } from "./connection/connection.js";
 export type { ConnectOptions, RedisClient } from "./connection/connection.js";
+export { CONNECTION_DEFAULTS } from "./connection/options.js";
+export { connectionStatus, onConnectionStatus } from "./connection/status.js";
+export type { ConnectionState, ConnectionStatus } from "./connection/status.js";
+export { redactSecrets } from "./connection/redact.js";
 export {
+  AuthenticationError,
+  CommandTimeoutError,
   ConcurrentModificationError,
   ClusterError,
   ConnectionError,
@@ -15,14 +21,16 @@ export {
   MultipleResultsError,
   NotConnectedError,
   NotReplicatedError,
+  PermissionError,
   PopotoError,
   ProtectedError,
   QueryError,
   RedisCommandError,
+  TlsError,
   UniqueViolationError,
   ValidationError,
 } from "./errors.js";
-export type { PopotoErrorCode, ValidationIssue } from "./errors.js";
+export type { ConnectionFailure, PopotoErrorCode, ValidationIssue } from "./errors.js";
 export {
   AutoKeyField,
   BooleanField,
@@ -122,6 +130,8 @@ export type {
   WhereArg,
 } from "./query/query.js";
 export { and, not, or } from "./query/condition.js";
+export { onRowProblem } from "./query/row-problems.js";
+export type { RowProblem, RowProblemListener } from "./query/row-problems.js";
 export type { LeafFilters, Q } from "./query/condition.js";
 export type { BulkOptions, ProgressCallback } from "./write/bulk.js";
 export { Publisher } from "./pubsub/publisher.js";

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** The CLI's commands. */
-export const COMMANDS = ["check", "clean", "rebuild", "inspect"] as const;
+export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio"] as const;
 
 /** One of the CLI's commands. */
 export type Command = (typeof COMMANDS)[number];
@@ -18,25 +18,38 @@ Commands:
   clean     remove stale index entries and correct wrong scores (adds nothing)
   rebuild   make every index match the hashes: remove stale entries, add missing ones
   inspect   count instances, index keys and entries per structure kind, and memory used
+  studio    serve a local web page to browse the models, follow relationships and check index
+            health (read-only unless --write); prints its address, with a token, and runs until Ctrl-C
 
 Options:
   --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
                      import defines, are the ones to work on; resolved from the current directory
-  --url <redis-url>  Redis to use (default: REDIS_URL, else redis://127.0.0.1:6379)
+  --url <redis-url>  Redis to use (default: REDIS_URL, else redis://127.0.0.1:6379); rediss:// for
+                     TLS; put an ACL user and password in it (redis://user:password@host:port/db),
+                     or better in REDIS_URL, which other users of the machine cannot read in ps
+  --tls-ca <file>    PEM file of the CA that signed the server's certificate (env POPOTO_TLS_CA)
+  --tls-cert <file>  client certificate, for a server with tls-auth-clients (env POPOTO_TLS_CERT)
+  --tls-key <file>   the client certificate's private key (env POPOTO_TLS_KEY)
+  --tls-servername <name>  host name to check the server's certificate against, when it differs
+                     from the URL's host (env POPOTO_TLS_SERVERNAME)
   --cluster <urls>   a Redis Cluster instead: one or more node URLs, comma-separated (or the
                      option repeated); every master is scanned (default: POPOTO_CLUSTER)
   --model <Name>     only this model (repeat for several)
   --json             print JSON instead of tables
+  --port <n>         studio: port to listen on (default 5555; 0 picks a free one)
+  --host <address>   studio: address to listen on (default 127.0.0.1, this machine only)
+  --write            studio: allow the index repair buttons (clean, rebuild)
   -h, --help         print this help
 
 Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
-(Redis unreachable, models module failed to import, ...).
+(Redis unreachable, authentication or TLS failed, models module failed to import, ...).
 
 Examples:
   npx popoto check --models ./dist/models.js
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
   npx popoto check --models ./dist/models.js --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000
-  node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json`;
+  node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
+  npx popoto studio --models ./dist/models.js --port 5555`;
 
 /** A mistake in how the CLI was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -54,6 +67,18 @@ export interface CliArgs {
   /** Model names to limit to; empty for every model. */
   readonly only: readonly string[];
   readonly json: boolean;
+  /** studio: where to listen, and whether repairs are allowed. */
+  readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
+  /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
+  readonly tls: TlsFiles;
+}
+
+/** The TLS settings the CLI takes (paths of PEM files). */
+export interface TlsFiles {
+  readonly ca?: string | undefined;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  readonly servername?: string | undefined;
 }
 
 const isCommand = (value: string): value is Command => (COMMANDS as readonly string[]).includes(value);
@@ -61,9 +86,27 @@ const isCommand = (value: string): value is Command => (COMMANDS as readonly str
 /** Where the CLI connects without `--url` and `REDIS_URL` (popoto's own default). */
 export const DEFAULT_URL = "redis://127.0.0.1:6379";
 
+const tlsFiles = (values: Record<string, unknown>, env: NodeJS.ProcessEnv): TlsFiles => {
+  const pick = (option: string, variable: string): string | undefined => {
+    const value = values[option];
+    return typeof value === "string" && value !== "" ? value : env[variable] || undefined;
+  };
+  const tls = {
+    ca: pick("tls-ca", "POPOTO_TLS_CA"),
+    cert: pick("tls-cert", "POPOTO_TLS_CERT"),
+    key: pick("tls-key", "POPOTO_TLS_KEY"),
+    servername: pick("tls-servername", "POPOTO_TLS_SERVERNAME"),
+  };
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw new UsageError(
+      `--tls-cert and --tls-key go together: give both (or POPOTO_TLS_CERT and POPOTO_TLS_KEY).`,
+    );
+  return tls;
+};
+
 /**
  * Parses `argv` (without node and script); `"help"` for `--help`; throws UsageError on mistakes.
- * `env` supplies `REDIS_URL`.
+ * `env` supplies `REDIS_URL` and `POPOTO_TLS_*`.
  */
 export function parseCliArgs(
   argv: readonly string[],
@@ -81,6 +124,13 @@ export function parseCliArgs(
         cluster: { type: "string", multiple: true },
         model: { type: "string", multiple: true },
         json: { type: "boolean" },
+        "tls-ca": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-servername": { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        write: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -106,6 +156,17 @@ export function parseCliArgs(
     .filter((entry) => entry !== "");
   if (values.cluster !== undefined && cluster.length === 0)
     throw new UsageError(`--cluster needs at least one node URL, e.g. --cluster redis://127.0.0.1:7000.`);
+  const studioOnly = (["port", "host", "write"] as const).find((name) => values[name] !== undefined);
+  if (command !== "studio" && studioOnly !== undefined)
+    throw new UsageError(`--${studioOnly} is an option of popoto studio, not of popoto ${command}.`);
+  if (command === "studio" && values.json === true)
+    throw new UsageError(`--json is not an option of popoto studio.`);
+  const port = values.port === undefined ? 5555 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? "0") || port > 65535)
+    throw new UsageError(
+      `--port ${values.port ?? ""}: give a port number from 0 to 65535 (0 picks a free one).`,
+    );
+  if (values.host === "") throw new UsageError(`--host needs an address, e.g. --host 127.0.0.1.`);
   return {
     command,
     cluster,
@@ -113,5 +174,7 @@ export function parseCliArgs(
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,
     only: values.model ?? [],
     json: values.json === true,
+    tls: tlsFiles(values, env),
+    studio: { host: values.host ?? "127.0.0.1", port, write: values.write === true },
   };
 }

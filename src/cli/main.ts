@@ -16,10 +16,13 @@
  * models still come from another copy (dist vs src, or two installed copies), `loadModels()`
  * detects it (their classes are not in this copy's registry) and says how to run the right CLI.
  */
-import { connect, ConnectionError, disconnect } from "../index.js";
-import { lastConnectionError } from "../connection/connection.js";
+import { readFileSync } from "node:fs";
+import { Redis } from "ioredis";
+import type { ConnectionOptions } from "node:tls";
+import { connect, ConnectionError, disconnect, redactSecrets } from "../index.js";
+import { redactUrl } from "../connection/redact.js";
 import { parseCliArgs, USAGE, UsageError } from "./args.js";
-import type { CliArgs } from "./args.js";
+import type { CliArgs, TlsFiles } from "./args.js";
 import { check } from "./commands/check.js";
 import type { CommandContext, CommandResult } from "./commands/context.js";
 import { inspect } from "./commands/inspect.js";
@@ -32,20 +35,27 @@ const USAGE_EXIT = 2;
 /** Exit code when the command could not run (Redis unreachable, the models module threw, …). */
 const FAILURE_EXIT = 3;
 
-/** The URL without its password, for messages. */
-const redact = (url: string): string => {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.href;
-  } catch {
-    return url;
-  }
+/** The ioredis `tls` option from the CLI's --tls-* files; undefined when none is given. */
+const tlsOptions = (files: TlsFiles): ConnectionOptions | undefined => {
+  if (Object.values(files).every((value) => value === undefined)) return undefined;
+  const read = (what: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new UsageError(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
+    }
+  };
+  const tls: ConnectionOptions = {};
+  const ca = read("--tls-ca", files.ca);
+  const cert = read("--tls-cert", files.cert);
+  const key = read("--tls-key", files.key);
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  if (files.servername !== undefined) tls.servername = files.servername;
+  return tls;
 };
-
-/** Where the CLI connects, without passwords, for messages. */
-const where = (args: CliArgs): string =>
-  args.cluster.length > 0 ? `the cluster ${args.cluster.map(redact).join(",")}` : redact(args.url);
 
 const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResult> => {
   switch (args.command) {
@@ -56,6 +66,8 @@ const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResu
       return repair(args.command, context);
     case "inspect":
       return inspect(context);
+    case "studio":
+      throw new Error("popoto CLI: the studio does not run as a one-shot command.");
   }
 };
 
@@ -77,26 +89,36 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     // Import first, connect second: a models module that connects at import is overridden by --url.
     const models = await loadModels(args.models, process.cwd(), args.only);
+    const tls = tlsOptions(args.tls);
+    const passed = tls ? { redisOptions: { tls } } : {};
     const client = await connect(
       args.cluster.length > 0
-        ? { cluster: args.cluster, maxReconnectAttempts: 3 }
-        : { url: args.url, maxReconnectAttempts: 3 },
+        ? { cluster: args.cluster, maxReconnectAttempts: 3, ...passed }
+        : { url: args.url, maxReconnectAttempts: 3, ...passed },
     );
+    if (args.command === "studio") {
+      if (!(client instanceof Redis))
+        throw new UsageError("popoto studio reads one server (--url); it does not run on a cluster yet.");
+      // Runs until Ctrl-C and prints its own address; imported here so other commands do not load it.
+      const { studio } = await import("./commands/studio.js");
+      return await studio(args, { models, progress, redis: client }, redactUrl(args.url));
+    }
     const result = await runCommand(args, { models, progress, redis: client });
     process.stdout.write(`${args.json ? JSON.stringify(result.json, null, 2) : result.text}\n`);
     return result.exitCode;
   } catch (error) {
     progress.clear();
-    const message = error instanceof Error ? error.message : String(error);
+    // Messages may quote the URL: never print its password.
+    const message = redactSecrets(error instanceof Error ? error.message : String(error));
     if (error instanceof UsageError) {
       process.stderr.write(`popoto ${args.command}: ${message}\nRun popoto --help for usage.\n`);
       return USAGE_EXIT;
     }
     if (error instanceof ConnectionError) {
-      const reason = lastConnectionError()?.message ?? message;
+      // Named already (nothing listening, WRONGPASS, TLS, …) with its fix and the redacted URL.
       process.stderr.write(
-        `popoto ${args.command}: cannot reach Redis at ${where(args)} (${reason}). ` +
-          `Pass --url redis://host:port/db (or set REDIS_URL), or --cluster redis://host:port,… for a cluster.\n`,
+        `popoto ${args.command}: [${error.code}${error.reason ? ` ${error.reason}` : ""}] ${message} ` +
+          `(CLI: --url or REDIS_URL, --cluster for a cluster; TLS: --tls-ca, --tls-cert, --tls-key.)\n`,
       );
     } else process.stderr.write(`popoto ${args.command}: ${message}\n`);
     return FAILURE_EXIT;

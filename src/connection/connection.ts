@@ -1,175 +1,276 @@
 import { Redis } from "ioredis";
-import type { Cluster, ClusterOptions, RedisOptions } from "ioredis";
-import { ConnectionError, NotConnectedError, PopotoError, RedisCommandError } from "../errors.js";
-import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS } from "./cluster.js";
-import { clusterError, isTopologyError } from "./cluster-errors.js";
+import type { Cluster } from "ioredis";
+import { ConnectionError, NotConnectedError } from "../errors.js";
+import {
+  describeConnectFailure,
+  isFatalFailure,
+  lastFailure,
+  recordFailure,
+  setFailureContext,
+  IN_FLIGHT_LOST,
+} from "./failures.js";
+import { CONNECTION_DEFAULTS, driverOptions, type ConnectOptions } from "./options.js";
+import { rememberSecrets, sanitizeError } from "./redact.js";
+import { updateStatus } from "./status.js";
+import { parseRedisUrl, type RedisTarget } from "./url.js";
+import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
 import { setDurability } from "./durability.js";
 import { loadScripts } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 
+export { isLostReply, wrapRedisError } from "./failures.js";
+export type { ConnectOptions } from "./options.js";
+
 /** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
 export type RedisClient = Redis | Cluster;
 
-/** Options for `connect()` beyond the URL. */
-export interface ConnectOptions {
-  /** Redis URL; `REDIS_URL`, else redis://127.0.0.1:6379. */
-  readonly url?: string | undefined;
-  /** Reconnect attempts before commands fail with a ConnectionError (default 20, about 10 s). */
-  readonly maxReconnectAttempts?: number | undefined;
-  /** Extra ioredis options, passed through (to every node's connection with `cluster`). */
-  readonly redisOptions?: RedisOptions | undefined;
-  /**
-   * A Redis Cluster's startup nodes, e.g. `["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]`
-   * (or one comma-separated string); popoto then writes the cluster layout (`{Model}` hash tags).
-   */
-  readonly cluster?: string | readonly string[] | undefined;
-  /** Extra ioredis Cluster options, passed through (with `cluster`). */
-  readonly clusterOptions?: ClusterOptions | undefined;
-  /**
-   * With `cluster`: how long (ms) a command keeps being retried while the cluster fails over or
-   * migrates a slot before it fails with a ClusterError (default 20 000).
-   */
-  readonly clusterRetryMs?: number | undefined;
-  /**
-   * Durability: after each write, WAIT until this many replicas acknowledged it; fewer within
-   * `waitTimeoutMs` (default 1000) makes the write's call throw NotReplicatedError (the write
-   * itself applied). Default 0: writes do not wait (Redis replicates asynchronously).
-   */
-  readonly waitReplicas?: number | undefined;
-  readonly waitTimeoutMs?: number | undefined;
-}
-
 let current: RedisClient | undefined;
-/** The client's most recent connection error, for diagnostics. */
-let lastError: Error | undefined;
-
-/** The most recent connection error ioredis reported, if any (reconnects happen in the background). */
-export const lastConnectionError = (): Error | undefined => lastError;
 let owned = false;
+/** Removes popoto's listeners from the current client. */
+let detach: () => void = () => undefined;
 
-const DEFAULT_URL = "redis://127.0.0.1:6379";
-
-/** The error of a command whose connection closed before its reply arrived. */
-const IN_FLIGHT_LOST = "Connection closed before the reply arrived";
+/** The most recent connection failure, named (WRONGPASS, TLS, nothing listening, …), if any. */
+export const lastConnectionError = (): ConnectionError | undefined => lastFailure();
 
 /**
  * Connects popoto to Redis. Nothing connects at import; call this once at start-up.
  *
  * - `connect()` uses `REDIS_URL`, else redis://127.0.0.1:6379.
- * - `connect("redis://host:6379/2")` uses that URL.
- * - `connect(client)` uses your own ioredis client or Cluster (popoto will not close it on `disconnect()`).
+ * - `connect("redis://user:password@host:6379/2")` uses that URL (`rediss://` for TLS).
+ * - `connect({ url, commandTimeout, waitForServer, redisOptions: { tls: { ca } } })`: see ConnectOptions.
  * - `connect({ cluster: ["redis://127.0.0.1:7000", …] })` connects to a Redis Cluster.
+ * - `connect(client)` uses your own ioredis client or Cluster (popoto will not close it on
+ *   `disconnect()`; its own options, such as `commandTimeout`, apply).
  *
- * A lost connection is retried with backoff; each command is retried a few times, then fails
- * with a ConnectionError.
+ * The URL is checked first (scheme, host, database index). A lost connection is retried without
+ * limit, backing off to 2 s; a command waits through a few attempts, then fails with a
+ * ConnectionError, and no command waits longer than `commandTimeout` (10 s). Failures are named:
+ * AuthenticationError (code "AUTH"), TlsError ("TLS"), ConnectionError ("CONNECTION") with a `reason`.
  * @example await connect(); await Book.create({ title: "Dune", pages: 412 });
  */
 export async function connect(target?: string | RedisClient | ConnectOptions): Promise<RedisClient> {
   if (current) await disconnect();
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     setDurability(undefined);
-    current = target;
-    owned = false;
+    useClient(target, false, {
+      shown: "the ioredis client passed to connect()",
+      tls: false,
+      commandTimeout: 0,
+      db: 0,
+    });
     return target;
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
   setDurability(options.waitReplicas, options.waitTimeoutMs);
   if (options.cluster !== undefined) return connectCluster(options);
-  const url = options.url ?? process.env["REDIS_URL"] ?? DEFAULT_URL;
-  const attempts = options.maxReconnectAttempts ?? 20;
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 3,
-    // A write whose reply was lost may have run: re-sending it after a reconnect could apply it
-    // twice, so the caller gets a ConnectionError (outcome unknown) instead. Commands not yet sent
-    // still wait in the offline queue and go out once reconnected.
-    autoResendUnfulfilledCommands: false,
-    // Back off up to 1 s between attempts; give up after `attempts`, which fails queued commands.
-    retryStrategy: (times) => (times > attempts ? null : Math.min(times * 100, 1000)),
-    ...options.redisOptions,
+  const redisTarget = parseRedisUrl(options.url ?? process.env["REDIS_URL"] ?? CONNECTION_DEFAULTS.url);
+  const extra = options.redisOptions;
+  rememberSecrets(redisTarget.password, extra?.password, tlsSecret(extra?.tls));
+  const client = new Redis(redisTarget.url, driverOptions(options));
+  useClient(client, true, {
+    shown: redisTarget.shown,
+    tls: redisTarget.tls || extra?.tls !== undefined,
+    commandTimeout: options.commandTimeout ?? CONNECTION_DEFAULTS.commandTimeout,
+    db: extra?.db ?? redisTarget.db,
   });
-  // ioredis reports each failed (re)connection as an "error" event; without a listener Node prints
-  // it as unhandled. Commands still fail with a ConnectionError once retries are spent.
-  client.on("error", (error: Error) => {
-    lastError = error;
-  });
-  // With autoResendUnfulfilledCommands off, ioredis drops the commands that were in flight when
-  // the connection closed without settling them (their promises would never resolve). Reject
-  // them here, as the close is reported and before ioredis sets them aside.
-  rejectInFlightOnClose(client);
+  updateStatus({ state: "connecting" });
   try {
-    await client.connect();
+    await firstReady(client, options.waitForServer ?? CONNECTION_DEFAULTS.waitForServer, redisTarget);
   } catch (error) {
-    client.disconnect();
-    throw new ConnectionError(
-      `popoto could not connect to Redis at ${url}: ${(error as Error).message}. ` +
-        `Start redis-server, or pass the right URL to connect() or in REDIS_URL.`,
-      error,
-    );
+    await disconnect();
+    updateStatus({ state: "closed", lastError: error instanceof ConnectionError ? error : undefined });
+    throw error;
   }
-  current = client;
-  owned = true;
   return client;
-}
-
-/**
- * With autoResendUnfulfilledCommands off, ioredis drops the commands that were in flight when the
- * connection closed without settling them (their promises would never resolve); a cluster node
- * would instead hand them back to the Cluster, which sends them again elsewhere. Reject them here,
- * as the close is reported and before ioredis sets them aside, as lost replies.
- */
-function rejectInFlightOnClose(client: Redis): void {
-  client.on("close", () => {
-    while (client.commandQueue.length > 0) {
-      client.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
-    }
-  });
 }
 
 /** `connect({ cluster })`: an ioredis Cluster popoto owns, connected before this resolves. */
 async function connectCluster(options: ConnectOptions): Promise<Cluster> {
   const urls = clusterUrls(options.cluster ?? []);
+  const nodes = urls.map(parseNodeUrl);
+  rememberSecrets(
+    ...nodes.map((n) => n.options.password),
+    options.redisOptions?.password,
+    tlsSecret(options.redisOptions?.tls),
+  );
+  const shown = nodes.map((n) => `${n.host}:${n.port}`).join(",");
   const client = createClusterClient({
     urls,
     retryMs: options.clusterRetryMs ?? DEFAULT_CLUSTER_RETRY_MS,
-    reconnectAttempts: options.maxReconnectAttempts ?? 20,
-    redisOptions: options.redisOptions,
+    reconnectAttempts: options.maxReconnectAttempts ?? CONNECTION_DEFAULTS.maxReconnectAttempts,
+    // The node connections get popoto's standalone settings (command deadline, no blind resends).
+    redisOptions: { ...driverOptions({ ...options, maxReconnectAttempts: 0 }), retryStrategy: () => null },
     clusterOptions: options.clusterOptions,
     onNode: rejectInFlightOnClose,
   });
-  client.on("error", (error: Error) => {
-    lastError = error;
+  useClient(client, true, {
+    shown: `the Redis Cluster at ${shown}`,
+    tls: nodes.some((n) => n.options.tls !== undefined) || options.redisOptions?.tls !== undefined,
+    commandTimeout: options.commandTimeout ?? CONNECTION_DEFAULTS.commandTimeout,
+    db: 0,
   });
-  client.on("node error", (error: Error) => {
-    lastError = error;
-  });
+  updateStatus({ state: "connecting" });
   try {
     await client.connect();
   } catch (error) {
-    client.disconnect();
-    throw new ConnectionError(
-      `popoto could not connect to the Redis Cluster at ${urls.map(redactUrl).join(", ")}: ` +
-        `${(lastError ?? (error as Error)).message}. Check that the nodes run with cluster-enabled yes ` +
-        `and that the URLs reach them.`,
-      error,
-    );
+    const failure =
+      lastFailure() ??
+      new ConnectionError(
+        `popoto could not connect to the Redis Cluster at ${shown}: ${sanitizeError(error).message}. ` +
+          `Check that the nodes run with cluster-enabled yes and that the URLs reach them.`,
+        sanitizeError(error),
+        "closed",
+      );
+    await disconnect();
+    updateStatus({ state: "closed", lastError: failure });
+    throw failure;
   }
   // A script is cached per node: load popoto's on every master now, so the first write or query
   // on each is one round trip (a master promoted later falls back to EVAL once).
   await loadScripts(client, Object.values(scripts)).catch(() => undefined);
-  current = client;
-  owned = true;
   return client;
 }
 
-/** A URL without its password, for messages. */
-const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]*:)[^@/]*@/, "$1***@");
+/**
+ * A cluster node's connection: the commands in flight when it closed are rejected as lost
+ * replies. Otherwise ioredis hands them back to the Cluster, which sends them again elsewhere
+ * (a write sent twice could apply twice); popoto's write path re-sends only after checking.
+ */
+function rejectInFlightOnClose(node: Redis): void {
+  node.on("close", () => {
+    while (node.commandQueue.length > 0) node.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
+  });
+}
+
+/** The passphrase of a TLS key, when one is given as a string. */
+const tlsSecret = (tls: unknown): string | undefined => {
+  const passphrase = (tls as { passphrase?: unknown } | undefined)?.passphrase;
+  return typeof passphrase === "string" ? passphrase : undefined;
+};
+
+/** Makes `client` popoto's connection and follows its events into the status and failure record. */
+function useClient(
+  client: RedisClient,
+  isOwned: boolean,
+  context: Parameters<typeof setFailureContext>[0],
+): void {
+  current = client;
+  owned = isOwned;
+  setFailureContext(context);
+  recordFailure(undefined);
+  let attempts = 0;
+  updateStatus({
+    state: client.status === "ready" ? "ready" : "connecting",
+    url: context.shown,
+    attempts: 0,
+    lastError: undefined,
+  });
+  // ioredis reports each failed (re)connection as an "error" event; without a listener Node prints
+  // it as unhandled. Each is named, recorded for the next command's error, and shown in the status.
+  const onError = (error: Error): void => {
+    const failure = describeConnectFailure(
+      error,
+      client.status === "connecting" || client.status === "connect",
+    );
+    if (failure === undefined) return;
+    recordFailure(failure);
+    updateStatus({ lastError: failure });
+    // A database index the server does not have: ioredis would go on in database 0. Stop instead.
+    if (failure.reason === "no-database" && isOwned) {
+      client.disconnect();
+      updateStatus({ state: "closed" });
+    }
+  };
+  const onReady = (): void => {
+    attempts = 0;
+    updateStatus({ state: "ready", attempts: 0 });
+  };
+  const onReconnecting = (): void => {
+    attempts += 1;
+    updateStatus({ state: "reconnecting", attempts });
+  };
+  const onClose = (): void => {
+    // With autoResendUnfulfilledCommands off, ioredis drops the commands that were in flight when
+    // the connection closed without settling them (their promises would never resolve). Reject
+    // them here, as the close is reported and before ioredis sets them aside.
+    if (client instanceof Redis)
+      while (client.commandQueue.length > 0) {
+        client.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
+      }
+    if (current === client) updateStatus({ state: "reconnecting" });
+  };
+  const onEnd = (): void => {
+    if (current === client) updateStatus({ state: "closed" });
+  };
+  client.on("error", onError);
+  client.on("ready", onReady);
+  client.on("reconnecting", onReconnecting);
+  if (isOwned) client.on("close", onClose);
+  client.on("end", onEnd);
+  detach = () => {
+    client.off("error", onError);
+    client.off("ready", onReady);
+    client.off("reconnecting", onReconnecting);
+    client.off("close", onClose);
+    client.off("end", onEnd);
+    // ioredis may still report the closing socket's error: keep a listener so Node does not throw it.
+    if (isOwned) client.on("error", () => undefined);
+  };
+}
+
+/**
+ * Opens the first connection. Without `wait`, the first failure is the answer; with it, failures
+ * a retry can fix are waited out (the client keeps reconnecting) and only fatal ones fail.
+ */
+function firstReady(client: Redis, wait: boolean, target: RedisTarget): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      client.off("ready", onReady);
+      client.off("error", onError);
+      client.off("end", onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const failure = (error: unknown): ConnectionError =>
+      describeConnectFailure(error, true) ??
+      lastFailure() ??
+      new ConnectionError(
+        `popoto could not connect to Redis at ${target.shown}: ${sanitizeError(error).message} ` +
+          `Start redis-server, or pass the right URL to connect() or in REDIS_URL.`,
+        sanitizeError(error),
+        "closed",
+      );
+    const onReady = (): void => finish();
+    const onError = (error: Error): void => {
+      const named = describeConnectFailure(error, true);
+      if (named === undefined) return;
+      if (!wait || isFatalFailure(named)) finish(named);
+    };
+    const onEnd = (): void => finish(failure(new Error("Connection is closed.")));
+    client.on("ready", onReady);
+    client.on("error", onError);
+    client.on("end", onEnd);
+    client.connect().catch((error: unknown) => {
+      if (!wait) finish(failure(error));
+    });
+  });
+}
 
 /** Closes the connection popoto opened (a client you passed in is left open for you to close). */
 export async function disconnect(): Promise<void> {
   const client = current;
   current = undefined;
+  detach();
+  detach = () => undefined;
+  updateStatus({ state: "disconnected", attempts: 0 });
   if (!client || !owned) return;
+  if (client.status !== "ready") {
+    client.disconnect();
+    return;
+  }
   try {
     await client.quit();
   } catch {
@@ -186,45 +287,4 @@ export function getConnection(): RedisClient {
 /** True when popoto writes the cluster layout (`{Model}` hash tags): on a Cluster client. */
 export function isClusterMode(): boolean {
   return current !== undefined && "nodes" in current && typeof current.nodes === "function";
-}
-
-/** True for the error of a command whose reply was lost with its connection (it may have run). */
-export const isLostReply = (error: unknown): boolean =>
-  error instanceof ConnectionError && error.cause instanceof Error && error.cause.message === IN_FLIGHT_LOST;
-
-/** Turns ioredis transport failures and Redis error replies into PopotoErrors that say what to do. */
-export function wrapRedisError(error: unknown, keys: readonly string[] = []): unknown {
-  if (!(error instanceof Error) || error instanceof PopotoError) return error;
-  if (isTopologyError(error)) return clusterError(error, keys);
-  if (error.message.startsWith("OOM "))
-    return new RedisCommandError(
-      `Redis refused the command: it is out of memory (maxmemory with noeviction). Nothing was written. ` +
-        `Free memory or raise maxmemory, then retry. (${error.message})`,
-      error,
-    );
-  if (error.message.startsWith("WRONGTYPE"))
-    return new RedisCommandError(
-      `A key popoto reads or writes holds another Redis type (written by another client?). ` +
-        `Find it with \`npx popoto check\` and delete or repair it. (${error.message})`,
-      error,
-    );
-  if (error.name === "ReplyError")
-    return new RedisCommandError(`Redis answered with an error: ${error.message}`, error);
-  if (error.message === IN_FLIGHT_LOST)
-    return new ConnectionError(
-      `The connection to Redis closed before the reply arrived: the command may or may not have run ` +
-        `(a write is applied entirely or not at all). Check, then retry if needed; the client reconnects by itself.`,
-      error,
-    );
-  const transport =
-    error.name === "MaxRetriesPerRequestError" ||
-    /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue/.test(
-      error.message,
-    );
-  if (!transport) return error;
-  return new ConnectionError(
-    `Redis command failed after retries: ${error.message}. Check that Redis is reachable; ` +
-      `the client keeps reconnecting in the background.`,
-    error,
-  );
 }

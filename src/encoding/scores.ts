@@ -3,7 +3,7 @@
  * them, so a ZSET written by Python and one written by popoto order and match the same way.
  */
 import type { SortedType } from "../fields/field-type.js";
-import { timeComponents } from "./temporal.js";
+import { subMillisecondMicros, timeComponents } from "./temporal.js";
 
 const MS_PER_DAY = 86_400_000;
 
@@ -29,8 +29,9 @@ export const toScore = (type: SortedType, value: unknown): number => {
       if (value instanceof Date) return Math.floor(value.getTime() / MS_PER_DAY) + EPOCH_ORDINAL;
       break;
     case "datetime":
-      // Python datetime.timestamp() of an aware value: POSIX seconds with the fraction.
-      if (value instanceof Date) return value.getTime() / 1000;
+      // Popoto 1.x: datetime.timestamp() of an aware (or UTC-assumed) value, which is total
+      // microseconds / 10**6, one correctly rounded division; exact operands give the same double.
+      if (value instanceof Date) return (value.getTime() * 1000 + subMillisecondMicros(value)) / 1_000_000;
       break;
     case "time": {
       // Popoto 0.8.3 calls time.timestamp(), which does not exist, and crashes; popoto uses

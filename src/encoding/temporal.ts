@@ -3,7 +3,9 @@
  *
  * Python's `datetime` types cover years 1 to 9999 and microsecond precision; a JS `Date` covers a
  * wider range at millisecond precision. popoto keeps to Python's range so every value it writes
- * can be read by Popoto, and truncates microseconds it reads to milliseconds.
+ * can be read by Popoto. The microseconds past the millisecond of a value read from Redis (or
+ * parsed from a 6-digit ISO string) are remembered beside the Date (`withMicros`), so writing it
+ * back, scoring it or using it as a key part loses nothing; changing the Date forgets them.
  */
 
 const MS_PER_DAY = 86_400_000;
@@ -59,10 +61,28 @@ export const formatIsoDate = (value: Date): string =>
 export const formatCompactDate = (value: Date): string =>
   `${pad(value.getUTCFullYear(), 4)}${pad(value.getUTCMonth() + 1, 2)}${pad(value.getUTCDate(), 2)}`;
 
-/** `HH:MM:SS.ffffff` of a Date in UTC; JS keeps milliseconds, so the last three digits are 000. */
+/*
+ * Microseconds past the millisecond (0-999) of Dates read with them, keyed by the Date object and
+ * valid only while it still holds the instant it was read with (a changed Date has new contents).
+ */
+const SUB_MS = new WeakMap<Date, { readonly time: number; readonly micros: number }>();
+
+/** Remembers `micros` (0-999) microseconds past the Date's millisecond; returns the Date. */
+export const withMicros = (value: Date, micros: number): Date => {
+  if (micros > 0) SUB_MS.set(value, { time: value.getTime(), micros });
+  return value;
+};
+
+/** Microseconds past the millisecond remembered for this Date (0 when none, or when it changed). */
+export const subMillisecondMicros = (value: Date): number => {
+  const entry = SUB_MS.get(value);
+  return entry !== undefined && entry.time === value.getTime() ? entry.micros : 0;
+};
+
+/** `HH:MM:SS.ffffff` of a Date in UTC, with the microseconds remembered for it (else `…000`). */
 const formatClock = (value: Date): string =>
   `${pad(value.getUTCHours(), 2)}:${pad(value.getUTCMinutes(), 2)}:${pad(value.getUTCSeconds(), 2)}.` +
-  `${pad(value.getUTCMilliseconds(), 3)}000`;
+  `${pad(value.getUTCMilliseconds(), 3)}${pad(subMillisecondMicros(value), 3)}`;
 
 /**
  * Popoto's legacy `strftime("%Y%m%dT%H:%M:%S.%f")` of the UTC wall clock, the `__datetime__` tag's
@@ -75,9 +95,13 @@ export const formatLegacyDatetime = (value: Date): string =>
 /** The datetime key part: UTC `YYYY-MM-DDTHH:MM:SS.ffffffZ`, Popoto 1.x's `canonical_key_str`. */
 export const formatDatetimeKey = (value: Date): string => `${formatIsoDate(value)}T${formatClock(value)}Z`;
 
-/** Milliseconds from a fraction of 1–6 digits; digits past the millisecond are truncated. */
+/** Milliseconds from a fraction of 1–6 digits (the rest is `fractionMicros`). */
 const fractionToMs = (fraction: string | undefined): number =>
   fraction === undefined ? 0 : Math.floor(Number(fraction.padEnd(6, "0")) / 1000);
+
+/** Microseconds past the millisecond in a fraction of 1–6 digits. */
+const fractionMicros = (fraction: string | undefined): number =>
+  fraction === undefined ? 0 : Number(fraction.padEnd(6, "0")) % 1000;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -125,7 +149,8 @@ export const parseDatetimeText = (text: string, requireOffset = false): Date | n
   if (legacy) {
     if (requireOffset) return null;
     const [, y, mo, d, h, mi, s, f] = legacy;
-    return utcDate(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), fractionToMs(f));
+    const date = utcDate(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), fractionToMs(f));
+    return date && withMicros(date, fractionMicros(f));
   }
   const m = ISO_DATETIME.exec(text);
   if (!m) return null;
@@ -141,11 +166,11 @@ export const parseDatetimeText = (text: string, requireOffset = false): Date | n
     fractionToMs(f),
   );
   if (wall === null) return null;
-  if (offset === undefined) return wall;
+  if (offset === undefined) return withMicros(wall, fractionMicros(f));
   const shift = offsetMs(offset);
   if (shift === null) return null;
   const instant = new Date(wall.getTime() - shift);
-  return isPythonRangeDate(instant) ? instant : null;
+  return isPythonRangeDate(instant) ? withMicros(instant, fractionMicros(f)) : null;
 };
 
 const TIME_TEXT = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;

@@ -33,6 +33,13 @@ export const escapePart = (value: string): string => {
 };
 
 /**
+ * Popoto 0.8.3's escaping, which has no step for a literal `{&#58;}` in the value (1.x and popoto
+ * write `/{&#58;}`): the form 0.8.3 wrote for such a value, read as well as the current one.
+ */
+export const escapePart083 = (value: string): string =>
+  NEEDS_ESCAPE.test(value) ? value.replace(SLASH_ESCAPED, "/$&").replaceAll(":", COLON_ESCAPE) : value;
+
+/**
  * The inverse of `escapePart`, as one left-to-right scan like Popoto's `unclean`: `/` followed by
  * an escapable character gives that character (`/{` gives `{`, which is how `/{&#58;}` comes
  * back as the literal text), `{&#58;}` gives `:`, anything else is kept. A `/` before any other

@@ -5,8 +5,8 @@
 import { isClusterMode } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { KeyType } from "../fields/field-type.js";
-import { escapePart, joinKey } from "./escape.js";
-import { NONE_PART, toKeyPart } from "./parts.js";
+import { escapePart, escapePart083, joinKey } from "./escape.js";
+import { legacyKeyParts, NONE_PART, toKeyPart } from "./parts.js";
 
 /** The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one slot. */
 export const modelTag = (model: ModelMeta | string): string => {
@@ -45,6 +45,17 @@ export const valuePart = (type: KeyType, value: unknown): string => escapePart(t
  */
 export const relatedPartitionPart = (relatedKey: string | null): string =>
   escapePart(relatedKey ?? NONE_PART);
+
+/**
+ * Every part a value may have in keys written by Popoto 0.8.3 or current Popoto: `valuePart`
+ * first, then 0.8.3's forms where they differ (a datetime's `str()`, a literal `{&#58;}` left
+ * unescaped). Lookups read all of them; writes use only the first.
+ */
+export const valuePartForms = (type: KeyType, value: unknown): string[] => {
+  const text = toKeyPart(type, value);
+  const forms = [escapePart(text), escapePart083(text), ...legacyKeyParts(type, value).map(escapePart)];
+  return [...new Set(forms)];
+};
 
 /** Set prefixes of the fields indexed by value, by field kind (Popoto's names). */
 const VALUE_SET_PREFIX = {

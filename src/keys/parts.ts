@@ -140,3 +140,17 @@ export const fromKeyPart = (type: KeyType, part: string): unknown => {
   }
   throw badPart(type, part);
 };
+
+/**
+ * Key parts Popoto 0.8.3 wrote for a value where current Popoto (1.x, and popoto) writes another
+ * (docs/storage.md §9), not yet escaped: a datetime as `str(datetime)` of the naive UTC wall clock
+ * (`2020-01-02 03:04:05.678901`, no fraction when it is 0) and of an aware one (`…+00:00`).
+ */
+export const legacyKeyParts = (type: KeyType, value: unknown): string[] => {
+  if (type !== "datetime" || !(value instanceof Date) || Number.isNaN(value.getTime())) return [];
+  const canonical = formatDatetimeKey(value); // YYYY-MM-DDTHH:MM:SS.ffffffZ
+  const wall = `${canonical.slice(0, 10)} ${canonical.slice(11, 19)}`;
+  const fraction = canonical.slice(19, 26); // .ffffff
+  const naive = fraction === ".000000" ? wall : `${wall}${fraction}`;
+  return [naive, `${naive}+00:00`];
+};

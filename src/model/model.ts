@@ -1,3 +1,4 @@
+import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
 import { randomUUID } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import {
@@ -76,7 +77,7 @@ export const PREPARE_SAVE: unique symbol = Symbol("popoto.prepareSave");
 const HYDRATE: unique symbol = Symbol("popoto.hydrate");
 
 const copyDefault = (value: unknown): unknown => {
-  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof Date) return withMicros(new Date(value.getTime()), subMillisecondMicros(value));
   if (value instanceof Set) return new Set(value);
   if (Array.isArray(value) || (value !== null && typeof value === "object" && !(value instanceof Uint8Array)))
     return structuredClone(value);

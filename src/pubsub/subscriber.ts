@@ -1,5 +1,6 @@
 import type { RedisClient } from "../connection/connection.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { redactSecrets, sanitizeError } from "../connection/redact.js";
 import { decodeMessage } from "../encoding/msgpack.js";
 import { PopotoError } from "../errors.js";
 
@@ -101,14 +102,22 @@ export class Subscriber<TData = unknown> implements AsyncIterable<SubscriberMess
     this.#connection = getConnection().duplicate();
     const source = this.#connection as MessageSource;
     source.on("messageBuffer", (channel, message) => this.#receive(channel.toString(), message));
-    // Without a listener ioredis prints each connection error itself; route them to onError.
+    // Without a listener ioredis prints each connection error itself; route them to onError, once
+    // per outage: the connection retries without limit and re-subscribes (ioredis autoResubscribe)
+    // when Redis is back, so a long outage would otherwise report every attempt.
+    let reported = false;
+    (this.#connection as unknown as { on(event: "ready", listener: () => void): unknown }).on("ready", () => {
+      reported = false;
+    });
     source.on("error", (error) => {
-      if (this.#closing !== undefined) return;
+      if (this.#closing !== undefined || reported) return;
+      reported = true;
       this.#report(
         new PopotoError(
           "CONNECTION",
-          `Subscriber on ${this.#describeChannels()}: connection error: ${error.message}.`,
-          { cause: error },
+          `Subscriber on ${this.#describeChannels()}: connection error: ${redactSecrets(error.message)}. ` +
+            `It reconnects and subscribes again by itself once Redis answers.`,
+          { cause: sanitizeError(error) },
         ),
       );
     });

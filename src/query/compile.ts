@@ -64,6 +64,8 @@ export function compileQuery(query: ServerQuery): QueryCall {
         return { t: "lex", k: key(n.key), min: arg(n.min), max: arg(n.max), scan: scan(n.scan) };
       case "lexs":
         return { t: "lexs", k: key(n.key), s: arg(n.needle), scan: scan(n.scan) };
+      case "nulls":
+        return { t: "nulls", k: key(n.key), c: key(n.classKey), f: arg(n.field) };
       case "part":
         return { t: "part", k: key(n.key), p: n.position, v: arg(n.part) };
       case "keys":

@@ -5,6 +5,7 @@ import type { ModelMeta } from "../model/meta.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { compileQuery, type ServerOrder, type ServerQuery } from "./compile.js";
+import { directCount, type DirectCount } from "./count-direct.js";
 import { decodeRow, decodeRows, goneKeys, purge, type Row, type Want } from "./rows.js";
 export type { Row, Want } from "./rows.js";
 import type { Lookup } from "./lookup.js";
@@ -15,6 +16,8 @@ import { parseLookup } from "./lookup.js";
 import type { QueryExplanation } from "./query.js";
 import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
+import { contradiction } from "./row-check.js";
+import { reportRowProblem } from "./row-problems.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
@@ -112,8 +115,27 @@ async function fetchByKeys(meta: ModelMeta, keys: readonly string[], want: Want)
   return rows;
 }
 
-/** Runs a query and returns its rows, ordered and paged. */
+/**
+ * Leaves out the rows whose values (in hand: loaded, or parsed from the key) contradict the
+ * filter, and reports each as drift (src/query/row-problems.ts): the index named them, the data
+ * does not, so returning them would return a wrong row.
+ */
+function dropDrifted(meta: ModelMeta, lookups: readonly Lookup[], rows: Row[]): Row[] {
+  if (lookups.length === 0) return rows;
+  return rows.filter((row) => {
+    const found = contradiction(meta, row.key, row.values, lookups);
+    if (found === undefined) return true;
+    reportRowProblem({ kind: "drift", model: meta.name, key: row.key, ...found });
+    return false;
+  });
+}
+
+/** Runs a query and returns its rows, ordered and paged; rows that drifted from their index are reported, not returned. */
 export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
+  return dropDrifted(meta, spec.lookups, await fetchMatches(meta, spec, want));
+}
+
+async function fetchMatches(meta: ModelMeta, spec: QuerySpec, want: Want): Promise<Row[]> {
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(meta, spec, terms, node);
@@ -168,12 +190,48 @@ export async function fetchRows(meta: ModelMeta, spec: QuerySpec, want: Want): P
   return paged;
 }
 
+/**
+ * One index counted by one command (see count-direct.ts); undefined when a lex index turns out
+ * incomplete (instances written by a client that does not keep it), so query.lua's scan answers.
+ */
+async function runDirectCount(count: DirectCount): Promise<number | undefined> {
+  const redis = getConnection();
+  switch (count.command) {
+    case "none":
+      return 0;
+    case "scard":
+      return redis.scard(count.key);
+    case "zcount":
+      return redis.zcount(count.key, count.min, count.max);
+    case "zlexcount": {
+      // One round trip: the range and the three counts that say whether the index is complete.
+      const replies = (await redis
+        .pipeline()
+        .zlexcount(count.key, count.min, count.max)
+        .zcard(count.key)
+        .scard(count.classKey)
+        .scard(count.noneKey)
+        .exec()) as [Error | null, number][];
+      const [range, lex, all, none] = replies.map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      }) as [number, number, number, number];
+      return lex === all - none ? range : undefined;
+    }
+  }
+}
+
 /** Counts the matches of a query (hashes that expired are not counted). */
 export async function countRows(
   meta: ModelMeta,
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<number> {
   const node = await planNode(meta, spec);
+  const direct = directCount(node, meta.ttl !== undefined);
+  if (direct) {
+    const counted = await runDirectCount(direct);
+    if (counted !== undefined) return counted;
+  }
   const call = compileQuery({ node, mode: "count", exists: meta.ttl !== undefined });
   const reply = (await runScript(getConnection(), scripts.query, call.keys, call.args)) as ScriptReply[];
   const gone = goneKeys(reply);

@@ -15,6 +15,7 @@ import {
   relationshipSet,
   sortedSet,
   valuePart,
+  valuePartForms,
 } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { checkRelated, relatedKeyOf } from "../model/values.js";
@@ -46,6 +47,13 @@ export type PlanNode =
       readonly member: string | undefined;
       readonly radius: number;
       readonly unit: GeoUnit;
+    }
+  | {
+      /** Instances whose relationship is null: the None set, plus those whose stored value is nil. */
+      readonly t: "nulls";
+      readonly key: string;
+      readonly classKey: string;
+      readonly field: string;
     }
   | { readonly t: "and"; readonly c: readonly PlanNode[] }
   | { readonly t: "or"; readonly c: readonly PlanNode[] }
@@ -160,18 +168,16 @@ function setLookupNode(meta: ModelMeta, lookup: Lookup, setFor: (value: unknown)
 
 function keyFieldNode(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): PlanNode {
   const kind = spec.kind as ValueSetKind;
+  // A value whose key part Popoto 0.8.3 spelled differently is looked up under every spelling.
   const setFor = (value: unknown): PlanNode =>
     value === null
       ? { t: "set", key: valueSet(meta, lookup.field, kind, "None") }
-      : {
-          t: "set",
-          key: valueSet(
-            meta,
-            lookup.field,
-            kind,
-            valuePart(spec.type as KeyType, queryValue(meta, spec, lookup, value)),
-          ),
-        };
+      : union(
+          valuePartForms(spec.type as KeyType, queryValue(meta, spec, lookup, value)).map((part) => ({
+            t: "set" as const,
+            key: valueSet(meta, lookup.field, kind, part),
+          })),
+        );
   const scan = (mode: LexScan["mode"]): LexScan => ({
     classKey: classSet(meta),
     noneKey: valueSet(meta, lookup.field, kind, "None"),
@@ -371,7 +377,14 @@ export const sortedSetFor = (meta: ModelMeta, field: string, lookups: readonly L
 
 function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
   const setFor = (value: unknown): PlanNode => {
-    if (value === null) return { t: "set", key: relationshipSet(meta, lookup.field, null) };
+    // Popoto never adds to the None set, so rows it wrote are found by their stored nil as well.
+    if (value === null)
+      return {
+        t: "nulls",
+        key: relationshipSet(meta, lookup.field, null),
+        classKey: classSet(meta),
+        field: lookup.field,
+      };
     const related = checkRelated(meta, lookup.field, meta.fields.get(lookup.field) as FieldSpec, value);
     if (!related.ok)
       throw new QueryError(meta.name, `${lookup.source}: ${related.message} (or null).`, lookup.field);

@@ -14,6 +14,9 @@
 --           "f":A field name,"m":"prefix"|"suffix"|"contains","n":A needle}, the fallback when the
 --           lex index is incomplete
 --         | {"t":"geo","k":K,"lon":A,"lat":A,"r":A,"u":A} or with "m":A (centre on that member)
+--         | {"t":"nulls","k":K None set,"c":K class set,"f":A field} (instances whose relationship
+--           is null: the None set, plus instances whose stored value is nil, which Popoto writes
+--           without adding them to the None set)
 --         | {"t":"and","c":[node…]} | {"t":"or","c":[node…]} | {"t":"diff","a":node,"b":[node…]}
 --         | {"t":"none"}
 --   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields", "f":[A…] (fields for "fields"),
@@ -42,6 +45,12 @@ local function lexKey(member)
 end
 
 local card, members, has
+
+local function toLookupSet(list)
+  local lookup = {}
+  for _, m in ipairs(list) do lookup[m] = true end
+  return lookup
+end
 
 -- Whether a score lies within a zr node's range ("(" marks an open bound).
 local function inRange(node, score)
@@ -127,6 +136,27 @@ local function scanValues(node)
   return out
 end
 
+-- Whether an instance's relationship field holds null: msgpack nil (0xc0), an empty list (0x90,
+-- a many-relationship) or no such field in an existing hash. Python Popoto writes nil for a null
+-- relationship but never adds the instance to the None set.
+local function nullField(node, member)
+  if redis.call("SISMEMBER", KEYS[node.k], member) == 1 then return true end
+  local raw = redis.call("HGET", member, arg(node.f))
+  if not raw then return redis.call("EXISTS", member) == 1 end
+  return raw == "\192" or raw == "\144"
+end
+
+-- Every instance whose relationship is null: the None set, then the rest of the class set read one
+-- HGET each (cost: the size of the model; an intersection with a smaller input tests members instead).
+local function nullMembers(node)
+  local out = redis.call("SMEMBERS", KEYS[node.k])
+  local known = toLookupSet(out)
+  for _, key in ipairs(redis.call("SMEMBERS", KEYS[node.c])) do
+    if not known[key] and nullField(node, key) then out[#out + 1] = key end
+  end
+  return out
+end
+
 -- Distances measured by geo nodes, by member, for nearest-first ordering and the reply.
 local distances = {}
 
@@ -138,6 +168,7 @@ card = function(node)
   if t == "lexs" then return redis.call("ZCARD", KEYS[node.k]) end
   if t == "keys" then return #node.k end
   if t == "part" then return redis.call("SCARD", KEYS[node.k]) end
+  if t == "nulls" then return redis.call("SCARD", KEYS[node.c]) end
   if t == "geo" then return redis.call("ZCARD", KEYS[node.k]) end
   if t == "none" then return 0 end
   if t == "or" then
@@ -171,6 +202,7 @@ has = function(node, member)
     return false
   end
   if t == "none" then return false end
+  if t == "nulls" then return nullField(node, member) end
   if t == "or" then
     for _, child in ipairs(node.c) do
       local r = has(child, member)
@@ -278,6 +310,7 @@ members = function(node)
     end
     return out
   end
+  if t == "nulls" then return nullMembers(node) end
   if t == "part" then
     local out, want = {}, arg(node.v)
     for _, key in ipairs(redis.call("SMEMBERS", KEYS[node.k])) do
@@ -356,7 +389,7 @@ end
 -- Whether membership in a node can be tested without listing it (sets, ranges, key lists).
 local function walkable(node)
   local t = node.t
-  if t == "set" or t == "zr" or t == "keys" or t == "none" then return true end
+  if t == "set" or t == "zr" or t == "keys" or t == "none" or t == "nulls" then return true end
   if t == "and" or t == "or" then
     for _, child in ipairs(node.c) do if not walkable(child) then return false end end
     return true

@@ -44,7 +44,13 @@ describe("connection killed in the middle of a workload", () => {
     let stop = false;
     // A write whose reply the kill lost is re-sent by ioredis and may count twice; those effects are
     // pinned down (as bugs) in lost-reply.test.ts, and tolerated here so this test checks atomicity.
-    const workload = runWorkload({ workers: 6, seed: 11, done: () => stop, tolerateLostReplies: true });
+    // Runs until the kills are over and enough work was done, however slow the machine is.
+    const workload = runWorkload({
+      workers: 6,
+      seed: 11,
+      done: (operations) => stop && operations > 200,
+      tolerateLostReplies: true,
+    });
     const killed = await killLoop(8, 120);
     stop = true;
     const result = await workload;

@@ -49,6 +49,10 @@ async function fillMemory(admin: Redis): Promise<number> {
       await admin.set(`filler:${i}`, chunk);
     } catch (error) {
       expect((error as Error).message).toMatch(/^OOM/);
+      // Memory can fall back below the limit once buffers are freed; pin the limit under what the
+      // fillers hold so every write that grows memory is refused from here on.
+      const full = Number((await admin.info("memory")).match(/used_memory:(\d+)/)?.[1]);
+      await admin.config("SET", "maxmemory", String(full - 500_000));
       return i;
     }
   }

@@ -496,7 +496,7 @@ async function raceWorkers(seat: string, guestKeys: readonly string[]): Promise<
       runWorker<Outcome>(WORKER, [TEST_URL, run, seat, guest], guest),
     );
     for (const _ of guestKeys) {
-      const ready = await signal.blpop(`relrace:${run}:ready`, 30);
+      const ready = await signal.blpop(`relrace:${run}:ready`, 90);
       if (!ready) throw new Error("a worker never became ready");
     }
     await signal.rpush(`relrace:${run}:go`, ...guestKeys.map(() => "go"));

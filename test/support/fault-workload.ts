@@ -185,8 +185,8 @@ export async function seed(): Promise<void> {
 export interface WorkloadOptions {
   readonly workers: number;
   readonly seed: number;
-  /** Workers stop starting operations once this returns true. */
-  readonly done: () => boolean;
+  /** Workers stop starting operations once this returns true; it is told how many have started. */
+  readonly done: (operations: number) => boolean;
   /** Entities per worker (default 3); each has two possible keys, `<id>` and `<id>~moved`. */
   readonly entities?: number;
   /**
@@ -256,7 +256,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<Workload> {
       return found;
     };
 
-    while (!options.done()) {
+    while (!options.done(operations)) {
       operations++;
       const entity = pick(owned);
       const [home, moved] = titles(entity);
@@ -333,7 +333,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<Workload> {
         AUTHORS.map((name, i) => [`Author:${name}`, JSON.stringify({ email: `a${i}@x`, name })] as const),
       ),
     ];
-    while (!options.done()) {
+    while (!options.done(operations)) {
       operations++;
       const name = AUTHORS[Math.floor(random() * AUTHORS.length)] as string;
       // emails from a pool smaller than the authors: unique clashes between authors

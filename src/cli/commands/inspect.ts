@@ -82,7 +82,7 @@ async function structureStats(
   return { kind: pattern.slice(0, pattern.indexOf(":")), type, keys, entries, memoryBytes };
 }
 
-async function modelStats(redis: RedisClient, model: CliModel): Promise<ModelStats> {
+export async function modelStats(redis: RedisClient, model: CliModel): Promise<ModelStats> {
   const meta = model.meta;
   const instances = await redis.scard(classSet(meta));
   const sample = await redis.srandmember(classSet(meta), MEMORY_SAMPLE);
