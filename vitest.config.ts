@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// POPOTO_TEST_CLUSTER=1 runs the suites on a private Redis Cluster (test/support/redis.ts).
+const onCluster = process.env["POPOTO_TEST_CLUSTER"] === "1";
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
@@ -9,5 +12,13 @@ export default defineConfig({
     // Generous: child processes (tsx start-up) are slow on a loaded two-core machine; no test asserts on time.
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    ...(onCluster
+      ? {
+          globalSetup: ["test/support/cluster-global-setup.ts"],
+          setupFiles: ["test/support/cluster-equality.ts"],
+          // test/cluster/ starts clusters of its own; it runs in the standalone pass.
+          exclude: ["test/cluster/**", "node_modules/**"],
+        }
+      : {}),
   },
 });

@@ -14,6 +14,8 @@ export type PopotoErrorCode =
   | "WRONG_TYPE"
   | "NOT_CONNECTED"
   | "CONNECTION"
+  | "CLUSTER"
+  | "NOT_REPLICATED"
   | "AUTH"
   | "PERMISSION"
   | "TLS"
@@ -361,6 +363,34 @@ export class PermissionError extends PopotoError {
     super("PERMISSION", message, { cause });
     this.command = command;
     this.keys = keys;
+  }
+}
+
+/**
+ * A Redis Cluster kept redirecting or refusing a command (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, a
+ * crashed master) for longer than popoto rides out a failover or slot migration. The command did
+ * not run (a write whose reply was lost is a ConnectionError instead).
+ */
+export class ClusterError extends PopotoError {
+  /** The keys the command touched, when known. */
+  readonly keys: readonly string[];
+  constructor(message: string, cause: unknown, keys: readonly string[] = []) {
+    super("CLUSTER", message, { cause });
+    this.keys = keys;
+  }
+}
+
+/**
+ * `connect({ waitReplicas })`: a write applied on the master, but fewer replicas than asked for
+ * acknowledged it in time. The write is not undone.
+ */
+export class NotReplicatedError extends PopotoError {
+  readonly acknowledged: number;
+  readonly requested: number;
+  constructor(message: string, acknowledged: number, requested: number, model: string | undefined) {
+    super("NOT_REPLICATED", message, { model });
+    this.acknowledged = acknowledged;
+    this.requested = requested;
   }
 }
 

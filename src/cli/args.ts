@@ -10,7 +10,8 @@ export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio"] as co
 export type Command = (typeof COMMANDS)[number];
 
 /** The text `--help` prints (and usage errors repeat). */
-export const USAGE = `Usage: popoto <command> --models <module> [--url <redis-url>] [--model <Name>]... [--json]
+export const USAGE = `Usage: popoto <command> --models <module> [--url <redis-url> | --cluster <url>[,<url>]...]
+                      [--model <Name>]... [--json]
 
 Commands:
   check     compare every index with the hashes, report each difference (read-only)
@@ -31,6 +32,8 @@ Options:
   --tls-key <file>   the client certificate's private key (env POPOTO_TLS_KEY)
   --tls-servername <name>  host name to check the server's certificate against, when it differs
                      from the URL's host (env POPOTO_TLS_SERVERNAME)
+  --cluster <urls>   a Redis Cluster instead: one or more node URLs, comma-separated (or the
+                     option repeated); every master is scanned (default: POPOTO_CLUSTER)
   --model <Name>     only this model (repeat for several)
   --json             print JSON instead of tables
   --port <n>         studio: port to listen on (default 5555; 0 picks a free one)
@@ -46,6 +49,7 @@ Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error
 Examples:
   npx popoto check --models ./dist/models.js
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
+  npx popoto check --models ./dist/models.js --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000
   node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
   npx popoto studio --models ./dist/models.js --port 5555`;
 
@@ -60,6 +64,8 @@ export interface CliArgs {
   readonly models: string;
   /** `--url`, else `REDIS_URL`, else redis://127.0.0.1:6379. */
   readonly url: string;
+  /** `--cluster` node URLs (else `POPOTO_CLUSTER`); empty for a standalone server. */
+  readonly cluster: readonly string[];
   /** Model names to limit to; empty for every model. */
   readonly only: readonly string[];
   readonly json: boolean;
@@ -119,6 +125,7 @@ export function parseCliArgs(
       options: {
         models: { type: "string" },
         url: { type: "string" },
+        cluster: { type: "string", multiple: true },
         model: { type: "string", multiple: true },
         json: { type: "boolean" },
         "tls-ca": { type: "string" },
@@ -146,6 +153,14 @@ export function parseCliArgs(
     throw new UsageError(
       `Missing --models: name the module that exports your model classes, e.g. --models ./dist/models.js.`,
     );
+  if (values.url !== undefined && values.cluster !== undefined)
+    throw new UsageError(`Give either --url (one server) or --cluster (a cluster's nodes), not both.`);
+  const cluster = (values.cluster ?? (values.url === undefined ? [env["POPOTO_CLUSTER"] ?? ""] : []))
+    .flatMap((entry) => entry.split(","))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (values.cluster !== undefined && cluster.length === 0)
+    throw new UsageError(`--cluster needs at least one node URL, e.g. --cluster redis://127.0.0.1:7000.`);
   const studioOnly = (["port", "host", "write"] as const).find((name) => values[name] !== undefined);
   if (command !== "studio" && studioOnly !== undefined)
     throw new UsageError(`--${studioOnly} is an option of popoto studio, not of popoto ${command}.`);
@@ -163,6 +178,7 @@ export function parseCliArgs(
   return {
     command,
     corrupt,
+    cluster,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,
     only: values.model ?? [],

@@ -90,14 +90,15 @@ async function main(argv: readonly string[]): Promise<number> {
     // Import first, connect second: a models module that connects at import is overridden by --url.
     const models = await loadModels(args.models, process.cwd(), args.only);
     const tls = tlsOptions(args.tls);
-    const client = await connect({
-      url: args.url,
-      maxReconnectAttempts: 3,
-      ...(tls ? { redisOptions: { tls } } : {}),
-    });
-    // connect() with a URL always makes a standalone client (SCAN walks one server's keyspace).
-    if (!(client instanceof Redis)) throw new Error("popoto CLI: expected a standalone Redis client.");
+    const passed = tls ? { redisOptions: { tls } } : {};
+    const client = await connect(
+      args.cluster.length > 0
+        ? { cluster: args.cluster, maxReconnectAttempts: 3, ...passed }
+        : { url: args.url, maxReconnectAttempts: 3, ...passed },
+    );
     if (args.command === "studio") {
+      if (!(client instanceof Redis))
+        throw new UsageError("popoto studio reads one server (--url); it does not run on a cluster yet.");
       // Runs until Ctrl-C and prints its own address; imported here so other commands do not load it.
       const { studio } = await import("./commands/studio.js");
       return await studio(args, { models, progress, redis: client }, redactUrl(args.url));
@@ -117,7 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Named already (nothing listening, WRONGPASS, TLS, …) with its fix and the redacted URL.
       process.stderr.write(
         `popoto ${args.command}: [${error.code}${error.reason ? ` ${error.reason}` : ""}] ${message} ` +
-          `(CLI: --url or REDIS_URL; TLS: --tls-ca, --tls-cert, --tls-key.)\n`,
+          `(CLI: --url or REDIS_URL, --cluster for a cluster; TLS: --tls-ca, --tls-cert, --tls-key.)\n`,
       );
     } else process.stderr.write(`popoto ${args.command}: ${message}\n`);
     return FAILURE_EXIT;

@@ -13,6 +13,10 @@ import { CONNECTION_DEFAULTS, driverOptions, type ConnectOptions } from "./optio
 import { rememberSecrets, sanitizeError } from "./redact.js";
 import { updateStatus } from "./status.js";
 import { parseRedisUrl, type RedisTarget } from "./url.js";
+import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
+import { setDurability } from "./durability.js";
+import { loadScripts } from "../scripts/run-script.js";
+import { scripts } from "../scripts/scripts.generated.js";
 
 export { isLostReply, wrapRedisError } from "./failures.js";
 export type { ConnectOptions } from "./options.js";
@@ -40,6 +44,7 @@ export const lastConnectionError = (): ConnectionError | undefined => lastFailur
  * - `connect()` uses `REDIS_URL`, else redis://127.0.0.1:6379.
  * - `connect("redis://user:password@host:6379/2")` uses that URL (`rediss://` for TLS).
  * - `connect({ url, commandTimeout, waitForServer, redisOptions: { tls: { ca } } })`: see ConnectOptions.
+ * - `connect({ cluster: ["redis://127.0.0.1:7000", …] })` connects to a Redis Cluster.
  * - `connect(client)` uses your own ioredis client or Cluster (popoto will not close it on
  *   `disconnect()`; its own options, such as `commandTimeout`, apply).
  *
@@ -53,6 +58,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   if (current) await disconnect();
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
+    setDurability(undefined);
     useClient(target, false, {
       shown: "the ioredis client passed to connect()",
       tls: false,
@@ -63,6 +69,8 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
   writeDeadline = options.writeDeadlineMs ?? DEFAULT_WRITE_DEADLINE_MS;
+  setDurability(options.waitReplicas, options.waitTimeoutMs);
+  if (options.cluster !== undefined) return connectCluster(options);
   const redisTarget = parseRedisUrl(options.url ?? process.env["REDIS_URL"] ?? CONNECTION_DEFAULTS.url);
   const extra = options.redisOptions;
   rememberSecrets(redisTarget.password, extra?.password, tlsSecret(extra?.tls));
@@ -85,6 +93,64 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
     throw error;
   }
   return client;
+}
+
+/** `connect({ cluster })`: an ioredis Cluster popoto owns, connected before this resolves. */
+async function connectCluster(options: ConnectOptions): Promise<Cluster> {
+  const urls = clusterUrls(options.cluster ?? []);
+  const nodes = urls.map(parseNodeUrl);
+  rememberSecrets(
+    ...nodes.map((n) => n.options.password),
+    options.redisOptions?.password,
+    tlsSecret(options.redisOptions?.tls),
+  );
+  const shown = nodes.map((n) => `${n.host}:${n.port}`).join(",");
+  const client = createClusterClient({
+    urls,
+    retryMs: options.clusterRetryMs ?? DEFAULT_CLUSTER_RETRY_MS,
+    reconnectAttempts: options.maxReconnectAttempts ?? CONNECTION_DEFAULTS.maxReconnectAttempts,
+    // The node connections get popoto's standalone settings (command deadline, no blind resends).
+    redisOptions: { ...driverOptions({ ...options, maxReconnectAttempts: 0 }), retryStrategy: () => null },
+    clusterOptions: options.clusterOptions,
+    onNode: rejectInFlightOnClose,
+  });
+  useClient(client, true, {
+    shown: `the Redis Cluster at ${shown}`,
+    tls: nodes.some((n) => n.options.tls !== undefined) || options.redisOptions?.tls !== undefined,
+    commandTimeout: options.commandTimeout ?? CONNECTION_DEFAULTS.commandTimeout,
+    db: 0,
+  });
+  updateStatus({ state: "connecting" });
+  try {
+    await client.connect();
+  } catch (error) {
+    const failure =
+      lastFailure() ??
+      new ConnectionError(
+        `popoto could not connect to the Redis Cluster at ${shown}: ${sanitizeError(error).message}. ` +
+          `Check that the nodes run with cluster-enabled yes and that the URLs reach them.`,
+        sanitizeError(error),
+        "closed",
+      );
+    await disconnect();
+    updateStatus({ state: "closed", lastError: failure });
+    throw failure;
+  }
+  // A script is cached per node: load popoto's on every master now, so the first write or query
+  // on each is one round trip (a master promoted later falls back to EVAL once).
+  await loadScripts(client, Object.values(scripts)).catch(() => undefined);
+  return client;
+}
+
+/**
+ * A cluster node's connection: the commands in flight when it closed are rejected as lost
+ * replies. Otherwise ioredis hands them back to the Cluster, which sends them again elsewhere
+ * (a write sent twice could apply twice); popoto's write path re-sends only after checking.
+ */
+function rejectInFlightOnClose(node: Redis): void {
+  node.on("close", () => {
+    while (node.commandQueue.length > 0) node.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
+  });
 }
 
 /** The passphrase of a TLS key, when one is given as a string. */

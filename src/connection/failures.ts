@@ -12,6 +12,7 @@ import {
   RedisCommandError,
   TlsError,
 } from "../errors.js";
+import { clusterError, isTopologyError } from "./cluster-errors.js";
 import { commandArgs, commandName, redactSecrets, sanitizeError } from "./redact.js";
 
 /** Where popoto is connected, for messages. */
@@ -194,9 +195,10 @@ function permissionError(error: Error): PermissionError {
 }
 
 /** Turns ioredis transport failures and Redis error replies into PopotoErrors that say what to do. */
-export function wrapRedisError(error: unknown): unknown {
+export function wrapRedisError(error: unknown, keys: readonly string[] = []): unknown {
   if (!(error instanceof Error) || error instanceof PopotoError) return error;
   const message = error.message;
+  if (isTopologyError(error)) return clusterError(error, keys);
   if (message.startsWith("OOM "))
     return new RedisCommandError(
       `Redis refused the command: it is out of memory (maxmemory with noeviction). Nothing was written. ` +

@@ -1,4 +1,4 @@
-import type { RedisOptions } from "ioredis";
+import type { ClusterOptions, RedisOptions } from "ioredis";
 
 /** Options for `connect()` beyond the URL. Every default is in CONNECTION_DEFAULTS. */
 export interface ConnectOptions {
@@ -25,13 +25,35 @@ export interface ConnectOptions {
    * cannot fix (wrong password, TLS, a missing database) still fail at once. Default false.
    */
   readonly waitForServer?: boolean | undefined;
-  /** Extra ioredis options, passed through (e.g. `tls: { ca, cert, key }`, `username`, `password`). */
+  /**
+   * Extra ioredis options, passed through (e.g. `tls: { ca, cert, key }`, `username`, `password`);
+   * with `cluster`, to every node's connection.
+   */
   readonly redisOptions?: RedisOptions | undefined;
   /**
    * How long a write that keeps meeting other processes' changes to the same instance is retried
    * (with growing, jittered pauses) before it fails with ConcurrentModificationError. Default 5000.
    */
   readonly writeDeadlineMs?: number | undefined;
+  /**
+   * A Redis Cluster's startup nodes, e.g. `["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]`
+   * (or one comma-separated string); popoto then writes the cluster layout (`{Model}` hash tags).
+   */
+  readonly cluster?: string | readonly string[] | undefined;
+  /** Extra ioredis Cluster options, passed through (with `cluster`). */
+  readonly clusterOptions?: ClusterOptions | undefined;
+  /**
+   * With `cluster`: how long (ms) a command keeps being retried while the cluster fails over or
+   * migrates a slot before it fails with a ClusterError (default 20 000).
+   */
+  readonly clusterRetryMs?: number | undefined;
+  /**
+   * Durability: after each write, WAIT until this many replicas acknowledged it; fewer within
+   * `waitTimeoutMs` (default 1000) makes the write's call throw NotReplicatedError (the write
+   * itself applied). Default 0: writes do not wait (Redis replicates asynchronously).
+   */
+  readonly waitReplicas?: number | undefined;
+  readonly waitTimeoutMs?: number | undefined;
 }
 
 /** The defaults of connect(). */

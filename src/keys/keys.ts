@@ -14,6 +14,16 @@ export const modelTag = (model: ModelMeta | string): string => {
   return isClusterMode() ? `{${name}}` : name;
 };
 
+/**
+ * An instance key as the connected layout spells it: on a cluster, a key given in the standalone
+ * spelling (`Book:Dune`, as Python Popoto or a standalone server stores it) names the same
+ * instance as `{Book}:Dune`, and is rewritten to it; anything else is returned as given.
+ */
+export const inLayout = (model: ModelMeta | string, key: string): string => {
+  const name = typeof model === "string" ? model : model.name;
+  return isClusterMode() && key.startsWith(`${name}:`) ? `{${name}}${key.slice(name.length)}` : key;
+};
+
 /** `Book:The Hobbit` from already-escaped key parts. */
 export const instanceKey = (model: ModelMeta, escapedParts: readonly string[]): string =>
   joinKey([modelTag(model), ...escapedParts]);

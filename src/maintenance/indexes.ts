@@ -1,4 +1,5 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { scanMasters, totalKeys } from "../connection/masters.js";
 import type { RedisClient } from "../connection/connection.js";
 import type { Redis } from "ioredis";
 import { indexKeyPatterns, indexValuesHash, instanceKeyPattern, quarantineKey } from "../keys/keys.js";
@@ -78,19 +79,13 @@ export interface RepairOptions extends MaintenanceOptions {
 
 const redis = (): Redis => getConnection() as RedisClient as Redis;
 
-/** Every key matching a pattern, by SCAN (never KEYS), in batches. */
+/** Every key matching a pattern, by SCAN (never KEYS) of every master, in batches. */
 async function* scanKeys(pattern: string, count: number): AsyncGenerator<string[]> {
-  let cursor = "0";
-  do {
-    let reply: [string, string[]];
-    try {
-      reply = await redis().scan(cursor, "MATCH", pattern, "COUNT", count);
-    } catch (error) {
-      throw wrapRedisError(error);
-    }
-    cursor = reply[0];
-    if (reply[1].length > 0) yield reply[1];
-  } while (cursor !== "0");
+  try {
+    for await (const { keys } of scanMasters(getConnection(), pattern, count)) yield keys;
+  } catch (error) {
+    throw wrapRedisError(error);
+  }
 }
 
 /** Members (and scores) of an index structure, by SSCAN / ZSCAN. */
@@ -152,7 +147,7 @@ async function scanModelKeys(
   const shadowPrefix = indexValuesHash(meta, "");
   const parts = meta.keyFields.length + 1;
   const found: ModelKeys = { instances: [], indexes: [], shadows: [], wrongType: [] };
-  const total = await redis().dbsize();
+  const total = await totalKeys(getConnection());
   let seen = 0;
   for await (const batch of scanKeys("*", count)) {
     const mine: { key: string; type: "set" | "zset" | "hash"; shadow: boolean }[] = [];

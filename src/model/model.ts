@@ -28,7 +28,7 @@ import {
 import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
-import { modelEventsChannel, modelTag } from "../keys/keys.js";
+import { inLayout, modelEventsChannel, modelTag } from "../keys/keys.js";
 import { splitKey } from "../keys/escape.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
@@ -527,7 +527,8 @@ export function Model<const TName extends string, const TFields extends Fields>(
     }
 
     static async exists(key: Record<string, unknown> | string): Promise<boolean> {
-      const instanceKey = typeof key === "string" ? key : computeKey(meta, keyValues(meta, key, "looked up"));
+      const instanceKey =
+        typeof key === "string" ? inLayout(meta, key) : computeKey(meta, keyValues(meta, key, "looked up"));
       try {
         return (await getConnection().exists(instanceKey)) === 1;
       } catch (error) {
@@ -568,10 +569,15 @@ export function Model<const TName extends string, const TFields extends Fields>(
 
     static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
       if (typeof key === "string") {
+        // On a cluster a key written the standalone way (`Book:Dune`) is read as `{Book}:Dune`.
+        const instanceKey = inLayout(meta, key);
         // Another model's key (or no instance key at all) names no instance of this model.
-        if (!key.startsWith(`${modelTag(meta)}:`) || splitKey(key).length !== meta.keyFields.length + 1)
+        if (
+          !instanceKey.startsWith(`${modelTag(meta)}:`) ||
+          splitKey(instanceKey).length !== meta.keyFields.length + 1
+        )
           return null;
-        return loadKey(this, key);
+        return loadKey(this, instanceKey);
       }
       if (key === null || typeof key !== "object" || Array.isArray(key))
         throw new ValidationError(

@@ -3,7 +3,7 @@ import { describeReceived, ValidationError, type ValidationIssue } from "../erro
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { Reference } from "../fields/reference.js";
-import { instanceKey, modelTag, valuePart } from "../keys/keys.js";
+import { inLayout, instanceKey, modelTag, valuePart } from "../keys/keys.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
 
@@ -35,7 +35,8 @@ export function checkRelated(
   value: unknown,
 ): { ok: true; key: string } | { ok: false; message: string } {
   const target = targetName(meta.name, name, spec);
-  const key = relatedKeyOf(value);
+  const given = relatedKeyOf(value);
+  const key = given === undefined ? undefined : inLayout(target, given);
   if (key === undefined)
     return {
       ok: false,

@@ -1,4 +1,4 @@
-import type { ChainableCommander } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { wrapRedisError, type RedisClient } from "../connection/connection.js";
 import type { LuaScript } from "./scripts.generated.js";
 
@@ -7,8 +7,16 @@ export type ScriptReply = Buffer | number | null | ScriptReply[];
 
 export type ScriptArg = string | Buffer | number;
 
-export const isNoScript = (error: unknown): boolean =>
-  error instanceof Error && error.message.startsWith("NOSCRIPT");
+/**
+ * True for a "script not cached" reply however it arrives: a plain ReplyError, one ioredis wraps
+ * (a Cluster's "… Last error: NOSCRIPT …", a pipeline's error), or a PopotoError whose cause is one.
+ * A just-promoted replica or a restarted node has an empty script cache.
+ */
+export const isNoScript = (error: unknown): boolean => {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (/\bNOSCRIPT\b/.test(e.message)) return true;
+  return false;
+};
 
 /**
  * Runs a script by SHA1 and falls back to sending its source when the server does not have it
@@ -23,11 +31,13 @@ export async function runScript(
   try {
     return (await redis.callBuffer("EVALSHA", script.sha, keys.length, ...keys, ...args)) as ScriptReply;
   } catch (error) {
-    if (!isNoScript(error)) throw wrapRedisError(error);
+    if (!isNoScript(error)) throw wrapRedisError(error, keys);
+    // EVAL is routed by its keys like EVALSHA, so on a cluster the node that runs the script is the
+    // one that caches it.
     try {
       return (await redis.callBuffer("EVAL", script.source, keys.length, ...keys, ...args)) as ScriptReply;
     } catch (second) {
-      throw wrapRedisError(second);
+      throw wrapRedisError(second, keys);
     }
   }
 }
@@ -42,9 +52,17 @@ export function queueScript(
   pipeline.callBuffer("EVALSHA", script.sha, keys.length, ...keys, ...args);
 }
 
-/** Makes sure the server has these scripts (SCRIPT LOAD), for pipelines that cannot fall back per command. */
+/**
+ * Makes sure the server has these scripts (SCRIPT LOAD), for pipelines that cannot fall back per
+ * command. On a cluster, every master loads them (a script is cached per node, and a pipeline's
+ * commands go to the masters of their keys).
+ */
 export async function loadScripts(redis: RedisClient, scripts: readonly LuaScript[]): Promise<void> {
-  const client = redis as RedisClient & { script(sub: "EXISTS", ...shas: string[]): Promise<number[]> };
+  if ("nodes" in redis && typeof redis.nodes === "function") {
+    await Promise.all(redis.nodes("master").map((node) => loadScripts(node, scripts)));
+    return;
+  }
+  const client = redis as Redis & { script(sub: "EXISTS", ...shas: string[]): Promise<number[]> };
   const present = await client.script("EXISTS", ...scripts.map((s) => s.sha));
   await Promise.all(
     scripts

@@ -1,4 +1,5 @@
 import { getConnection, isLostReply, wrapRedisError, writeDeadlineMs } from "../connection/connection.js";
+import { awaitReplicas } from "../connection/durability.js";
 import {
   ConcurrentModificationError,
   KeyConflictError,
@@ -170,6 +171,8 @@ export async function executeWrites(
             return purgeKey((intents[Number(w) - 1] as WriteIntent).meta, text(key));
           }),
         );
+      // connect({ waitReplicas }): the write's keys share one master (one slot on a cluster).
+      await awaitReplicas(call.keys[0] as string, intents[0]?.meta.name ?? "?");
       return intents.map((_, i) => reply[i + 1] === 1);
     }
     if (status === "GUARD") throw new GuardChanged(Number(reply[1]), text(reply[2]));

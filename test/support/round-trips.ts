@@ -1,8 +1,9 @@
 /**
  * Counts what popoto sends to Redis: round trips (writes to the socket; a pipeline is one) and
- * the commands inside them. This observes the real client; it does not replace Redis.
+ * the commands inside them. This observes the real client; it does not replace Redis. On a
+ * cluster every node connection's socket is observed (a command goes to one of them).
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { getConnection } from "../../src/index.js";
 
 export interface Traffic {
@@ -10,18 +11,29 @@ export interface Traffic {
   readonly commands: readonly string[];
 }
 
+type Stream = { write: (...args: unknown[]) => boolean };
+
 export async function countTraffic<T>(run: () => PromiseLike<T>): Promise<{ result: T } & Traffic> {
-  const client = getConnection() as Redis & { stream: { write: (...args: unknown[]) => boolean } };
-  const stream = client.stream;
-  const originalWrite = stream.write;
-  const originalSend = client.sendCommand;
+  const client = getConnection();
+  const connections = (
+    "nodes" in client && typeof client.nodes === "function" ? (client as Cluster).nodes() : [client]
+  ) as (Redis & { stream?: Stream })[];
   let roundTrips = 0;
   const commands: string[] = [];
-  stream.write = function (this: unknown, ...args: unknown[]): boolean {
-    roundTrips++;
-    return originalWrite.apply(stream, args);
-  };
-  client.sendCommand = function (this: Redis, ...args: Parameters<Redis["sendCommand"]>) {
+  const restore: (() => void)[] = [];
+  for (const connection of connections) {
+    const stream = connection.stream;
+    if (!stream) continue;
+    const originalWrite = stream.write;
+    stream.write = function (this: unknown, ...args: unknown[]): boolean {
+      roundTrips++;
+      return originalWrite.apply(stream, args);
+    };
+    restore.push(() => (stream.write = originalWrite));
+  }
+  const sender = client as Redis;
+  const originalSend = sender.sendCommand;
+  sender.sendCommand = function (this: Redis, ...args: Parameters<Redis["sendCommand"]>) {
     const [command] = args;
     commands.push(String((command as { name: string }).name).toUpperCase());
     return originalSend.apply(this, args);
@@ -30,7 +42,7 @@ export async function countTraffic<T>(run: () => PromiseLike<T>): Promise<{ resu
     const result = await run();
     return { result, roundTrips, commands };
   } finally {
-    stream.write = originalWrite;
-    client.sendCommand = originalSend;
+    for (const undo of restore) undo();
+    sender.sendCommand = originalSend;
   }
 }

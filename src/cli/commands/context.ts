@@ -1,7 +1,7 @@
 /**
  * What every command receives and returns.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../connection/connection.js";
 import type { CliModel } from "../load-models.js";
 import type { Progress } from "../progress.js";
 
@@ -9,7 +9,7 @@ import type { Progress } from "../progress.js";
 export interface CommandContext {
   readonly models: readonly CliModel[];
   readonly progress: Progress;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
 }
 
 /** A command's outcome: its exit code, and its output as text (tables) and as JSON (`--json`). */

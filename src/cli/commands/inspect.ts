@@ -2,7 +2,7 @@
  * `popoto inspect`: how big each model is in Redis: instances, index keys and entries per
  * structure kind, and memory (MEMORY USAGE; instance memory extrapolated from a sample).
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../connection/connection.js";
 import { classSet, indexKeyPatterns, indexValuesHash } from "../../keys/keys.js";
 import type { ModelMeta } from "../../model/meta.js";
 import type { CliModel } from "../load-models.js";
@@ -55,7 +55,7 @@ const structurePatterns = (meta: ModelMeta): { pattern: string; type: StructureS
 ];
 
 async function structureStats(
-  redis: Redis,
+  redis: RedisClient,
   pattern: string,
   type: StructureStats["type"],
 ): Promise<StructureStats> {
@@ -82,7 +82,7 @@ async function structureStats(
   return { kind: pattern.slice(0, pattern.indexOf(":")), type, keys, entries, memoryBytes };
 }
 
-export async function modelStats(redis: Redis, model: CliModel): Promise<ModelStats> {
+export async function modelStats(redis: RedisClient, model: CliModel): Promise<ModelStats> {
   const meta = model.meta;
   const instances = await redis.scard(classSet(meta));
   const sample = await redis.srandmember(classSet(meta), MEMORY_SAMPLE);

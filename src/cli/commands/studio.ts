@@ -2,6 +2,7 @@
  * `popoto studio`: starts the local web page (src/studio/) and keeps it running until Ctrl-C
  * (SIGINT) or SIGTERM.
  */
+import type { Redis } from "ioredis";
 import { startStudio } from "../../studio/server.js";
 import type { CliArgs } from "../args.js";
 import { UsageError } from "../args.js";
@@ -10,7 +11,7 @@ import type { CommandContext } from "./context.js";
 /** Serves the studio; resolves to exit code 0 once stopped by a signal. */
 export async function studio(
   args: CliArgs,
-  { models, redis }: CommandContext,
+  { models, redis }: CommandContext & { readonly redis: Redis },
   redisLabel: string,
 ): Promise<0> {
   const { host, port, write } = args.studio;

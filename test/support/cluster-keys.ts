@@ -1,0 +1,58 @@
+/**
+ * Test support for running one test body on both layouts. On a cluster popoto writes each
+ * model's name as a hash tag (`{Book}:Dune`, `$KeyF:{Book}:title:Dune`) so all of a model's keys
+ * share a slot. Tests spell keys the standalone way; `translatingClient` wraps the raw Cluster
+ * client so the key names a test sends get the tags of the models it defined, and the names in
+ * replies lose them again. Bytes (Buffers: msgpack values) pass untouched. The cluster layout
+ * itself is asserted, spelled out, in test/cluster/layout.test.ts.
+ */
+import type { Cluster } from "ioredis";
+import { lookupModel } from "../../src/model/registry.js";
+
+/** `Book:Dune` → `{Book}:Dune`, `$Class:Book` → `$Class:{Book}`, for names of defined models. */
+export const toClusterKey = (text: string): string =>
+  text.replace(/(^|:)([A-Za-z_][\w]*)(?=:|$)/g, (match, before: string, name: string) =>
+    lookupModel(name) === undefined ? match : `${before}{${name}}`,
+  );
+
+/** The reverse: `{Book}:Dune` → `Book:Dune`. */
+export const fromClusterKey = (text: string): string =>
+  text.replace(/\{([A-Za-z_][\w]*)\}/g, (match, name: string) =>
+    lookupModel(name) === undefined ? match : name,
+  );
+
+const mapArg = (arg: unknown): unknown =>
+  typeof arg === "string" ? toClusterKey(arg) : Array.isArray(arg) ? arg.map(mapArg) : arg;
+
+const mapReply = (reply: unknown): unknown => {
+  if (typeof reply === "string") return fromClusterKey(reply);
+  if (Array.isArray(reply)) return reply.map(mapReply);
+  if (reply !== null && typeof reply === "object" && !Buffer.isBuffer(reply) && !(reply instanceof Error))
+    return Object.fromEntries(Object.entries(reply).map(([k, v]) => [fromClusterKey(k), mapReply(v)]));
+  return reply;
+};
+
+/** Methods whose result is a client structure, not a reply: passed through untouched. */
+const PASS_THROUGH = new Set(["nodes", "on", "once", "off", "disconnect", "quit", "duplicate"]);
+
+/** Wraps a command-sending object (the Cluster, or one of its pipelines) so keys are translated. */
+function translating<T extends object>(target: T): T {
+  const proxy: T = new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof value !== "function" || typeof property !== "string" || PASS_THROUGH.has(property))
+        return typeof value === "function" ? value.bind(object) : value;
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(object, args.map(mapArg));
+        if (result === object) return proxy; // chained pipeline commands
+        if (result instanceof Promise) return result.then(mapReply);
+        if (property === "pipeline" || property === "multi") return translating(result as object);
+        return result;
+      };
+    },
+  });
+  return proxy;
+}
+
+/** The raw Cluster client, translating key names between the standalone and the cluster layout. */
+export const translatingClient = (client: Cluster): Cluster => translating(client);
