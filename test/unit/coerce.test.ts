@@ -56,8 +56,8 @@ describe("coerceValue", () => {
     const list = [1, "a"];
     expect(accepts("list", list)).toBe(list);
     expect(accepts("tuple", list)).toBe(list);
-    expect(rejects("list", new Set())).toBe("list (an array)");
-    expect(rejects("tuple", "ab")).toBe("tuple (an array)");
+    expect(rejects("list", new Set())).toBe("list (an array, nested at most 64 levels)");
+    expect(rejects("tuple", "ab")).toBe("tuple (an array, nested at most 64 levels)");
   });
 
   it("dict: plain objects only", () => {
@@ -72,7 +72,7 @@ describe("coerceValue", () => {
         x = 1;
       })(),
     ]) {
-      expect(rejects("dict", value)).toBe("dict (a plain object)");
+      expect(rejects("dict", value)).toBe("dict (a plain object, nested at most 64 levels)");
     }
   });
 
@@ -80,7 +80,7 @@ describe("coerceValue", () => {
     const set = new Set([1]);
     expect(accepts("set", set)).toBe(set);
     expect(accepts("set", [1, 1, 2])).toEqual(new Set([1, 2]));
-    expect(rejects("set", { a: 1 })).toBe("set (a Set or an array)");
+    expect(rejects("set", { a: 1 })).toBe("set (a Set or an array, nested at most 64 levels)");
   });
 
   it("decimal: plain decimal text or a finite number", () => {
