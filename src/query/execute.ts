@@ -16,7 +16,7 @@ import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
 import { contradiction } from "./row-check.js";
 import { reportRowProblem } from "./row-problems.js";
-import { countQuery, hasGeo, loadRows, runQuery } from "./stepwise.js";
+import { countQuery, hasGeo, loadRows, nameWrongType, planKeys, runQuery } from "./stepwise.js";
 import type { RowProblem } from "../errors.js";
 
 /** An immutable description of a query on one model. */
@@ -222,8 +222,8 @@ export async function countRows(
   const direct = directCount(node, meta.ttl !== undefined);
   if (direct) {
     // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
-    const counted = await runDirectCount(direct).catch((error: unknown) => {
-      throw wrapRedisError(error);
+    const counted = await runDirectCount(direct).catch(async (error: unknown) => {
+      throw wrapRedisError(await nameWrongType(meta, error, [...planKeys(node)]));
     });
     if (counted !== undefined) return counted;
   }

@@ -412,7 +412,7 @@ async function stepwise(
 }
 
 /** Every index key a plan reads. */
-function* planKeys(node: PlanNode): Generator<string> {
+export function* planKeys(node: PlanNode): Generator<string> {
   if (node.t === "and" || node.t === "or") for (const c of node.c) yield* planKeys(c);
   else if (node.t === "diff") for (const c of [node.a, ...node.b]) yield* planKeys(c);
   else if (node.t === "lex" || node.t === "lexs") yield* [node.key, node.scan.classKey];
