@@ -1,6 +1,6 @@
 import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
 import { randomUUID } from "node:crypto";
-import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { getConnection, isClusterMode, wrapRedisError } from "../connection/connection.js";
 import {
   ConcurrentModificationError,
   describeReceived,
@@ -657,10 +657,12 @@ export function Model<const TName extends string, const TFields extends Fields>(
   const relatedPrefixes = new Map<string, string>();
   const checkStoredRelated = (key: string, field: string, value: unknown): void => {
     // The target's key prefix, resolved on the first load (the target may be declared by name later).
-    let prefix = relatedPrefixes.get(field);
+    // Cached per layout: the same process may connect to a standalone server and then a cluster.
+    const cacheKey = `${isClusterMode() ? "cluster" : "standalone"}:${field}`;
+    let prefix = relatedPrefixes.get(cacheKey);
     if (prefix === undefined) {
       prefix = `${modelTag(targetName(meta.name, field, meta.fields.get(field) as FieldSpec))}:`;
-      relatedPrefixes.set(field, prefix);
+      relatedPrefixes.set(cacheKey, prefix);
     }
     const keys = Array.isArray(value) ? value : value === null ? [] : [value];
     const wrong = keys.find((k) => typeof k !== "string" || !k.startsWith(prefix));
