@@ -68,7 +68,7 @@ export async function expectNothingLostOrHalfApplied(run: WriterRun): Promise<vo
     expect(isPopotoError(error), `untyped failure: ${String(error)}`).toBe(true);
     // KEY_CONFLICT: a known defect (see the closing note of issue 11's session): now and then a
     // create() whose reply a master crash lost is re-sent and meets its own applied write. The
-    // instance is stored whole (checked below with the uncertain ids); the caller is told wrongly.
+    // instance is stored whole (the index check below covers it); the caller is told wrongly.
     expect(["CONNECTION", "CLUSTER", "KEY_CONFLICT"]).toContain((error as { code: string }).code);
   }
   const missing: string[] = [];
