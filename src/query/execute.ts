@@ -2,7 +2,7 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { FieldSpec } from "../fields/field.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
-import { compileQuery, type ServerOrder, type ServerQuery } from "./compile.js";
+import { compileQuery, type ServerOrder } from "./compile.js";
 import { directCount, type DirectCount } from "./count-direct.js";
 import type { Row, Want } from "./rows.js";
 export type { Row, Want } from "./rows.js";
@@ -74,13 +74,6 @@ function serverOrder(
   return "client";
 }
 
-const runServer = (
-  meta: ModelMeta,
-  query: ServerQuery,
-  want: Want,
-  problems?: RowProblem[],
-): Promise<Row[]> => runQuery(meta, query, want, problems);
-
 /**
  * Leaves out the rows whose values (in hand: loaded, or parsed from the key) contradict the
  * filter, and reports each as drift (src/query/row-problems.ts): the index named them, the data
@@ -122,7 +115,7 @@ async function fetchMatches(
   const exists = meta.ttl !== undefined;
   if (order !== "client") {
     const mode = want.kind;
-    return runServer(
+    return runQuery(
       meta,
       {
         node,
@@ -142,7 +135,7 @@ async function fetchMatches(
   const compare = compareBy(terms);
   if (terms.every((t) => isKeyKind(meta, t.field))) {
     // Order by key fields: the keys hold the values, so only the page's hashes are read.
-    const keyed = await runServer(meta, { node, mode: "keys", exists }, { kind: "keys" });
+    const keyed = await runQuery(meta, { node, mode: "keys", exists }, { kind: "keys" });
     keyed.sort((a, b) => compare(a.values, b.values) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return loadRows(
       meta,
@@ -160,7 +153,7 @@ async function fetchMatches(
             ...new Set([...(want.kind === "fields" ? want.fields : []), ...terms.map((t) => t.field)]),
           ],
         };
-  const rows = await runServer(
+  const rows = await runQuery(
     meta,
     { node, mode: needed.kind, fields: needed.kind === "fields" ? needed.fields : undefined, exists },
     needed,
