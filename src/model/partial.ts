@@ -11,6 +11,7 @@ import { commutingIncrement } from "../write/plan-commute.js";
 import { decodeSnapshot, decodeValue, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
+import { dependentFields } from "../write/plan-save.js";
 
 export const deletedMeanwhile = (meta: ModelMeta, key: string): PopotoError =>
   new PopotoError(
@@ -34,14 +35,17 @@ function partialContent(
   if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
   const values = decodeSnapshot(meta, key, assumed);
   for (const [field, value] of updates) values.set(field, value);
-  const newKey = computeKey(meta, values);
+  // `assumed` holds every indexed field unless the write checks only those its entries depend on
+  // (dependentFields): then no key field changed, and only the updated unique fields are checked.
+  const limited = meta.keyFields.some((name) => !values.has(name));
+  const newKey = limited ? key : computeKey(meta, values);
   return {
     newKey,
     hash: [...updates].map(
       ([field, value]) => [field, encodeValue(meta.fields.get(field) as FieldSpec, value)] as const,
     ),
     newEntries: indexEntries(meta, newKey, values),
-    unique: uniqueSets(meta, values),
+    unique: uniqueSets(meta, limited ? updates : values),
   };
 }
 
@@ -57,11 +61,18 @@ export function partialIntent(
 ): { intent: WriteIntent; result: () => SaveResult } {
   let written: SaveContent | undefined;
   let finalState: Snapshot = expected;
+  // The stored-state check covers only the fields the changed fields' entries depend on.
+  const checkFields = dependentFields(meta, new Set(updates.keys()));
+  const assumed =
+    expected === null || checkFields === undefined
+      ? expected
+      : new Map(checkFields.map((name) => [name, expected.get(name)] as const));
   const intent: WriteIntent = {
     meta,
     kind: "update",
     oldKey: key,
-    expected,
+    expected: assumed,
+    checkFields,
     build: (assumed: Snapshot): SaveContent => {
       finalState = assumed;
       written = partialContent(meta, key, assumed, updates);
@@ -71,7 +82,12 @@ export function partialIntent(
   const result = (): SaveResult => {
     const content = written as SaveContent;
     const stored = new Map<string, Buffer>();
-    for (const [name, bytes] of finalState ?? []) if (bytes) stored.set(name, bytes);
+    // The fields the write did not check keep what this copy knew of them.
+    for (const state of [expected, finalState])
+      for (const [name, bytes] of state ?? []) {
+        if (bytes) stored.set(name, bytes);
+        else stored.delete(name);
+      }
     for (const [name, bytes] of content.hash) stored.set(name, bytes);
     return { key: content.newKey, snapshot: snapshotOf(meta, stored) };
   };
