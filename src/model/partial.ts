@@ -6,7 +6,7 @@ import type { FieldSpec } from "../fields/field.js";
 import { executeQueued, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
 import type { SaveContent, Snapshot, WriteIntent } from "../write/plan-write.js";
-import { executeCommute } from "../write/execute-commute.js";
+import { queuedIncrement } from "../write/coalesce.js";
 import { commutingIncrement } from "../write/plan-commute.js";
 import { decodeSnapshot, decodeValue, encodeValue, snapshotOf } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
@@ -135,11 +135,15 @@ export async function incrementField(
       },
     ]);
   if (commutingIncrement(meta, field)) {
-    const bytes = await executeCommute({ op: "incr", meta, key, field, delta: Number(delta) });
-    const value = decodeValue(meta, key, field, bytes);
-    const snapshot = expected === null ? null : new Map(expected);
-    if (snapshot && meta.indexedFields.includes(field)) snapshot.set(field, bytes);
-    return { value, snapshot, bytes };
+    const text =
+      spec.type !== "decimal" ? String(delta) : typeof delta === "number" ? decimalFromNumber(delta) : delta;
+    const done = await queuedIncrement(meta, key, field, text);
+    if (done !== "checked") {
+      const value = decodeValue(meta, key, field, done.bytes);
+      const snapshot = expected === null ? null : new Map(expected);
+      if (snapshot && meta.indexedFields.includes(field)) snapshot.set(field, done.bytes);
+      return { value, snapshot, bytes: done.bytes };
+    }
   }
   const checkFields = meta.indexedFields.includes(field)
     ? meta.indexedFields

@@ -4,7 +4,15 @@
  * against Redis in test/integration/contention.test.ts and partial-writes.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { Field, IntField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import {
+  DecimalField,
+  Field,
+  IntField,
+  KeyField,
+  Model,
+  Relationship,
+  SortedField,
+} from "../../src/index.js";
 import { encodeValue } from "../../src/model/hash.js";
 import { planCommute, commutingIncrement } from "../../src/write/plan-commute.js";
 import { dependentFields, dirtyFields, dirtySaveIntent } from "../../src/write/plan-save.js";
@@ -20,6 +28,11 @@ class PBook extends Model("PBook", {
   sold: IntField({ default: 0 }),
   note: Field({ null: true }),
   tags: Relationship(PTag, { many: true }),
+}) {}
+class PPrice extends Model("PPrice", {
+  code: KeyField({ type: "decimal" }),
+  amount: DecimalField(),
+  rank: SortedField({ type: "decimal" }),
 }) {}
 class PShort extends Model("PShort", { id: KeyField(), hits: SortedField({ type: "int" }) }, { ttl: 60 }) {}
 
@@ -52,23 +65,47 @@ const planSave = (changes: Record<string, unknown>, ifUnchanged = false) => {
 describe("commute.lua calls", () => {
   it("an increment of a plain int: the hash only, no index", () => {
     expect(commutingIncrement(meta, "sold")).toBe(true);
-    expect(planCommute({ op: "incr", meta, key: "PBook:Dune", field: "sold", delta: 2 })).toEqual({
+    expect(planCommute({ op: "incr", meta, key: "PBook:Dune", field: "sold", deltas: ["2"] })).toEqual({
       keys: ["PBook:Dune"],
-      args: ["incr", "sold", 0, 0, "int", "2", 0, 0],
+      // op, field, ttl, shadow, type, sorted set, deltas, no event
+      args: ["incr", "sold", 0, 0, "int", 0, 1, "2", 0],
     });
   });
 
   it("an increment of an unpartitioned sorted int: the sorted set's score too", () => {
-    expect(planCommute({ op: "incr", meta, key: "PBook:Dune", field: "pages", delta: -1.5 })).toEqual({
+    expect(planCommute({ op: "incr", meta, key: "PBook:Dune", field: "pages", deltas: ["-1"] })).toEqual({
       keys: ["PBook:Dune", "$SortF:PBook:pages"],
-      args: ["incr", "pages", 0, 0, "int", "-1.5", 2, 0],
+      args: ["incr", "pages", 0, 0, "int", 2, 1, "-1", 0],
     });
   });
 
   it("a ttl model: the ttl is refreshed and the shadow of an indexed field updated", () => {
-    expect(planCommute({ op: "incr", meta: PShort.meta, key: "PShort:a", field: "hits", delta: 1 })).toEqual({
+    expect(
+      planCommute({ op: "incr", meta: PShort.meta, key: "PShort:a", field: "hits", deltas: ["1"] }),
+    ).toEqual({
       keys: ["PShort:a", "$IndexValues:PShort:PShort:a", "$SortF:PShort:hits"],
-      args: ["incr", "hits", 60, 2, "int", "1", 3, 0],
+      args: ["incr", "hits", 60, 2, "int", 3, 1, "1", 0],
+    });
+  });
+
+  it("queued increments of one field: one call, the deltas in order", () => {
+    expect(
+      planCommute({ op: "incr", meta, key: "PBook:Dune", field: "sold", deltas: ["2", "-1", "5"] }),
+    ).toEqual({
+      keys: ["PBook:Dune"],
+      args: ["incr", "sold", 0, 0, "int", 0, 3, "2", "-1", "5", 0],
+    });
+  });
+
+  it("a decimal field: the deltas as exact decimal text", () => {
+    expect(commutingIncrement(PPrice.meta, "amount")).toBe(true);
+    expect(commutingIncrement(PPrice.meta, "rank")).toBe(true);
+    expect(commutingIncrement(PPrice.meta, "code")).toBe(false); // a key field
+    expect(
+      planCommute({ op: "incr", meta: PPrice.meta, key: "PPrice:a", field: "rank", deltas: ["0.1", "0.2"] }),
+    ).toEqual({
+      keys: ["PPrice:a", "$SortF:PPrice:rank"],
+      args: ["incr", "rank", 0, 0, "decimal", 2, 2, "0.1", "0.2", 0],
     });
   });
 
