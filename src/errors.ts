@@ -272,6 +272,16 @@ export class ProtectedError extends PopotoError {
   }
 }
 
+/**
+ * An operation that needs the stored instance (atomicIncrement, addRelated, a partial save) on one
+ * that was never saved, or is no longer stored; nothing was written.
+ */
+export class NotSavedError extends PopotoError {
+  constructor(model: string, message: string) {
+    super("NOT_SAVED", `${model}: ${message}`, { model });
+  }
+}
+
 export class NotConnectedError extends PopotoError {
   constructor() {
     super(

@@ -1,7 +1,7 @@
 import { addDecimals } from "../encoding/decimal.js";
 import { decimalFromNumber, PLAIN_DECIMAL } from "../encoding/decimal.js";
 import { coerceValue } from "../encoding/coerce.js";
-import { PopotoError, ValidationError } from "../errors.js";
+import { NotSavedError, PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { executeQueued, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
@@ -12,12 +12,11 @@ import { decodeSnapshot, decodeValue, encodeValue, snapshotOf } from "./hash.js"
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
 
-export const deletedMeanwhile = (meta: ModelMeta, key: string): PopotoError =>
-  new PopotoError(
-    "NOT_SAVED",
-    `${meta.name}: ${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
+export const deletedMeanwhile = (meta: ModelMeta, key: string): NotSavedError =>
+  new NotSavedError(
+    meta.name,
+    `${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
       `Save the instance fully to create it again.`,
-    { model: meta.name },
   );
 
 /**

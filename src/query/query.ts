@@ -1,7 +1,7 @@
 import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } from "../errors.js";
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { ConfigOf, Fields, OrderName, PlainValues, Values } from "../model/types.js";
+import type { ConfigOf, Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
 import { computeKey, keyValues } from "../model/values.js";
 import { deleteKeys } from "../model/delete-many.js";
 import type { BulkOptions } from "../write/bulk.js";
@@ -142,7 +142,7 @@ export interface ValuesQuery<TFields extends Fields, TRecord> extends PromiseLik
 export interface QueryTarget {
   readonly meta: ModelMeta;
   /** Builds an instance from a loaded row. */
-  hydrate(row: Row): object;
+  hydrateRow(row: Row): object;
   /** Loads one instance by key (one HGETALL). */
   loadKey(key: string): Promise<object | null>;
 }
@@ -234,11 +234,11 @@ export class QueryImpl {
     return this.#with({ include: [...this.#state.include, ...paths] });
   }
 
-  async #hydrate(rows: readonly Row[], problems?: RowProblem[]): Promise<object[]> {
+  async #hydrateRows(rows: readonly Row[], problems?: RowProblem[]): Promise<object[]> {
     const instances: object[] = [];
     for (const row of rows) {
       try {
-        instances.push(this.#target.hydrate(row));
+        instances.push(this.#target.hydrateRow(row));
       } catch (error) {
         const problem = problemOf(error);
         if (!problem || !problems) throw error;
@@ -269,7 +269,7 @@ export class QueryImpl {
     const fields = this.#state.fields;
     const problems: RowProblem[] = [];
     if (fields === undefined) {
-      const instances = await this.#hydrate(
+      const instances = await this.#hydrateRows(
         await fetchRows(meta, this.#state, { kind: "load" }, problems),
         problems,
       );
@@ -323,7 +323,7 @@ export class QueryImpl {
     );
     if (rows.length + problems.length > 1)
       throw new MultipleResultsError(meta.name, rows.length + problems.length);
-    const [found] = settle(meta.name, problems, await this.#hydrate(rows, problems));
+    const [found] = settle(meta.name, problems, await this.#hydrateRows(rows, problems));
     return found ?? null;
   }
 
@@ -341,7 +341,7 @@ export class QueryImpl {
     // Healthy rows are yielded as they come; the bad ones are reported once the iteration ends.
     const problems: RowProblem[] = [];
     for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize, problems)) {
-      yield* await this.#hydrate(rows, problems);
+      yield* await this.#hydrateRows(rows, problems);
     }
     settle(meta.name, problems, []);
   }
@@ -358,7 +358,7 @@ export class QueryImpl {
     const rows = await fetchRows(meta, this.#state, { kind: "load" }, problems);
     const healthy: { instance: object; distance: number }[] = [];
     for (const row of rows) {
-      const [instance] = await this.#hydrate([row], problems);
+      const [instance] = await this.#hydrateRows([row], problems);
       if (instance) healthy.push({ instance, distance: row.distance ?? Number.NaN });
     }
     return settle(meta.name, problems, healthy);
