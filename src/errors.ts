@@ -282,6 +282,14 @@ export class NotSavedError extends PopotoError {
   }
 }
 
+/** A partial write (or commuting change) to an instance deleted or expired since it was read. */
+export const deletedMeanwhile = (meta: { readonly name: string }, key: string): NotSavedError =>
+  new NotSavedError(
+    meta.name,
+    `${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
+      `Save the instance fully to create it again.`,
+  );
+
 export class NotConnectedError extends PopotoError {
   constructor() {
     super(

@@ -1,7 +1,6 @@
 import { NotSavedError, ValidationError } from "../errors.js";
 import { executeCommute } from "../write/execute-commute.js";
-import type { Snapshot } from "../write/plan-write.js";
-import { decodeValue } from "./hash.js";
+import { decodeValue, type Snapshot } from "./hash.js";
 import { stateOf } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
 import { checkField, validateForSave } from "./values.js";

@@ -6,10 +6,18 @@ import { computeKey, keyValues } from "../model/values.js";
 import { deleteKeys } from "../model/delete-many.js";
 import type { BulkOptions } from "../write/bulk.js";
 import { toCondition, type Condition, type Q } from "./condition.js";
-import { countRows, explainQuery, fetchRows, planNode, type QuerySpec, type Row } from "./execute.js";
+import {
+  countRows,
+  explainQuery,
+  fetchRows,
+  planNode,
+  type QueryExplanation,
+  type QuerySpec,
+  type Row,
+} from "./execute.js";
+export type { QueryExplanation } from "./execute.js";
 import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
 import { iterateRows } from "./iterate.js";
-import type { PlanNode } from "./plan.js";
 import { applyIncludes, includeTree } from "./include.js";
 
 /** A filter argument: a filter object (either form) or an or()/and()/not() combination, type-checked. */
@@ -23,18 +31,6 @@ export type WhereArg<TFields extends Fields, TWhere> =
     : ValidFilter<TFields, TWhere>;
 
 /** What `explain()` returns: how Redis will answer the query. */
-export interface QueryExplanation {
-  readonly model: string;
-  /** The plan tree: index keys and the set operations between them, as query.lua evaluates them. */
-  readonly plan: PlanNode;
-  /** Every index key the final script reads. */
-  readonly indexKeys: readonly string[];
-  /** Where ordering happens: in Redis by a sorted set's score, by key, or in Node after loading. */
-  readonly order: "none" | "redis-score" | "redis-key" | "redis-geo" | "client";
-  /** Round trips to load the result: one per relationship hop resolved first, one for the script, one more when ordering by key fields in Node. */
-  readonly roundTrips: number;
-}
-
 /**
  * A query on one model: immutable (each call returns a new query) and awaitable (resolves to the
  * matching instances). All filters of one model are answered by one script in Redis.
