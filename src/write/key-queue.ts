@@ -103,14 +103,3 @@ export function enqueue<P, R>(
   if (!own.running) void drain(key, own);
   return result;
 }
-
-/** Runs `write` once every earlier write to `key` queued here has settled (never batched). */
-export function inKeyOrder<T>(key: string, write: () => Promise<T>): Promise<T> {
-  return enqueue<undefined, T>(key, undefined, undefined, async () => {
-    try {
-      return [{ ok: true, value: await write() }];
-    } catch (error) {
-      return [{ ok: false, error }];
-    }
-  });
-}
