@@ -22,6 +22,7 @@ export type PopotoErrorCode =
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
+  | "TEST_DATABASE"
   | "REDIS";
 
 export class PopotoError extends Error {

@@ -143,3 +143,5 @@ export { Subscriber } from "./pubsub/subscriber.js";
 export type { SubscriberHandler, SubscriberMessage, SubscriberOptions } from "./pubsub/subscriber.js";
 export { configureQueryLimits, queryLimits } from "./query/limits.js";
 export type { QueryLimits } from "./query/limits.js";
+export { exportInstances, importInstances } from "./transfer/api.js";
+export type { ExportOptions, ImportOptions, ImportResult, TransferModel } from "./transfer/api.js";
