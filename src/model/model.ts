@@ -32,6 +32,7 @@ import { inLayout, modelEventsChannel, modelTag } from "../keys/keys.js";
 import { splitKey } from "../keys/escape.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
+import { resumeDeletesOf, type ResumeReport } from "./delete-resume.js";
 import { toDict } from "./to-dict.js";
 import {
   checkIndexes,
@@ -546,6 +547,10 @@ export function Model<const TName extends string, const TFields extends Fields>(
 
     static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
       return rebuildIndexes(meta, options);
+    }
+
+    static resumeDeletes(): Promise<ResumeReport> {
+      return resumeDeletesOf(meta);
     }
 
     static get fields(): Record<string, FieldInfo> {
