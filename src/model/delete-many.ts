@@ -1,4 +1,5 @@
 import { executeBulk, readSnapshots, type BulkOptions } from "../write/bulk.js";
+import { inLayout } from "../keys/keys.js";
 import { indexEntries } from "../write/index-entries.js";
 import type { WriteIntent } from "../write/plan-write.js";
 import { valuesFromKey } from "./hash.js";
@@ -18,6 +19,8 @@ export async function deleteKeys(
   options: BulkOptions = {},
 ): Promise<number> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
+  // On a cluster, a key given in the standalone spelling (`Book:Dune`) names `{Book}:Dune`.
+  keys = keys.map((key) => inLayout(meta, key));
   if (hasDeleteActions(meta)) {
     // One delete sequence per batch: its targets' referrers are read, and written in bounded
     // per-slot steps, together (src/model/delete-sequence.ts).
