@@ -46,18 +46,21 @@ export interface DeleteGraph {
 }
 
 /**
- * The size bound of one step (one script): at most `maxKeys` distinct KEYS and about `maxArgs`
- * ARGV. A script runs alone on its server, so its size is how long every other client waits;
- * write.lua spends a few microseconds per key it touches, so 1,000 keys keep a step near a
- * millisecond (docs/benchmarks.md), far below the RangeError of spreading a huge argument list
- * into one call. One instance's own write is never split: a step holds at least one.
+ * The size bound of one step (one script): at most `maxKeys` distinct KEYS and `maxArgs` ARGV.
+ * A script runs alone on its server, so its size is how long every other client waits. write.lua
+ * spends tens of microseconds of server CPU per instance it writes (type checks, the stored-state
+ * check, the deletes of its entries); 500 keys (about 250 instances of a model with a key field
+ * and a relationship) measured a 7 ms median step (bench/delete-steps.ts, docs/benchmarks.md),
+ * within the ~10 ms a script may hold Redis. It is also far below the RangeError of spreading a
+ * huge argument list into one call. One instance's own write is never split: a step holds at
+ * least one, however many keys that instance alone needs.
  */
 export interface StepLimits {
   readonly maxKeys: number;
   readonly maxArgs: number;
 }
 
-export const DEFAULT_STEP_LIMITS: StepLimits = { maxKeys: 1000, maxArgs: 20_000 };
+export const DEFAULT_STEP_LIMITS: StepLimits = { maxKeys: 500, maxArgs: 10_000 };
 
 /** One script of a delete. */
 export interface DeleteStep {
