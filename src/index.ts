@@ -104,6 +104,7 @@ export type {
   MaintenanceProgress,
   RepairResult,
 } from "./maintenance/indexes.js";
+export type { ResumeReport } from "./model/delete-resume.js";
 export type { ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {
