@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** The CLI's commands. */
-export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio"] as const;
+export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio", "export", "import"] as const;
 
 /** One of the CLI's commands. */
 export type Command = (typeof COMMANDS)[number];
@@ -20,6 +20,9 @@ Commands:
   inspect   count instances, index keys and entries per structure kind, and memory used
   studio    serve a local web page to browse the models, follow relationships and check index
             health (read-only unless --write); prints its address, with a token, and runs until Ctrl-C
+  export    write every instance as one JSON object per line to stdout (the format: docs/storage.md)
+  import    read such lines from stdin and save each instance through the normal write path (every
+            index entry is written); a bad line is reported with its number and not written
 
 Options:
   --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
@@ -56,7 +59,9 @@ Examples:
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
   npx popoto check --models ./dist/models.js --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000
   node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
-  npx popoto studio --models ./dist/models.js --port 5555`;
+  npx popoto studio --models ./dist/models.js --port 5555
+  npx popoto export --models ./dist/models.js --model Book > books.jsonl
+  npx popoto import --models ./dist/models.js --url redis://localhost:6379/3 < books.jsonl`;
 
 /** A mistake in how the CLI was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -174,8 +179,8 @@ export function parseCliArgs(
   const studioOnly = (["port", "host", "write"] as const).find((name) => values[name] !== undefined);
   if (command !== "studio" && studioOnly !== undefined)
     throw new UsageError(`--${studioOnly} is an option of popoto studio, not of popoto ${command}.`);
-  if (command === "studio" && values.json === true)
-    throw new UsageError(`--json is not an option of popoto studio.`);
+  if ((command === "studio" || command === "export" || command === "import") && values.json === true)
+    throw new UsageError(`--json is not an option of popoto ${command}.`);
   const port = values.port === undefined ? 5555 : Number(values.port);
   if (!/^\d+$/.test(values.port ?? "0") || port > 65535)
     throw new UsageError(
