@@ -509,7 +509,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
       options?: BulkOptions,
     ): Promise<number> {
       const keys = items.map((item) =>
-        typeof item === "string" ? item : (stateOf(item).pk ?? item.redisKey),
+        typeof item === "string" ? inLayout(meta, item) : (stateOf(item).pk ?? item.redisKey),
       );
       const deleted = await deleteKeys(meta, keys, options);
       for (const item of items) {
