@@ -36,7 +36,8 @@ let remote: RemoteClient | undefined;
 let clients: Client[] = [];
 
 beforeAll(async () => {
-  remote = process.env["POPOTO_PROPERTY_CHILD"] === "0" ? undefined : await RemoteClient.start(workerTarget());
+  remote =
+    process.env["POPOTO_PROPERTY_CHILD"] === "0" ? undefined : await RemoteClient.start(workerTarget());
   clients = [
     new LocalClient("c0"),
     new LocalClient("c1"),

@@ -79,7 +79,10 @@ export async function scanKeys(match: string): Promise<string[]> {
   if (ON_CLUSTER) {
     // A Cluster client's SCAN walks one node: filter the keys of every master instead.
     const glob = new RegExp(
-      `^${match.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`,
+      `^${match
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
       "s",
     );
     return (await allKeys()).filter((key) => glob.test(key));
