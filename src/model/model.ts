@@ -1,5 +1,5 @@
 import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
-import { randomUUID } from "node:crypto";
+import { newAutoKey } from "../keys/ids.js";
 import { getConnection, isClusterMode, wrapRedisError } from "../connection/connection.js";
 import {
   ConcurrentModificationError,
@@ -100,7 +100,7 @@ const copyDefault = (value: unknown): unknown => {
 };
 
 const initialValue = (spec: FieldSpec): unknown => {
-  if (spec.kind === "autoKey") return randomUUID().replaceAll("-", "").slice(0, spec.autoLength);
+  if (spec.kind === "autoKey") return newAutoKey(spec.autoKind, spec.autoLength);
   if (!spec.hasDefault) return null;
   // A function default is called per instance, and a literal one copied, so instances never share one object.
   return typeof spec.default === "function" ? (spec.default as () => unknown)() : copyDefault(spec.default);
