@@ -20,6 +20,7 @@ export {
   ModelDefinitionError,
   MultipleResultsError,
   NotConnectedError,
+  NotSavedError,
   NotReplicatedError,
   PermissionError,
   PopotoError,
@@ -114,7 +115,7 @@ export type {
   OrderName,
   StoredFields,
   Values,
-} from "./model/types.js";
+} from "./model/value-types.js";
 export type {
   CheckedFilter,
   Filter,

@@ -1,4 +1,4 @@
-import type { Snapshot } from "../write/plan-write.js";
+import type { Snapshot } from "./hash.js";
 
 /**
  * What an instance knows about its stored copy: where it is (`pk`) and the stored bytes of its
