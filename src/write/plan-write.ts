@@ -2,6 +2,7 @@ import { encodeMessage } from "../encoding/msgpack.js";
 import { indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
+import { KeyList } from "../scripts/key-list.js";
 import type { ScriptArg } from "../scripts/run-script.js";
 import { diffEntries, indexEntries, type IndexEntry } from "./index-entries.js";
 
@@ -70,21 +71,6 @@ export interface WriteCall {
   readonly newKeys: readonly string[];
   /** Per intent, what a save writes (undefined for a delete or purge). */
   readonly contents: readonly (SaveContent | undefined)[];
-}
-
-/** Collects keys for KEYS and hands out their 1-based positions; a key is sent once. */
-class KeyList {
-  readonly keys: string[] = [];
-  readonly #positions = new Map<string, number>();
-  position(key: string): number {
-    let position = this.#positions.get(key);
-    if (position === undefined) {
-      this.keys.push(key);
-      position = this.keys.length;
-      this.#positions.set(key, position);
-    }
-    return position;
-  }
 }
 
 /** Index entries of a stored state (none when nothing is stored). */
