@@ -34,7 +34,7 @@
 --     m, the number of hash fields to write; then m name/value pairs
 --     u, the number of unique sets; then u positions of the sets
 --     r, the number of entries to remove; then r entries:
---       "S" position | "Z" position            (the member is the old key)
+--       "S" position | "Z" position | "G" position   (the member is the old key; a geo set is a zset)
 --       "s" position member | "z" position member
 --     a, the number of entries to add; then a entries:
 --       "S" position | "Z" position score | "G" position longitude latitude   (member: the new key)
@@ -99,7 +99,7 @@ for w = 1, takeNumber() do
     local kind = take()
     local key = takeKey()
     if kind == "S" then op.remove[j] = { "s", key, op.oldKey }
-    elseif kind == "Z" then op.remove[j] = { "z", key, op.oldKey }
+    elseif kind == "Z" or kind == "G" then op.remove[j] = { "z", key, op.oldKey }
     else op.remove[j] = { kind, key, take() } end
   end
   op.add = {}

@@ -128,13 +128,13 @@ describe("a small delete", () => {
     // The setNull: a partial save of `authors` only, from the stored state, refused if it changed.
     // The setNull: a partial save of `authors` alone ([a, z] becomes [z]), checked against the
     // stored state it was planned from; the entry in a's reverse set goes, z's stays.
+    // (write.lua's compact format: op "u", no key move, no ttl; an entry whose member is the
+    // instance key is its set's position after "S".)
     expect(show(calls[0]!.args)).toEqual([
       0,
       1,
-      "update",
+      "u",
       1,
-      1,
-      0,
       0,
       0,
       "1",
@@ -148,9 +148,8 @@ describe("a small delete", () => {
       `0x${encodeValue(DFan.meta.fields.get("authors")!, ["DAuthor:z"]).toString("hex")}`,
       0,
       1,
-      "s",
+      "S",
       2,
-      "DFan:f0",
       0,
       0,
     ]);
@@ -158,10 +157,8 @@ describe("a small delete", () => {
     expect(show(calls[3]!.args)).toEqual([
       0,
       1,
-      "delete",
+      "d",
       1,
-      0,
-      0,
       0,
       0,
       "1",
@@ -171,12 +168,10 @@ describe("a small delete", () => {
       0,
       0,
       2,
-      "s",
+      "S",
       2,
-      "DAuthor:a",
-      "s",
+      "S",
       3,
-      "DAuthor:a",
       0,
       0,
     ]);
