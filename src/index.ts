@@ -99,12 +99,18 @@ export type {
 } from "./model/model.js";
 export type { ModelEvent } from "./write/plan-write.js";
 export type {
+  CorruptAction,
+  CorruptRow,
+  IndexCounts,
   IndexDifference,
   IndexReport,
   MaintenanceOptions,
   MaintenanceProgress,
+  RepairOptions,
   RepairResult,
+  WrongTypeKey,
 } from "./maintenance/indexes.js";
+export type { ResumeReport } from "./model/delete-resume.js";
 export type { ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {
