@@ -13,7 +13,7 @@ import { computeKey, unknownFieldIssues, validateForSave } from "../model/values
 import { executeBulk } from "../write/bulk.js";
 import { saveIntent } from "../write/execute-write.js";
 import type { WriteIntent } from "../write/plan-write.js";
-import { fieldFromJson, JsonValueError, type Json } from "./json-values.js";
+import { fieldFromJson, JsonValueError, portableKey, type Json } from "./json-values.js";
 
 /** A model class as import needs it: its meta, and its constructor (defaults, generated keys). */
 export interface ImportModel {
@@ -94,7 +94,7 @@ export function planLine(
   const named = json["key"];
   if (named !== undefined && (typeof named !== "string" || inLayout(meta, named) !== key))
     throw new BadLineError(
-      `"key" is ${JSON.stringify(named)} but the values give ${key}: the model's key fields changed ` +
+      `"key" is ${JSON.stringify(named)} but the values give ${portableKey(key)}: the model's key fields changed ` +
         `since the export, or the line was edited (fix the values, or drop "key")`,
     );
   return saveIntent(meta, values, undefined, undefined).intent;
@@ -133,8 +133,16 @@ export async function importLines(
   let skipped = 0;
   const flush = async (last: number): Promise<void> => {
     if (batch.length === 0) return;
+    // One pipeline per model: on a cluster a pipeline must stay in one slot, and every key of a
+    // model's write is in the model's slot (docs/storage.md §7).
+    const byModel = new Map<ModelMeta, WriteIntent[]>();
+    for (const intent of batch) {
+      const group = byModel.get(intent.meta);
+      if (group) group.push(intent);
+      else byModel.set(intent.meta, [intent]);
+    }
     try {
-      await executeBulk(batch, { batchSize });
+      for (const intents of byModel.values()) await executeBulk(intents, { batchSize });
     } catch (error) {
       throw new ImportWriteError(first, last, error);
     }
