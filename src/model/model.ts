@@ -66,7 +66,7 @@ export type {
 import type { Snapshot, WriteIntent } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
-import { stateOf } from "./instance-state.js";
+import { forgetDangling, saveSource, stateOf } from "./instance-state.js";
 import { changeManyRelationship } from "./many.js";
 import { incrementField, partialIntent } from "./partial.js";
 import { dirtySaveIntent } from "../write/plan-save.js";
@@ -225,7 +225,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
       if (listed && state.pk !== undefined) {
         rejectUnknownFields(meta, Object.fromEntries(listed.map((f) => [f, true])), "saved");
         if (listed.length === 0) return undefined;
-        const updates = validateFields(meta, self, listed);
+        const updates = validateFields(meta, saveSource(meta.fieldNames, self, state), listed);
         const { intent, result } = partialIntent(meta, state.pk, state.snapshot ?? null, updates);
         return {
           intent,
@@ -244,7 +244,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
           },
         };
       }
-      const values = validateForSave(meta, self);
+      const values = validateForSave(meta, saveSource(meta.fieldNames, self, state));
       if (state.pk !== undefined && state.stored !== undefined && options.createOnly !== true) {
         const { intent, outcome } = dirtySaveIntent(
           meta,
@@ -752,6 +752,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
         if (!values) relationshipValues.set(this, (values = new Map()));
         const empty = meta.fields.get(field)?.many ? [] : null;
         values.set(field, value === undefined || value === null ? empty : value);
+        forgetDangling(this, field);
       },
     });
   }
