@@ -28,8 +28,7 @@ import {
 import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
-import { inLayout, modelEventsChannel, modelTag } from "../keys/keys.js";
-import { splitKey } from "../keys/escape.js";
+import { modelEventsChannel, modelTag } from "../keys/keys.js";
 import { deleteEverything, saveMany } from "./bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import { toDict } from "./to-dict.js";
@@ -67,6 +66,7 @@ import type { Snapshot, WriteIntent } from "../write/plan-write.js";
 import { defineMeta } from "./define.js";
 import { decodeHash, encodeValue, snapshotOf } from "./hash.js";
 import { forgetDangling, saveSource, stateOf } from "./instance-state.js";
+import { instanceKeyOf } from "./key-string.js";
 import { changeManyRelationship } from "./many.js";
 import { incrementField, partialIntent } from "./partial.js";
 import { dirtySaveIntent } from "../write/plan-save.js";
@@ -528,7 +528,10 @@ export function Model<const TName extends string, const TFields extends Fields>(
 
     static async exists(key: Record<string, unknown> | string): Promise<boolean> {
       const instanceKey =
-        typeof key === "string" ? inLayout(meta, key) : computeKey(meta, keyValues(meta, key, "looked up"));
+        typeof key === "string"
+          ? instanceKeyOf(meta, key, "exists")
+          : computeKey(meta, keyValues(meta, key, "looked up"));
+      if (instanceKey === undefined) return false;
       try {
         return (await getConnection().exists(instanceKey)) === 1;
       } catch (error) {
@@ -570,14 +573,9 @@ export function Model<const TName extends string, const TFields extends Fields>(
     static async load(this: new (values?: unknown) => PopotoModel, key: Record<string, unknown> | string) {
       if (typeof key === "string") {
         // On a cluster a key written the standalone way (`Book:Dune`) is read as `{Book}:Dune`.
-        const instanceKey = inLayout(meta, key);
-        // Another model's key (or no instance key at all) names no instance of this model.
-        if (
-          !instanceKey.startsWith(`${modelTag(meta)}:`) ||
-          splitKey(instanceKey).length !== meta.keyFields.length + 1
-        )
-          return null;
-        return loadKey(this, instanceKey);
+        // Another model's key names no instance of this model.
+        const instanceKey = instanceKeyOf(meta, key, "load");
+        return instanceKey === undefined ? null : loadKey(this, instanceKey);
       }
       if (key === null || typeof key !== "object" || Array.isArray(key))
         throw new ValidationError(
