@@ -33,46 +33,38 @@ export {
   WrongTypeError,
 } from "./errors.js";
 export type { ConnectionFailure, PopotoErrorCode, RowProblem, ValidationIssue } from "./errors.js";
+export { AutoKeyField } from "./fields/auto-key.js";
+export type { AutoKeyFieldOptions } from "./fields/auto-key.js";
+export { DatetimeField } from "./fields/datetime.js";
+export type { DatetimeOptions } from "./fields/datetime.js";
+export { FieldDef } from "./fields/field.js";
+export type { CommonOptions, FieldConfig, FieldKind, OnDelete } from "./fields/field.js";
+export { GeoField } from "./fields/geo.js";
+export type { GeoFieldOptions, GeoPoint } from "./fields/geo.js";
+export { IndexedField, UniqueField } from "./fields/indexed.js";
+export type { IndexedFieldOptions } from "./fields/indexed.js";
+export { KeyField } from "./fields/key.js";
+export type { KeyFieldOptions } from "./fields/key.js";
 export {
-  AutoKeyField,
   BooleanField,
   BytesField,
   DateField,
-  DatetimeField,
   DecimalField,
   DictField,
   Field,
-  FieldDef,
   FloatField,
-  GeoField,
-  IndexedField,
   IntField,
-  KeyField,
   ListField,
   SetField,
-  SortedField,
-  SortedKeyField,
   StringField,
   TimeField,
   TupleField,
-  UniqueField,
-  UniqueKeyField,
-} from "./fields/field.js";
-export type {
-  AutoKeyFieldOptions,
-  CommonOptions,
-  DatetimeOptions,
-  FieldConfig,
-  FieldKind,
-  OnDelete,
-  FieldOptions,
-  GeoFieldOptions,
-  GeoPoint,
-  IndexedFieldOptions,
-  KeyFieldOptions,
-  SortedFieldOptions,
-  UniqueKeyFieldOptions,
-} from "./fields/field.js";
+} from "./fields/plain.js";
+export type { FieldOptions } from "./fields/plain.js";
+export { SortedField, SortedKeyField } from "./fields/sorted.js";
+export type { SortedFieldOptions } from "./fields/sorted.js";
+export { UniqueKeyField } from "./fields/unique-key.js";
+export type { UniqueKeyFieldOptions } from "./fields/unique-key.js";
 export type { FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";
 export { Reference } from "./fields/reference.js";
 export type { ReferenceModelName } from "./fields/reference.js";

@@ -144,13 +144,18 @@ async function connectCluster(options: ConnectOptions): Promise<Cluster> {
 
 /**
  * A cluster node's connection: the commands in flight when it closed are rejected as lost
- * replies. Otherwise ioredis hands them back to the Cluster, which sends them again elsewhere
- * (a write sent twice could apply twice); popoto's write path re-sends only after checking.
+ * replies. Otherwise ioredis rejects them with "Connection is closed.", which the Cluster takes
+ * for a command never sent and sends again elsewhere: a create re-sent so met its own write and
+ * reported KEY_CONFLICT, and popoto's write path could not know a reply was lost. ioredis settles
+ * that queue in the socket's own close handler, before it emits "close" (a node connection is
+ * never reconnected), so popoto's handler goes first on each new socket.
  */
 function rejectInFlightOnClose(node: Redis): void {
-  node.on("close", () => {
+  const reject = (): void => {
     while (node.commandQueue.length > 0) node.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
-  });
+  };
+  node.on("connect", () => node.stream.prependListener("close", reject));
+  node.on("close", reject);
 }
 
 /** The passphrase of a TLS key, when one is given as a string. */

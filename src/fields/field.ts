@@ -1,4 +1,8 @@
-import type { FieldType, FieldTypeValues, KeyType, SortedType } from "./field-type.js";
+/**
+ * What every field is: its kind, its run-time spec, its type-level config, and the shared pieces
+ * the factories (one file per kind, beside this one) build on.
+ */
+import type { FieldType, FieldTypeValues } from "./field-type.js";
 
 /**
  * How a field takes part in indexing. Each kind decides which Redis structures a save writes
@@ -49,6 +53,10 @@ export interface FieldSpec {
   readonly lexIndex: boolean;
   /** The factory the user called, for messages ("SortedField cannot be null"). */
   readonly factory: string;
+  /** The options object as given, so `Model()` can reject unknown or contradictory ones. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The option names the factory accepts, in the order messages list them (its `*_OPTIONS` table). */
+  readonly accepts: readonly string[];
 }
 
 /**
@@ -91,20 +99,37 @@ export interface CommonOptions<TValue, TNull extends boolean> {
   readonly maxLength?: number | undefined;
 }
 
-type DefaultGiven<TOptions> = TOptions extends { readonly default: infer D }
+/**
+ * The option names of an options interface, one entry each: `satisfies OptionTable<TOptions>`
+ * fails to compile when the table misses an option of the interface or names one it lacks, so
+ * the names `Model()` accepts at run time cannot drift from the types.
+ */
+export type OptionTable<TOptions> = { readonly [K in keyof Required<TOptions>]: true };
+
+/** The names of `CommonOptions`, in message order. */
+export const COMMON_OPTIONS = {
+  null: true,
+  default: true,
+  maxLength: true,
+} as const satisfies OptionTable<CommonOptions<unknown, boolean>>;
+
+export type DefaultGiven<TOptions> = TOptions extends { readonly default: infer D }
   ? undefined extends D
     ? false
     : true
   : false;
-type NullGiven<TOptions> = TOptions extends { readonly null: true } ? true : false;
-type TypeGiven<TOptions, TFallback extends FieldType> = TOptions extends {
+export type NullGiven<TOptions> = TOptions extends { readonly null: true } ? true : false;
+export type TypeGiven<TOptions, TFallback extends FieldType> = TOptions extends {
   readonly type: infer T extends FieldType;
 }
   ? T
   : TFallback;
 
-/** The config of a field built by a factory, from the options object the user passed. */
-export type ConfigOf<
+/**
+ * The config of a field built by a factory, from the options object the user passed (the reverse,
+ * reading the config back from a field definition, is `ConfigOf` in model/value-types.ts).
+ */
+export type FactoryConfig<
   TKind extends FieldKind,
   TType extends FieldType,
   TOptions,
@@ -125,14 +150,32 @@ interface SpecInput {
   kind: FieldKind;
   type: FieldType;
   factory: string;
+  /** The factory's option table (see `OptionTable`). */
+  accepts: object;
   options?: object | undefined;
   nullable?: boolean;
 }
 
+const partitionNames = (partition: unknown): readonly string[] =>
+  partition === undefined
+    ? []
+    : typeof partition === "string"
+      ? [partition]
+      : Array.isArray(partition)
+        ? partition
+        : [String(partition)];
+
 /** @internal Builds the run-time spec; definition errors are raised later by `Model()`, which knows the names. */
-export const makeSpec = ({ kind, type, factory, options: given = {}, nullable }: SpecInput): FieldSpec => {
-  const options = given as Record<string, unknown>;
-  const partition = options["partitionBy"];
+export const makeSpec = ({
+  kind,
+  type,
+  factory,
+  accepts,
+  options: given,
+  nullable,
+}: SpecInput): FieldSpec => {
+  // Every option is kept (as `options`) so Model() can reject unknown or contradictory ones with a clear message.
+  const options: Readonly<Record<string, unknown>> = { ...given };
   return {
     kind,
     type,
@@ -141,14 +184,7 @@ export const makeSpec = ({ kind, type, factory, options: given = {}, nullable }:
     hasDefault: options["default"] !== undefined,
     default: options["default"],
     maxLength: typeof options["maxLength"] === "number" ? options["maxLength"] : undefined,
-    partitionBy:
-      partition === undefined
-        ? []
-        : typeof partition === "string"
-          ? [partition]
-          : Array.isArray(partition)
-            ? (partition as string[])
-            : [String(partition)],
+    partitionBy: partitionNames(options["partitionBy"]),
     autoLength: typeof options["length"] === "number" ? options["length"] : 32,
     autoNow: options["autoNow"] === true,
     autoNowAdd: options["autoNowAdd"] === true,
@@ -156,307 +192,7 @@ export const makeSpec = ({ kind, type, factory, options: given = {}, nullable }:
     target: undefined,
     onDelete: "nothing",
     many: false,
-    // Remember every option so Model() can reject unknown or contradictory ones with a clear message.
-    ...{ options },
+    options,
+    accepts: Object.keys(accepts),
   };
 };
-
-/** @internal The options object as given, for definition checks. */
-export const givenOptions = (spec: FieldSpec): Record<string, unknown> =>
-  (spec as FieldSpec & { options?: Record<string, unknown> }).options ?? {};
-
-// ---------------------------------------------------------------------------------------------
-// Plain fields
-
-/** Options of `Field()`. */
-export interface FieldOptions<TType extends FieldType, TNull extends boolean> extends CommonOptions<
-  FieldTypeValues[TType],
-  TNull
-> {
-  /** Value type; `"string"` when left out. */
-  readonly type?: TType | undefined;
-}
-
-/**
- * A field stored in the hash and not indexed.
- * @example genre: Field({ type: "string", null: true }) // HSET Book:… genre <msgpack>
- */
-export function Field<
-  const TType extends FieldType = "string",
-  const TNull extends boolean = false,
-  const TOptions extends FieldOptions<TType, TNull> = FieldOptions<TType, TNull>,
->(
-  options?: TOptions & FieldOptions<TType, TNull>,
-): FieldDef<ConfigOf<"plain", TypeGiven<TOptions, "string">, TOptions>> {
-  return new FieldDef(
-    makeSpec({ kind: "plain", type: options?.type ?? "string", factory: "Field", options }),
-  );
-}
-
-type ShortcutOptions<TType extends FieldType, TNull extends boolean> = CommonOptions<
-  FieldTypeValues[TType],
-  TNull
->;
-
-const shortcut =
-  <TType extends FieldType>(type: TType, factory: string) =>
-  <
-    const TNull extends boolean = false,
-    const TOptions extends ShortcutOptions<TType, TNull> = ShortcutOptions<TType, TNull>,
-  >(
-    options?: TOptions & ShortcutOptions<TType, TNull>,
-  ): FieldDef<ConfigOf<"plain", TType, TOptions>> =>
-    new FieldDef(makeSpec({ kind: "plain", type, factory, options }));
-
-/** `Field({ type: "int" })`: a safe integer. */
-export const IntField = shortcut("int", "IntField");
-/** `Field({ type: "float" })`: a finite number, always stored as float64. */
-export const FloatField = shortcut("float", "FloatField");
-/** `Field({ type: "string" })`. */
-export const StringField = shortcut("string", "StringField");
-/** `Field({ type: "boolean" })`. */
-export const BooleanField = shortcut("boolean", "BooleanField");
-/** `Field({ type: "bytes" })`: a Uint8Array (a Buffer is one). */
-export const BytesField = shortcut("bytes", "BytesField");
-/** `Field({ type: "list" })`: an array of msgpack-encodable values. */
-export const ListField = shortcut("list", "ListField");
-/** `Field({ type: "dict" })`: a plain object with string keys. */
-export const DictField = shortcut("dict", "DictField");
-/** `Field({ type: "set" })`: a Set, stored as Popoto's tagged set. */
-export const SetField = shortcut("set", "SetField");
-/** `Field({ type: "tuple" })`: an array, stored as Popoto's tagged tuple. */
-export const TupleField = shortcut("tuple", "TupleField");
-/** `Field({ type: "decimal" })`: exact decimal text such as "1.10". */
-export const DecimalField = shortcut("decimal", "DecimalField");
-/** `Field({ type: "date" })`: a Date at 00:00 UTC. */
-export const DateField = shortcut("date", "DateField");
-/** `Field({ type: "time" })`: "HH:MM:SS.ffffff". */
-export const TimeField = shortcut("time", "TimeField");
-
-/** Options of `DatetimeField()`. */
-export interface DatetimeOptions<TNull extends boolean> extends CommonOptions<Date, TNull> {
-  /** Set to the current instant on every save. */
-  readonly autoNow?: boolean | undefined;
-  /** Set to the current instant on save when empty. */
-  readonly autoNowAdd?: boolean | undefined;
-}
-
-type AutoStamped<TOptions> = TOptions extends { readonly autoNow: true }
-  ? true
-  : TOptions extends { readonly autoNowAdd: true }
-    ? true
-    : false;
-
-/**
- * `Field({ type: "datetime" })` with Popoto's `autoNow` / `autoNowAdd`.
- * @example createdAt: DatetimeField({ autoNowAdd: true })
- */
-export function DatetimeField<
-  const TNull extends boolean = false,
-  const TOptions extends DatetimeOptions<TNull> = DatetimeOptions<TNull>,
->(
-  options?: TOptions & DatetimeOptions<TNull>,
-): FieldDef<ConfigOf<"plain", "datetime", TOptions, AutoStamped<TOptions>>> {
-  return new FieldDef(makeSpec({ kind: "plain", type: "datetime", factory: "DatetimeField", options }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Key fields
-
-/** Options of `KeyField()`. */
-export interface KeyFieldOptions<TType extends KeyType, TNull extends boolean> extends CommonOptions<
-  FieldTypeValues[TType],
-  TNull
-> {
-  /** Key value type; `"string"` when left out. Lists, dicts and other containers cannot be keys. */
-  readonly type?: TType | undefined;
-  /**
-   * String fields: keep lex indexes (`$LexF`, `$LexRevF`, about 280 bytes of Redis memory per
-   * instance) so `__startswith`, `__endswith` and `__contains` cost the size of the answer, not
-   * of the model. Off by default, as in Python Popoto: those lookups then scan every instance.
-   */
-  readonly lexIndex?: boolean | undefined;
-}
-
-/**
- * Makes the factory of a kind of field indexed by value (`KeyField`, `IndexedField`, `UniqueField`):
- * the same options and typing, a different index.
- */
-const valueIndexed =
-  <TKind extends "key" | "indexed" | "unique">(kind: TKind, factory: string) =>
-  <
-    const TType extends KeyType = "string",
-    const TNull extends boolean = false,
-    const TOptions extends KeyFieldOptions<TType, TNull> = KeyFieldOptions<TType, TNull>,
-  >(
-    options?: TOptions & KeyFieldOptions<TType, TNull>,
-  ): FieldDef<ConfigOf<TKind, TypeGiven<TOptions, "string">, TOptions>> =>
-    new FieldDef(makeSpec({ kind, type: options?.type ?? "string", factory, options }));
-
-/**
- * A field whose value is part of the instance key, indexed in `$KeyF:Model:field:<value>`.
- * String key fields also answer `__startswith`, `__endswith` and `__contains`: by scanning every
- * instance, or from lex indexes with `lexIndex: true` (docs/storage.md).
- * @example title: KeyField() // Book:The Hobbit, SADD $KeyF:Book:title:The Hobbit
- */
-export const KeyField = valueIndexed("key", "KeyField");
-
-/** Options of `UniqueKeyField()`: never nullable. */
-export interface UniqueKeyFieldOptions<TType extends KeyType> extends CommonOptions<
-  FieldTypeValues[TType],
-  false
-> {
-  readonly type?: TType | undefined;
-  readonly null?: false | undefined;
-  /** As `KeyField({ lexIndex })`. */
-  readonly lexIndex?: boolean | undefined;
-}
-
-/**
- * A key field whose value no two instances may share, indexed in `$UniqueKeyF:Model:field:<value>`.
- * A save that would duplicate a value throws `UniqueViolationError` and writes nothing.
- */
-export function UniqueKeyField<
-  const TType extends KeyType = "string",
-  const TOptions extends UniqueKeyFieldOptions<TType> = UniqueKeyFieldOptions<TType>,
->(
-  options?: TOptions & UniqueKeyFieldOptions<TType>,
-): FieldDef<ConfigOf<"uniqueKey", TypeGiven<TOptions, "string">, TOptions>> {
-  return new FieldDef(
-    makeSpec({ kind: "uniqueKey", type: options?.type ?? "string", factory: "UniqueKeyField", options }),
-  );
-}
-
-/** Options of `AutoKeyField()`. */
-export interface AutoKeyFieldOptions {
-  /** Number of lowercase hex characters to keep from a random UUID (1 to 32; default 32). */
-  readonly length?: number | undefined;
-  readonly null?: false | undefined;
-}
-
-/**
- * A unique key generated when the instance is constructed: random lowercase hex, no index set.
- * A model without any key field gets a hidden `_auto_key` of this kind.
- */
-export function AutoKeyField(
-  options?: AutoKeyFieldOptions,
-): FieldDef<{ value: string; nullable: false; optional: true; kind: "autoKey"; type: "string" }> {
-  return new FieldDef(
-    makeSpec({ kind: "autoKey", type: "string", factory: "AutoKeyField", options: { ...options } }),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sorted fields
-
-/** Options of `SortedField()` and `SortedKeyField()`. Sorted fields cannot be null. */
-export interface SortedFieldOptions<TType extends SortedType> extends CommonOptions<
-  FieldTypeValues[TType],
-  false
-> {
-  /** Numeric value type; `"float"` when left out, as in Popoto. */
-  readonly type?: TType | undefined;
-  /** Keep one sorted set per value of these fields; queries must then give them by equality. */
-  readonly partitionBy?: string | readonly string[] | undefined;
-  readonly null?: false | undefined;
-}
-
-/** The names a sorted field is partitioned by, from its options. */
-export type PartitionOf<TOptions> = TOptions extends { readonly partitionBy: infer P }
-  ? P extends string
-    ? P
-    : P extends readonly (infer E extends string)[]
-      ? E
-      : never
-  : never;
-
-/**
- * A field indexed in the sorted set `$SortF:Model:field[:<partition>…]`, for ranges and ordering.
- * @example pages: SortedField({ type: "int" }) // ZADD $SortF:Book:pages 310 "Book:The Hobbit"
- */
-export function SortedField<
-  const TType extends SortedType = "float",
-  const TOptions extends SortedFieldOptions<TType> = SortedFieldOptions<TType>,
->(
-  options?: TOptions & SortedFieldOptions<TType>,
-): FieldDef<
-  ConfigOf<"sorted", TypeGiven<TOptions, "float">, TOptions> & { readonly partition: PartitionOf<TOptions> }
-> {
-  return new FieldDef(
-    makeSpec({ kind: "sorted", type: options?.type ?? "float", factory: "SortedField", options }),
-  );
-}
-
-/** A key field that is also sorted: indexed only in `$SortedKeyF:Model:field[:<partition>…]`. */
-export function SortedKeyField<
-  const TType extends SortedType = "float",
-  const TOptions extends SortedFieldOptions<TType> = SortedFieldOptions<TType>,
->(
-  options?: TOptions & SortedFieldOptions<TType>,
-): FieldDef<
-  ConfigOf<"sortedKey", TypeGiven<TOptions, "float">, TOptions> & {
-    readonly partition: PartitionOf<TOptions>;
-  }
-> {
-  return new FieldDef(
-    makeSpec({ kind: "sortedKey", type: options?.type ?? "float", factory: "SortedKeyField", options }),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Indexed fields outside the key (Popoto 1.x)
-
-/** Options of `IndexedField()` and `UniqueField()`: those of `KeyField()`. */
-export type IndexedFieldOptions<TType extends KeyType, TNull extends boolean> = KeyFieldOptions<TType, TNull>;
-
-/**
- * A field indexed by value without being part of the instance key, in `$IndexF:Model:field:<value>`:
- * filterable by exact value, `__in`, `__isnull` and (strings) `__startswith`/`__endswith`/`__contains`,
- * and changeable without moving the instance.
- * @example status: IndexedField() // SADD $IndexF:Order:status:paid Order:42
- */
-export const IndexedField = valueIndexed("indexed", "IndexedField");
-
-/**
- * An indexed field whose non-null values no two instances may share, in `$UniquF:Model:field:<value>`.
- * A save that would duplicate one throws `UniqueViolationError` and writes nothing.
- * @example email: UniqueField() // SADD $UniquF:User:email:ann@example.com User:…
- */
-export const UniqueField = valueIndexed("unique", "UniqueField");
-
-// ---------------------------------------------------------------------------------------------
-// Geo
-
-/** A point on Earth, in degrees. */
-export interface GeoPoint {
-  readonly latitude: number;
-  readonly longitude: number;
-}
-
-/** Options of `GeoField()`. */
-export interface GeoFieldOptions<TNull extends boolean> {
-  /** Allow no location (default false). */
-  readonly null?: TNull | undefined;
-  readonly default?: GeoPoint | (TNull extends true ? null : never) | (() => GeoPoint) | undefined;
-}
-
-/**
- * A location `{ latitude, longitude }`, indexed in the geo set `$GeoF:Model:field` so a filter can
- * find instances within a radius (`location__within`), nearest first. Latitude and longitude 0 are
- * real places.
- * @example location: GeoField() // GEOADD $GeoF:Place:location 12.5 41.9 Place:Rome
- */
-export function GeoField<
-  const TNull extends boolean = false,
-  const TOptions extends GeoFieldOptions<TNull> = GeoFieldOptions<TNull>,
->(
-  options?: TOptions & GeoFieldOptions<TNull>,
-): FieldDef<{
-  readonly value: GeoPoint;
-  readonly nullable: NullGiven<TOptions>;
-  readonly optional: NullGiven<TOptions> extends true ? true : DefaultGiven<TOptions>;
-  readonly kind: "geo";
-  readonly type: "tuple";
-}> {
-  return new FieldDef(makeSpec({ kind: "geo", type: "tuple", factory: "GeoField", options }));
-}

@@ -1,5 +1,5 @@
 import type { Models } from "../model/registry.js";
-import { FieldDef, makeSpec, type OnDelete } from "./field.js";
+import { FieldDef, makeSpec, type OnDelete, type OptionTable } from "./field.js";
 import type { Reference } from "./reference.js";
 
 /** Any model class, as far as a relationship needs to know it. */
@@ -38,6 +38,12 @@ export interface RelationshipOptions {
   readonly onDelete?: OnDelete | undefined;
 }
 
+const RELATIONSHIP_OPTIONS = {
+  null: true,
+  many: true,
+  onDelete: true,
+} as const satisfies OptionTable<RelationshipOptions>;
+
 type Nullable<TOptions> = TOptions extends { readonly null: false } ? false : true;
 type Many<TOptions> = TOptions extends { readonly many: true } ? true : false;
 
@@ -74,13 +80,14 @@ export function Relationship<
     kind: "relationship",
     type: options?.many === true ? "list" : "string",
     factory: "Relationship",
+    accepts: RELATIONSHIP_OPTIONS,
     options,
     nullable: options?.many === true ? false : options?.null !== false,
   });
-  return new FieldDef({
+  return new FieldDef<RelationshipConfig<TTarget, TOptions>>({
     ...spec,
     target,
     onDelete: options?.onDelete ?? "nothing",
     many: options?.many === true,
-  } as typeof spec) as unknown as FieldDef<RelationshipConfig<TTarget, TOptions>>;
+  });
 }

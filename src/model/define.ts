@@ -1,6 +1,7 @@
 import { coerceValue } from "../encoding/coerce.js";
 import { ModelDefinitionError } from "../errors.js";
-import { AutoKeyField, givenOptions, type AnyField, type FieldSpec, FieldDef } from "../fields/field.js";
+import { AutoKeyField } from "../fields/auto-key.js";
+import { FieldDef, type AnyField, type FieldSpec } from "../fields/field.js";
 import { FIELD_TYPES, KEY_TYPES, SORTED_TYPES } from "../fields/field-type.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 
@@ -34,21 +35,7 @@ export const RESERVED_FIELD_NAMES = new Set([
 /** The hidden key field a model without key fields gets (Popoto's `_auto_key`). */
 export const AUTO_KEY_FIELD = "_auto_key";
 
-const KNOWN_OPTIONS: Record<string, readonly string[]> = {
-  Field: ["type", "null", "default", "maxLength"],
-  DatetimeField: ["null", "default", "maxLength", "autoNow", "autoNowAdd"],
-  KeyField: ["type", "null", "default", "maxLength", "lexIndex"],
-  UniqueKeyField: ["type", "null", "default", "maxLength", "lexIndex"],
-  AutoKeyField: ["length", "null"],
-  SortedField: ["type", "null", "default", "partitionBy"],
-  SortedKeyField: ["type", "null", "default", "partitionBy"],
-  Relationship: ["null", "many", "onDelete"],
-  IndexedField: ["type", "null", "default", "maxLength", "lexIndex"],
-  UniqueField: ["type", "null", "default", "maxLength", "lexIndex"],
-  GeoField: ["null", "default"],
-};
 const ON_DELETE = ["nothing", "cascade", "setNull", "protect"];
-const SHORTCUT_OPTIONS = ["null", "default", "maxLength"];
 
 const isKeyKind = (spec: FieldSpec): boolean =>
   spec.kind === "key" || spec.kind === "uniqueKey" || spec.kind === "autoKey" || spec.kind === "sortedKey";
@@ -82,8 +69,9 @@ function checkSpec(
     fail(
       `has type ${JSON.stringify(spec.type)}, which is not a valid Field type; use one of ${Object.keys(FIELD_TYPES).join(", ")}.`,
     );
-  const known = KNOWN_OPTIONS[spec.factory] ?? SHORTCUT_OPTIONS;
-  for (const option of Object.keys(givenOptions(spec))) {
+  // Each factory's option table is checked against its options interface (fields/*.ts).
+  const known = spec.accepts;
+  for (const option of Object.keys(spec.options)) {
     if (!known.includes(option))
       fail(`has unknown option "${option}"; ${spec.factory} accepts ${known.join(", ")}.`);
   }

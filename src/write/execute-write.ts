@@ -12,6 +12,7 @@ import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { inKeyOrder, latestState, noteState } from "./key-queue.js";
+import { storedAsWritten } from "./replay-check.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries, uniqueSets } from "./index-entries.js";
 import {
@@ -156,7 +157,12 @@ export async function executeWrites(
     const status = text(reply[0]);
     if (status === "STALE" && uncertain) {
       const index = Number(reply[1]) - 1;
-      if (appliedAlready(intents[index] as WriteIntent, reply, call.newKeys[index] as string))
+      const intent = intents[index] as WriteIntent;
+      const content = call.contents[index];
+      if (
+        appliedAlready(intent, reply, call.newKeys[index] as string) &&
+        (content === undefined || (await storedAsWritten(content, intent.expected === null)))
+      )
         return intents.map(() => true);
     }
     uncertain = false;

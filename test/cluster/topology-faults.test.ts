@@ -5,9 +5,11 @@
  * is a typed PopotoError. First, on the healthy cluster, the optional durability (WAIT). Runs on a
  * private cluster of its own (test/support/redis-cluster.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClusterError, ConnectionError, NotReplicatedError, connect, disconnect } from "../../src/index.js";
+import { scripts } from "../../src/scripts/scripts.generated.js";
 import { caught } from "../support/inspect.js";
+import { loseClusterReplies, scriptCall } from "../support/lost-reply.js";
 import { Entry, expectNothingLostOrHalfApplied, startWriters } from "../support/cluster-writers.js";
 import { clusterClient, flushCluster, useCluster } from "../support/redis-cluster.js";
 
@@ -54,6 +56,28 @@ describe("durability: connect({ waitReplicas })", () => {
     await caught(() => connect({ cluster: [...cluster.current.urls], waitReplicas: -1 }), ConnectionError);
     await connect({ cluster: [...cluster.current.urls] });
     await Entry.query.all().then(async (rows) => Promise.all(rows.map((r) => r.delete())));
+  }, 60_000);
+});
+
+describe("a create whose reply was lost with its master connection", () => {
+  it("resolves, stored once: the re-sent write recognises its own create (no KEY_CONFLICT)", async () => {
+    const lose = loseClusterReplies(cluster.current);
+    try {
+      lose.arm(scriptCall(scripts.write));
+      const outcome = await Entry.create({ id: "lost", seq: 7, rank: 7 }).then(
+        () => "created",
+        (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`,
+      );
+      await vi.waitFor(() => expect(lose.lost, "the create's reply was lost").toBe(1));
+      // observed before the fix: KeyConflictError (ioredis re-sent the in-flight EVALSHA itself, so
+      // popoto did not know the first one may have run)
+      expect(outcome).toBe("created");
+      expect((await Entry.load({ id: "lost" }))?.seq).toBe(7);
+      expect((await Entry.checkIndexes()).differences).toEqual([]);
+    } finally {
+      lose.restore();
+      await Entry.query.all().then(async (rows) => Promise.all(rows.map((r) => r.delete())));
+    }
   }, 60_000);
 });
 

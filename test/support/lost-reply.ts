@@ -8,8 +8,9 @@
  * first (its command runs, the reply is buffered), then the kill, which closes popoto's connection
  * with the reply unsent. ioredis then reconnects and, by default, re-sends the command.
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { getConnection } from "../../src/index.js";
+import type { PrivateCluster } from "./redis-cluster.js";
 import type { PrivateServer } from "./redis-server.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,4 +116,55 @@ export function beforeNextCommand(
     return original(command, stream as never);
   }) as typeof client.sendCommand;
   return { ran, restore: () => (client.sendCommand = original as typeof client.sendCommand) };
+}
+
+/**
+ * The same on a Redis Cluster: the next matching command popoto sends runs on the master of its
+ * first key, and the connection to that master is closed before the reply is sent (the busy
+ * script and the kill run on that master).
+ */
+export function loseClusterReplies(cluster: PrivateCluster): LostReplies {
+  const client = getConnection() as Cluster;
+  const original = client.sendCommand.bind(client);
+  let armed: Matcher | undefined;
+  let lost = 0;
+  const patched = (command: Command, stream?: unknown, node?: unknown): unknown => {
+    const match = armed;
+    if (match && match(command.name.toLowerCase(), command.args)) {
+      armed = undefined;
+      void (async () => {
+        // EVALSHA sha numkeys key…: the first key names the slot, so the master.
+        const port = await cluster.masterOf(String(command.args[2]));
+        const server = cluster.nodes.find((n) => n.port === port)?.server;
+        const connection = client.nodes("master").find((n) => n.options.port === port);
+        if (!server || !connection) throw new Error(`no master on port ${port}`);
+        const [blocker, killer] = [server.client(), server.client()];
+        const id = String(await connection.call("CLIENT", "ID"));
+        await Promise.all([blocker.ping(), killer.ping()]);
+        const busy = blocker.eval(BUSY, 0, 150);
+        await sleep(40);
+        original(command, stream as never, node);
+        await sleep(40);
+        await killer.call("CLIENT", "KILL", "ID", id);
+        await busy;
+        blocker.disconnect();
+        killer.disconnect();
+        lost++;
+      })();
+      return command.promise;
+    }
+    return original(command, stream as never, node);
+  };
+  client.sendCommand = patched as typeof client.sendCommand;
+  return {
+    arm(match) {
+      armed = match;
+    },
+    get lost() {
+      return lost;
+    },
+    restore() {
+      client.sendCommand = original as typeof client.sendCommand;
+    },
+  };
 }

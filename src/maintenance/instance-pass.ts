@@ -1,0 +1,130 @@
+/**
+ * Pass over the instances: for each batch of instance keys (one SCAN step), read the hashes in one
+ * pipeline and check that every entry they call for is in its index with the right score, with one
+ * SMISMEMBER / ZMSCORE per index key of the batch. Finds missing entries, wrong scores, corrupt
+ * and misplaced rows, and instance keys of another Redis type. Holds one batch at a time.
+ */
+import type { ModelMeta } from "../model/meta.js";
+import type { IndexEntry } from "../write/index-entries.js";
+import { confirm, scoresDiffer } from "./confirm.js";
+import { fix } from "./fix.js";
+import { moveKey } from "./move-keys.js";
+import { isWrongType, readRows, redis, type Row } from "./rows.js";
+import type { Tally } from "./tally.js";
+import type { CorruptAction, IndexDifference } from "./types.js";
+import { instanceKeys, type WalkProgress } from "./walk.js";
+
+export interface PassOptions {
+  readonly batchSize: number;
+  /** Check only (undefined), or repair: clean (`addMissing` false) or rebuild. */
+  readonly repair?: { readonly addMissing: boolean; readonly corrupt: CorruptAction } | undefined;
+  readonly progress?: WalkProgress | undefined;
+}
+
+/** The entries of one batch's healthy rows that are not in their index (or have another score). */
+async function missingEntries(rows: ReadonlyMap<string, Row>): Promise<IndexDifference[]> {
+  const byIndex = new Map<string, { instance: string; entry: IndexEntry }[]>();
+  for (const [instance, row] of rows) {
+    if (row.state !== "ok") continue;
+    for (const entry of row.entries.values()) {
+      const list = byIndex.get(entry.key) ?? [];
+      list.push({ instance, entry });
+      byIndex.set(entry.key, list);
+    }
+  }
+  const indexes = [...byIndex];
+  const pipeline = redis().pipeline();
+  for (const [index, list] of indexes) {
+    const members = list.map(({ entry }) => entry.member);
+    if (list[0]?.entry.kind === "s") pipeline.smismember(index, ...members);
+    else pipeline.zmscore(index, ...members);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const differences: IndexDifference[] = [];
+  indexes.forEach(([index, list], i) => {
+    const [error, reply] = replies[i] ?? [null, null];
+    // An index key of another type is reported by the index pass, by name.
+    if (isWrongType(error)) return;
+    if (error) throw error;
+    const answers = reply as (number | string | null)[];
+    list.forEach(({ instance, entry }, j) => {
+      const answer = answers[j];
+      const base = { index, member: entry.member, instance };
+      if (answer === 0 || answer === null || answer === undefined)
+        differences.push({
+          kind: "missing",
+          ...base,
+          expected: entry.kind === "z" ? entry.score : undefined,
+        });
+      else if (entry.kind === "z" && scoresDiffer(Number(answer), entry.score))
+        differences.push({ kind: "score", ...base, expected: entry.score, actual: Number(answer) });
+      // A geo score is a geohash of the point: compared by membership only.
+    });
+  });
+  return differences;
+}
+
+/** Reports (and with a repair, quarantines or deletes) the damaged rows of a batch. */
+async function damagedRows(
+  rows: ReadonlyMap<string, Row>,
+  tally: Tally,
+  options: PassOptions,
+): Promise<number> {
+  const action = options.repair?.corrupt ?? "report";
+  const wrongTyped = [...rows].filter(([, row]) => row.state === "wrongType").map(([key]) => key);
+  const types = new Map<string, string>();
+  if (wrongTyped.length > 0) {
+    const pipeline = redis().pipeline();
+    for (const key of wrongTyped) pipeline.type(key);
+    const replies = (await pipeline.exec()) ?? [];
+    wrongTyped.forEach((key, i) => types.set(key, String(replies[i]?.[1] ?? "none")));
+  }
+  let moved = 0;
+  for (const [key, row] of rows) {
+    if (row.state === "misplaced") tally.misplaced.add(key);
+    if (row.state !== "corrupt" && row.state !== "wrongType") continue;
+    const actual = types.get(key) ?? "hash";
+    if (row.state === "corrupt") tally.corrupt.add({ key, field: row.field, message: row.message });
+    else if (actual === "none")
+      continue; // gone meanwhile
+    else tally.wrongType.add({ key, actual, expected: "hash" });
+    if (action === "report") {
+      tally.damagedLeft++;
+      continue;
+    }
+    const damage =
+      row.state === "corrupt"
+        ? ({ check: "field", field: row.field, bytes: row.bytes } as const)
+        : ({ check: "type", type: actual } as const);
+    if (await moveKey(key, action, damage)) {
+      (action === "quarantine" ? tally.quarantined : tally.deleted).add(key);
+      moved++;
+    } else tally.damagedLeft++;
+  }
+  return moved;
+}
+
+/**
+ * Checks (or repairs) every instance of the model, batch by batch; returns how many damaged keys
+ * it moved (their index entries are then stale, for another index pass to remove).
+ */
+export async function instancePass(meta: ModelMeta, tally: Tally, options: PassOptions): Promise<number> {
+  let moved = 0;
+  for await (const keys of instanceKeys(meta, options.batchSize, options.progress)) {
+    if (keys.length === 0) continue;
+    const rows = await readRows(meta, keys);
+    let entries = 0;
+    for (const row of rows.values()) {
+      if (row.state !== "ok") continue;
+      tally.instances++;
+      entries += row.entries.size;
+    }
+    moved += await damagedRows(rows, tally, options);
+    const found = await missingEntries(rows);
+    tally.hold(keys.length + entries + found.length);
+    const confirmed = await confirm(meta, found);
+    if (options.repair === undefined) for (const d of confirmed) tally.addDifference(d);
+    else await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
+  }
+  return moved;
+}
