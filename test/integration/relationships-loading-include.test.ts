@@ -231,6 +231,22 @@ describe("include(): one round trip per level", () => {
     expect(await plain?.issuer?.load()).toBeNull();
   });
 
+  it("a gone target at a nested hop is null there, and the hops above it are loaded", async () => {
+    await world(3);
+    await raw.del("StarSign:Leo"); // as an expired target leaves it
+    const passes = await Pass.query.orderBy("level").include("citizen.starSign");
+    expect(passes.map((p) => [p.citizen?.name, p.citizen?.starSign?.name ?? null])).toEqual([
+      ["Ann", null],
+      ["Ben", "Virgo"],
+      ["Cy", null],
+    ]);
+    // The citizen's stored relationship is untouched by a save of the loaded copy.
+    const ann = passes[0]!.citizen!;
+    const before = await raw.hgetBuffer("Citizen:Ann", "starSign");
+    await ann.save();
+    expect(await raw.hgetBuffer("Citizen:Ann", "starSign")).toEqual(before);
+  });
+
   it("a save after include keeps a gone target's key as stored; assigning the field replaces it", async () => {
     await world(1);
     const before = await raw.hgetBuffer("Pass:p00", "issuer");
