@@ -22,6 +22,7 @@ export type PopotoErrorCode =
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
+  | "TEST_DATABASE"
   | "REDIS";
 
 export class PopotoError extends Error {
@@ -271,6 +272,24 @@ export class ProtectedError extends PopotoError {
     this.referrers = referrers;
   }
 }
+
+/**
+ * An operation that needs the stored instance (atomicIncrement, addRelated, a partial save) on one
+ * that was never saved, or is no longer stored; nothing was written.
+ */
+export class NotSavedError extends PopotoError {
+  constructor(model: string, message: string) {
+    super("NOT_SAVED", `${model}: ${message}`, { model });
+  }
+}
+
+/** A partial write (or commuting change) to an instance deleted or expired since it was read. */
+export const deletedMeanwhile = (meta: { readonly name: string }, key: string): NotSavedError =>
+  new NotSavedError(
+    meta.name,
+    `${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
+      `Save the instance fully to create it again.`,
+  );
 
 export class NotConnectedError extends PopotoError {
   constructor() {

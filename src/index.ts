@@ -20,6 +20,7 @@ export {
   ModelDefinitionError,
   MultipleResultsError,
   NotConnectedError,
+  NotSavedError,
   NotReplicatedError,
   PermissionError,
   PopotoError,
@@ -113,7 +114,7 @@ export type {
   OrderName,
   StoredFields,
   Values,
-} from "./model/types.js";
+} from "./model/value-types.js";
 export type {
   CheckedFilter,
   Filter,
@@ -143,3 +144,5 @@ export { Subscriber } from "./pubsub/subscriber.js";
 export type { SubscriberHandler, SubscriberMessage, SubscriberOptions } from "./pubsub/subscriber.js";
 export { configureQueryLimits, queryLimits } from "./query/limits.js";
 export type { QueryLimits } from "./query/limits.js";
+export { exportInstances, importInstances } from "./transfer/api.js";
+export type { ExportOptions, ImportOptions, ImportResult, TransferModel } from "./transfer/api.js";

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** The CLI's commands. */
-export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio"] as const;
+export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio", "export", "import"] as const;
 
 /** One of the CLI's commands. */
 export type Command = (typeof COMMANDS)[number];
@@ -20,6 +20,9 @@ Commands:
   inspect   count instances, index keys and entries per structure kind, and memory used
   studio    serve a local web page to browse the models, follow relationships and check index
             health (read-only unless --write); prints its address, with a token, and runs until Ctrl-C
+  export    write every instance as one JSON object per line to stdout (the format: docs/storage.md)
+  import    read such lines from stdin and save each instance through the normal write path (every
+            index entry is written); a bad line is reported with its number and not written
 
 Options:
   --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
@@ -40,18 +43,25 @@ Options:
   --host <address>   studio: address to listen on (default 127.0.0.1, this machine only)
   --write            studio: allow the index repair buttons (clean, rebuild)
   --corrupt <action> clean/rebuild: report (default), quarantine ($Quarantine:<key>) or delete
-                     rows that do not decode
+                     rows that do not decode (and instance keys holding another Redis type)
+  --batch-size <n>   check/clean/rebuild: keys per SCAN, members per read, instances per pipeline
+                     (default 1000); memory follows it, not the database's size
+  --max-listed <n>   check/clean/rebuild: differences and damaged keys listed per model in --json
+                     (default 1000); the counts are always exact
   -h, --help         print this help
 
-Exit codes: 0 fine; 1 check found differences or misplaced hashes; 2 usage error; 3 failure
-(Redis unreachable, authentication or TLS failed, models module failed to import, ...).
+Exit codes: 0 fine; 1 check found differences, corrupt rows, wrong-typed keys or misplaced hashes,
+or clean/rebuild left some in place (each named in the output); 2 usage error; 3 failure (Redis
+unreachable, authentication or TLS failed, models module failed to import, ...).
 
 Examples:
   npx popoto check --models ./dist/models.js
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
   npx popoto check --models ./dist/models.js --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000
   node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
-  npx popoto studio --models ./dist/models.js --port 5555`;
+  npx popoto studio --models ./dist/models.js --port 5555
+  npx popoto export --models ./dist/models.js --model Book > books.jsonl
+  npx popoto import --models ./dist/models.js --url redis://localhost:6379/3 < books.jsonl`;
 
 /** A mistake in how the CLI was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -71,6 +81,9 @@ export interface CliArgs {
   readonly json: boolean;
   /** `--corrupt=report|quarantine|delete` (clean and rebuild): what to do with corrupt rows. */
   readonly corrupt: "report" | "quarantine" | "delete";
+  /** check/clean/rebuild: `--batch-size` and `--max-listed` (undefined: the library's defaults). */
+  readonly batchSize: number | undefined;
+  readonly maxListed: number | undefined;
   /** studio: where to listen, and whether repairs are allowed. */
   readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
   /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
@@ -136,6 +149,8 @@ export function parseCliArgs(
         host: { type: "string" },
         write: { type: "boolean" },
         corrupt: { type: "string" },
+        "batch-size": { type: "string" },
+        "max-listed": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -164,8 +179,8 @@ export function parseCliArgs(
   const studioOnly = (["port", "host", "write"] as const).find((name) => values[name] !== undefined);
   if (command !== "studio" && studioOnly !== undefined)
     throw new UsageError(`--${studioOnly} is an option of popoto studio, not of popoto ${command}.`);
-  if (command === "studio" && values.json === true)
-    throw new UsageError(`--json is not an option of popoto studio.`);
+  if ((command === "studio" || command === "export" || command === "import") && values.json === true)
+    throw new UsageError(`--json is not an option of popoto ${command}.`);
   const port = values.port === undefined ? 5555 : Number(values.port);
   if (!/^\d+$/.test(values.port ?? "0") || port > 65535)
     throw new UsageError(
@@ -175,9 +190,20 @@ export function parseCliArgs(
   const corrupt = values.corrupt ?? "report";
   if (corrupt !== "report" && corrupt !== "quarantine" && corrupt !== "delete")
     throw new UsageError(`--corrupt must be report, quarantine or delete, received "${corrupt}".`);
+  const positive = (name: "batch-size" | "max-listed", min: number): number | undefined => {
+    const value = values[name];
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new UsageError(`--${name} must be a whole number of at least ${min}, received "${value}".`);
+    if (command !== "check" && command !== "clean" && command !== "rebuild")
+      throw new UsageError(`--${name} is an option of check, clean and rebuild, not of popoto ${command}.`);
+    return Number(value);
+  };
   return {
     command,
     corrupt,
+    batchSize: positive("batch-size", 1),
+    maxListed: positive("max-listed", 0),
     cluster,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,

@@ -88,7 +88,12 @@ export async function loadModels(path: string, cwd: string, only: readonly strin
       `${path} defines no popoto models: export your model classes (class Book extends Model("Book", …) {}).`,
     );
 
-  if (only.length === 0) return models;
+  return selectModels(models, only, path);
+}
+
+/** The models named in `only` (all when empty); a UsageError names an unknown one. */
+export function selectModels(models: readonly CliModel[], only: readonly string[], path: string): CliModel[] {
+  if (only.length === 0) return [...models];
   const names = models.map((model) => model.modelName);
   const unknown = only.filter((name) => !names.includes(name));
   if (unknown.length > 0)

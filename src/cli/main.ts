@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The operator CLI: `popoto check|clean|rebuild|inspect --models <module> [--url …] [--model Name]… [--json]`.
+ * The operator CLI: `popoto check|clean|rebuild|inspect|studio|export|import --models <module> [--url …] [--model Name]… [--json]`.
  *
  * Which popoto the CLI connects. The models module imports popoto itself, and a model's
  * `checkIndexes()` sends its commands through the connection of the popoto module instance that
@@ -27,7 +27,7 @@ import { check } from "./commands/check.js";
 import type { CommandContext, CommandResult } from "./commands/context.js";
 import { inspect } from "./commands/inspect.js";
 import { repair } from "./commands/repair.js";
-import { loadModels } from "./load-models.js";
+import { loadModels, selectModels } from "./load-models.js";
 import { createProgress } from "./progress.js";
 
 /** Exit code of a usage error. */
@@ -60,14 +60,20 @@ const tlsOptions = (files: TlsFiles): ConnectionOptions | undefined => {
 const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResult> => {
   switch (args.command) {
     case "check":
-      return check(context);
+      return check(context, { batchSize: args.batchSize, maxListed: args.maxListed });
     case "clean":
     case "rebuild":
-      return repair(args.command, context, args.corrupt);
+      return repair(args.command, context, {
+        corrupt: args.corrupt,
+        batchSize: args.batchSize,
+        maxListed: args.maxListed,
+      });
     case "inspect":
       return inspect(context);
     case "studio":
-      throw new Error("popoto CLI: the studio does not run as a one-shot command.");
+    case "export":
+    case "import":
+      throw new Error(`popoto CLI: ${args.command} does not run as a one-shot command.`);
   }
 };
 
@@ -88,7 +94,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const progress = createProgress(process.stderr);
   try {
     // Import first, connect second: a models module that connects at import is overridden by --url.
-    const models = await loadModels(args.models, process.cwd(), args.only);
+    const all = await loadModels(args.models, process.cwd(), []);
+    const models = selectModels(all, args.only, args.models);
     const tls = tlsOptions(args.tls);
     const passed = tls ? { redisOptions: { tls } } : {};
     const client = await connect(
@@ -102,6 +109,17 @@ async function main(argv: readonly string[]): Promise<number> {
       // Runs until Ctrl-C and prints its own address; imported here so other commands do not load it.
       const { studio } = await import("./commands/studio.js");
       return await studio(args, { models, progress, redis: client }, redactUrl(args.url));
+    }
+    if (args.command === "export" || args.command === "import") {
+      const { exportCommand, importCommand } = await import("./commands/transfer.js");
+      const streams = {
+        models,
+        progress,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      };
+      return args.command === "export" ? await exportCommand(streams) : await importCommand(streams, all);
     }
     const result = await runCommand(args, { models, progress, redis: client });
     process.stdout.write(`${args.json ? JSON.stringify(result.json, null, 2) : result.text}\n`);

@@ -4,8 +4,13 @@ import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { splitKey, unescapePart } from "../keys/escape.js";
 import { fromKeyPart } from "../keys/parts.js";
-import type { Snapshot } from "../write/plan-write.js";
 import type { ModelMeta } from "./meta.js";
+
+/**
+ * The stored bytes of a model's indexed fields (`meta.indexedFields`), as read from Redis:
+ * a field missing from the hash maps to `undefined`. `null` means nothing is stored.
+ */
+export type Snapshot = ReadonlyMap<string, Buffer | undefined> | null;
 
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 

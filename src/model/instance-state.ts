@@ -1,4 +1,4 @@
-import type { Snapshot } from "../write/plan-write.js";
+import type { Snapshot } from "./hash.js";
 import { relatedKeyOf } from "./values.js";
 
 /**

@@ -19,7 +19,7 @@ import type {
   KeyLookup,
   StoredFields,
   Values,
-} from "./types.js";
+} from "./value-types.js";
 
 /** Members every model instance has, besides its fields. */
 /** Options of `save()`. */

@@ -1,24 +1,16 @@
 import { addDecimals } from "../encoding/decimal.js";
 import { decimalFromNumber, PLAIN_DECIMAL } from "../encoding/decimal.js";
 import { coerceValue } from "../encoding/coerce.js";
-import { PopotoError, ValidationError } from "../errors.js";
+import { deletedMeanwhile, PopotoError, ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { executeQueued, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
-import type { SaveContent, Snapshot, WriteIntent } from "../write/plan-write.js";
+import type { SaveContent, WriteIntent } from "../write/plan-write.js";
 import { executeCommute } from "../write/execute-commute.js";
 import { commutingIncrement } from "../write/plan-commute.js";
-import { decodeSnapshot, decodeValue, encodeValue, snapshotOf } from "./hash.js";
+import { decodeSnapshot, decodeValue, encodeValue, snapshotOf, type Snapshot } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
-
-export const deletedMeanwhile = (meta: ModelMeta, key: string): PopotoError =>
-  new PopotoError(
-    "NOT_SAVED",
-    `${meta.name}: ${key} no longer exists (deleted, or expired), so a partial write has nothing to update. ` +
-      `Save the instance fully to create it again.`,
-    { model: meta.name },
-  );
 
 /**
  * What a partial write stores: only `updates` go to the hash, while the new key and every index

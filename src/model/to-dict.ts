@@ -1,4 +1,4 @@
-import type { ToDictOptions } from "./model.js";
+import type { ToDictOptions } from "./model-types.js";
 
 interface ModelLike {
   readonly constructor: {

@@ -11,7 +11,6 @@ import { compareBy, parseOrder, type OrderTerm } from "./order.js";
 import { targetModel } from "../model/targets.js";
 import { resolveCondition, type Condition } from "./condition.js";
 import { parseLookup } from "./lookup.js";
-import type { QueryExplanation } from "./query.js";
 import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
 import { contradiction } from "./row-check.js";
@@ -239,6 +238,19 @@ const conditionLookups = (condition: Condition): Lookup[] =>
       : condition.c.flatMap(conditionLookups);
 
 /** How a query will run: its plan, the index keys it reads, where it orders, its round trips. */
+/** What `query.explain()` returns: how the query will run, without running it. */
+export interface QueryExplanation {
+  readonly model: string;
+  /** The plan tree: index keys and the set operations between them, as query.lua evaluates them. */
+  readonly plan: PlanNode;
+  /** Every index key the final script reads. */
+  readonly indexKeys: readonly string[];
+  /** Where ordering happens: in Redis by a sorted set's score, by key, or in Node after loading. */
+  readonly order: "none" | "redis-score" | "redis-key" | "redis-geo" | "client";
+  /** Round trips to load the result: one per relationship hop resolved first, one for the script, one more when ordering by key fields in Node. */
+  readonly roundTrips: number;
+}
+
 export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);

@@ -7,7 +7,7 @@
  */
 import type { FieldConfig } from "../fields/field.js";
 import type { Models } from "../model/registry.js";
-import type { ConfigOf, Fields, StoredFields } from "../model/types.js";
+import type { ConfigOf, Fields, StoredFields } from "../model/value-types.js";
 import type { GeoUnit } from "./plan.js";
 
 /** A filter key or value the model cannot answer; the message says why. */

@@ -5,7 +5,7 @@
  */
 import type { TargetInstance } from "../fields/relationship.js";
 import type { Models } from "../model/registry.js";
-import type { ConfigOf, Fields } from "../model/types.js";
+import type { ConfigOf, Fields } from "../model/value-types.js";
 
 /** Names of a model's relationship fields. */
 export type RelationshipName<TFields extends Fields> = {

@@ -5,7 +5,7 @@ import { decodeHash } from "../model/hash.js";
 import { stateOf } from "../model/instance-state.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
-import type { Row } from "./execute.js";
+import type { Row } from "./rows.js";
 
 /** A model class as include() needs it: its meta and a way to build instances from rows. */
 export interface Hydrator {

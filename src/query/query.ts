@@ -1,15 +1,23 @@
 import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } from "../errors.js";
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { Fields, OrderName, PlainValues, Values } from "../model/types.js";
+import type { Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
 import { computeKey, keyValues } from "../model/values.js";
 import { deleteKeys } from "../model/delete-many.js";
 import type { BulkOptions } from "../write/bulk.js";
 import { toCondition, type Condition, type Q } from "./condition.js";
-import { countRows, explainQuery, fetchRows, planNode, type QuerySpec, type Row } from "./execute.js";
+import {
+  countRows,
+  explainQuery,
+  fetchRows,
+  planNode,
+  type QueryExplanation,
+  type QuerySpec,
+  type Row,
+} from "./execute.js";
+export type { QueryExplanation } from "./execute.js";
 import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
 import { iterateRows } from "./iterate.js";
-import type { PlanNode } from "./plan.js";
 import { applyIncludes, includeTree } from "./include.js";
 import type { IncludePath, Included } from "./include-types.js";
 
@@ -26,18 +34,6 @@ export type WhereArg<TFields extends Fields, TWhere> =
     : ValidFilter<TFields, TWhere>;
 
 /** What `explain()` returns: how Redis will answer the query. */
-export interface QueryExplanation {
-  readonly model: string;
-  /** The plan tree: index keys and the set operations between them, as query.lua evaluates them. */
-  readonly plan: PlanNode;
-  /** Every index key the final script reads. */
-  readonly indexKeys: readonly string[];
-  /** Where ordering happens: in Redis by a sorted set's score, by key, or in Node after loading. */
-  readonly order: "none" | "redis-score" | "redis-key" | "redis-geo" | "client";
-  /** Round trips to load the result: one per relationship hop resolved first, one for the script, one more when ordering by key fields in Node. */
-  readonly roundTrips: number;
-}
-
 /**
  * A query on one model: immutable (each call returns a new query) and awaitable (resolves to the
  * matching instances). All filters of one model are answered by one script in Redis.
@@ -140,7 +136,7 @@ export interface ValuesQuery<TFields extends Fields, TRecord> extends PromiseLik
 export interface QueryTarget {
   readonly meta: ModelMeta;
   /** Builds an instance from a loaded row. */
-  hydrate(row: Row): object;
+  hydrateRow(row: Row): object;
   /** Loads one instance by key (one HGETALL). */
   loadKey(key: string): Promise<object | null>;
 }
@@ -232,11 +228,11 @@ export class QueryImpl {
     return this.#with({ include: [...this.#state.include, ...paths] });
   }
 
-  async #hydrate(rows: readonly Row[], problems?: RowProblem[]): Promise<object[]> {
+  async #hydrateRows(rows: readonly Row[], problems?: RowProblem[]): Promise<object[]> {
     const instances: object[] = [];
     for (const row of rows) {
       try {
-        instances.push(this.#target.hydrate(row));
+        instances.push(this.#target.hydrateRow(row));
       } catch (error) {
         const problem = problemOf(error);
         if (!problem || !problems) throw error;
@@ -267,7 +263,7 @@ export class QueryImpl {
     const fields = this.#state.fields;
     const problems: RowProblem[] = [];
     if (fields === undefined) {
-      const instances = await this.#hydrate(
+      const instances = await this.#hydrateRows(
         await fetchRows(meta, this.#state, { kind: "load" }, problems),
         problems,
       );
@@ -321,7 +317,7 @@ export class QueryImpl {
     );
     if (rows.length + problems.length > 1)
       throw new MultipleResultsError(meta.name, rows.length + problems.length);
-    const [found] = settle(meta.name, problems, await this.#hydrate(rows, problems));
+    const [found] = settle(meta.name, problems, await this.#hydrateRows(rows, problems));
     return found ?? null;
   }
 
@@ -339,7 +335,7 @@ export class QueryImpl {
     // Healthy rows are yielded as they come; the bad ones are reported once the iteration ends.
     const problems: RowProblem[] = [];
     for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize, problems)) {
-      yield* await this.#hydrate(rows, problems);
+      yield* await this.#hydrateRows(rows, problems);
     }
     settle(meta.name, problems, []);
   }
@@ -356,7 +352,7 @@ export class QueryImpl {
     const rows = await fetchRows(meta, this.#state, { kind: "load" }, problems);
     const healthy: { instance: object; distance: number }[] = [];
     for (const row of rows) {
-      const [instance] = await this.#hydrate([row], problems);
+      const [instance] = await this.#hydrateRows([row], problems);
       if (instance) healthy.push({ instance, distance: row.distance ?? Number.NaN });
     }
     return settle(meta.name, problems, healthy);

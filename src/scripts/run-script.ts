@@ -1,6 +1,9 @@
-import type { ChainableCommander, Redis } from "ioredis";
-import { wrapRedisError, type RedisClient } from "../connection/connection.js";
+import type { ChainableCommander, Cluster, Redis } from "ioredis";
+import { wrapRedisError } from "../connection/failures.js";
 import type { LuaScript } from "./scripts.generated.js";
+
+/** The clients a script runs on (connection.ts's RedisClient, named here so this module needs nothing of it). */
+type RedisClient = Redis | Cluster;
 
 /** A reply from a script, with bulk strings as Buffers (hash values are msgpack bytes). */
 export type ScriptReply = Buffer | number | null | ScriptReply[];

@@ -1,6 +1,6 @@
 import { getConnection, isLostReply } from "../connection/connection.js";
 import { CorruptDataError, RedisCommandError, ValidationError } from "../errors.js";
-import { deletedMeanwhile } from "../model/partial.js";
+import { deletedMeanwhile } from "../errors.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { planCommute, type CommuteIntent } from "./plan-commute.js";

@@ -1,15 +1,11 @@
 import { encodeMessage } from "../encoding/msgpack.js";
 import { indexValuesHash, modelEventsChannel } from "../keys/keys.js";
-import { decodeSnapshot } from "../model/hash.js";
+import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptArg } from "../scripts/run-script.js";
 import { diffEntries, indexEntries, type IndexEntry } from "./index-entries.js";
 
-/**
- * The stored bytes of a model's indexed fields (`meta.indexedFields`), as read from Redis:
- * a field missing from the hash maps to `undefined`. `null` means nothing is stored.
- */
-export type Snapshot = ReadonlyMap<string, Buffer | undefined> | null;
+export type { Snapshot } from "../model/hash.js";
 
 /** What a save writes, given the stored state it replaces. */
 export interface SaveContent {

@@ -31,6 +31,12 @@ const run = (
 
 const CONSUMER = `import { connect, disconnect, Field, KeyField, Model, Relationship, SortedField } from "popoto";
 import type { Filter, InferCreate, InferValues } from "popoto";
+import { after, before, beforeEach } from "node:test";
+import { useTestDatabase } from "popoto/testing";
+import type { TestDatabaseHandle } from "popoto/testing";
+
+// Registered only when called: typed against node:test's hooks.
+export const isolate = (): TestDatabaseHandle => useTestDatabase({ before, after, beforeEach });
 
 class Author extends Model("Author", { name: KeyField(), country: Field({ null: true }) }) {}
 
@@ -129,6 +135,22 @@ describe("the published package", () => {
     expect(esm.output.trim()).toBe("function");
     const cjs = run(process.execPath, ["-e", 'console.log(typeof require("popoto").Model)'], project);
     expect(cjs.output.trim()).toBe("function");
+    const testing = run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'import { useTestDatabase } from "popoto/testing"; console.log(typeof useTestDatabase)',
+      ],
+      project,
+    );
+    expect(testing.output.trim()).toBe("function");
+    const testingCjs = run(
+      process.execPath,
+      ["-e", 'console.log(typeof require("popoto/testing").claimTestDatabase)'],
+      project,
+    );
+    expect(testingCjs.output.trim()).toBe("function");
 
     writeFileSync(join(project, "app.ts"), CONSUMER);
     writeFileSync(join(project, "legacy.cts"), CJS_CONSUMER);

@@ -2,7 +2,8 @@
  * Every ```ts block of README.md runs as written: each is extracted to a file of its own, all are
  * compiled together in strict mode, then each runs in a process of its own against the test
  * database (emptied before each) and must exit 0 by itself, which also proves it disconnects.
- * The only change to a block is that `"popoto"` resolves to this repository's source.
+ * The only change to a block is that `"popoto"` (and `"popoto/testing"`) resolve to this
+ * repository's source.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +23,9 @@ rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 for (const block of blocks) {
   const header = `// README.md line ${block.line} (${block.heading})\n`;
-  const code = block.code.replace(/(from\s+|import\s+)"popoto"/g, '$1"../src/index.js"');
+  const code = block.code
+    .replace(/(from\s+|import\s+)"popoto"/g, '$1"../src/index.js"')
+    .replace(/(from\s+|import\s+)"popoto\/testing"/g, '$1"../src/testing/index.js"');
   // A block without imports or exports would be a script sharing one scope with the others.
   writeFileSync(DIR + fileOf(block.index), `${header}${code}export {};\n`);
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as popoto from "../../src/index.js";
+import * as testing from "../../src/testing/index.js";
 import { clusterError } from "../../src/connection/cluster-errors.js";
 import {
   describeConnectFailure,
@@ -28,6 +29,7 @@ import {
   MultipleResultsError,
   NotConnectedError,
   NotReplicatedError,
+  NotSavedError,
   PermissionError,
   PopotoError,
   ProtectedError,
@@ -39,6 +41,7 @@ import {
   ValidationError,
   WrongTypeError,
 } from "../../src/index.js";
+import { TestDatabaseError } from "../../src/testing/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -50,8 +53,9 @@ const quoted = "Reached the max retries per request limit (which is 4). Refer to
 
 /** One instance of every exported error class, each quoting messages that end in a period. */
 const samples: Record<string, () => PopotoError> = {
-  PopotoError: () =>
-    new PopotoError("NOT_SAVED", 'Book: save the instance before atomicIncrement("sold").', {}),
+  PopotoError: () => new PopotoError("CONNECTION", "Subscriber on news: connection error.", {}),
+  NotSavedError: () => new NotSavedError("Book", "Book:Dune no longer exists."),
+  TestDatabaseError: () => new TestDatabaseError("database 6 holds foreign data."),
   ValidationError: () =>
     new ValidationError("Book", [
       { field: "pages", expected: "int", received: "string", message: "expected int." },
@@ -83,8 +87,8 @@ const samples: Record<string, () => PopotoError> = {
   RedisCommandError: () => new RedisCommandError("OOM.", undefined),
 };
 
-/** The exported classes that are PopotoErrors (PopotoError included). */
-const exportedErrorClasses = Object.entries(popoto)
+/** The exported classes that are PopotoErrors (PopotoError included), from both entry points. */
+const exportedErrorClasses = Object.entries({ ...popoto, ...testing })
   .filter(
     ([, value]) =>
       typeof value === "function" &&
@@ -188,7 +192,7 @@ function readmeErrorTable(): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of body.split("\n")) {
     const cells = line.split(" | ").map((cell) => cell.replace(/^\|\s*|\s*\|$/g, "").trim());
-    const name = /^`(\w+)`$/.exec(cells[0] ?? "")?.[1];
+    const name = /^`(\w+)`( \(from `popoto\/testing`\))?$/.exec(cells[0] ?? "")?.[1];
     if (name === undefined) continue;
     rows.set(
       name,

@@ -1,38 +1,8 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { classSet } from "../keys/keys.js";
-import { executeBulk, type BulkOptions } from "../write/bulk.js";
-import type { WriteIntent } from "../write/plan-write.js";
+import type { BulkOptions } from "../write/bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import type { ModelMeta } from "./meta.js";
-
-/** A save prepared (validated, not sent): its write and what to apply once it succeeded. */
-export interface PreparedSave {
-  readonly intent: WriteIntent;
-  readonly commit: () => void;
-}
-
-/** Options of `bulkUpdate()`. */
-export interface BulkUpdateOptions extends BulkOptions {
-  /** Write only these fields of each instance (partial saves). */
-  readonly fields?: readonly string[] | undefined;
-}
-
-/**
- * Saves many prepared instances: every instance is validated before anything is written, then
- * written in batches of one pipeline each, every instance atomically with its index entries.
- */
-export async function saveMany(
-  prepare: () => Promise<(PreparedSave | undefined)[]>,
-  options: BulkOptions = {},
-): Promise<number> {
-  const prepared = (await prepare()).filter((p): p is PreparedSave => p !== undefined);
-  await executeBulk(
-    prepared.map((p) => p.intent),
-    options,
-  );
-  for (const p of prepared) p.commit();
-  return prepared.length;
-}
 
 /**
  * Deletes every instance of a model: the class set is read with SSCAN, one batch at a time, and
