@@ -4,7 +4,7 @@
  * subclass, or the class `Model()` returned), so results are built with its getters and methods.
  */
 import { getConnection, wrapRedisError } from "../connection/connection.js";
-import { modelEventsChannel } from "../keys/keys.js";
+import { inLayout, modelEventsChannel } from "../keys/keys.js";
 import {
   checkIndexes,
   cleanIndexes,
@@ -23,6 +23,7 @@ import type { ModelEvent } from "../write/plan-write.js";
 import { createInstance, findOrCreate } from "./create.js";
 import { deleteEverything } from "./delete-all.js";
 import { deleteKeys } from "./delete-many.js";
+import { resumeDeletesOf, type ResumeReport } from "./delete-resume.js";
 import { fieldInfo } from "./field-info.js";
 import { hydrateRow } from "./hydrate-row.js";
 import { InstanceBase, MODEL_META } from "./instance.js";
@@ -107,7 +108,10 @@ export class ModelStatics extends InstanceBase {
   }
 
   static async bulkDelete(items: readonly (InstanceBase | string)[], options?: BulkOptions): Promise<number> {
-    const keys = items.map((item) => (typeof item === "string" ? item : (stateOf(item).pk ?? item.redisKey)));
+    // On a cluster a key in the standalone spelling (`Row:r1`) names `{Row}:r1`, as for load().
+    const keys = items.map((item) =>
+      typeof item === "string" ? inLayout(this.meta, item) : (stateOf(item).pk ?? item.redisKey),
+    );
     const deleted = await deleteKeys(this.meta, keys, options);
     for (const item of items) {
       if (typeof item === "string") continue;
@@ -147,6 +151,10 @@ export class ModelStatics extends InstanceBase {
 
   static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
     return rebuildIndexes(this.meta, options);
+  }
+
+  static resumeDeletes(): Promise<ResumeReport> {
+    return resumeDeletesOf(this.meta);
   }
 
   static get fields(): Record<string, FieldInfo> {
