@@ -132,10 +132,7 @@ async function main(): Promise<void> {
     .include("author");
   show(
     "Book.query().filter({ author__name__in: ['Le Guin'] }).include('author')",
-    american.map(
-      (b) =>
-        `${b.title} by ${(b.author as Author | null)?.name ?? "?"} (${(b.author as Author | null)?.country ?? "?"})`,
-    ),
+    american.map((b) => `${b.title} by ${b.author?.name ?? "?"} (${b.author?.country ?? "?"})`),
   );
 
   show("Book.query().count({ pages__lt: 400 })", String(await Book.query().count({ pages__lt: 400 })));

@@ -110,11 +110,8 @@ async function main(): Promise<void> {
     .include("author", "author.publisher");
   show(
     "include('author', 'author.publisher')",
-    withAuthors.map((b) => {
-      const a = b.author instanceof RelAuthor ? b.author : undefined;
-      const p = a?.publisher instanceof RelPublisher ? a.publisher : undefined;
-      return `${b.label} by ${a?.name ?? "?"}, ${p?.name ?? "?"}`;
-    }),
+    // Typed as loaded: author is RelAuthor | null (null when its target is gone), and so on.
+    withAuthors.map((b) => `${b.label} by ${b.author?.name ?? "?"}, ${b.author?.publisher?.name ?? "?"}`),
   );
 
   // The reverse side, as a query that is never loaded in full.

@@ -426,6 +426,12 @@ export const isPopotoError = (error: unknown, code?: PopotoErrorCode): error is 
   return typeof error.code === "string" && (code === undefined || error.code === code);
 };
 
+/**
+ * Another message (a driver's, a handler's) embedded in ours, without its closing period, so the
+ * sentence we continue never shows "..".
+ */
+export const clause = (text: string): string => text.trimEnd().replace(/\.+$/, "");
+
 /** A short, bounded rendering of a value for error messages. */
 export const formatValue = (value: unknown): string => {
   if (value === undefined) return "undefined";

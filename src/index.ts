@@ -134,6 +134,7 @@ export type {
 } from "./query/filter-types.js";
 export type {
   IncludePath,
+  Included,
   Query,
   QueryExplanation,
   RelationshipName,

@@ -5,7 +5,7 @@
  * redirected until a replica takes over). ioredis retries these itself; popoto sees them only once
  * its bounded retries are spent, and turns them into a ClusterError.
  */
-import { ClusterError } from "../errors.js";
+import { ClusterError, clause } from "../errors.js";
 
 const TOPOLOGY =
   /^(?:MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b|Too many Cluster redirections|Cluster isn't ready|Failed to refresh slots cache|None of startup nodes is available/;
@@ -18,7 +18,7 @@ export function clusterError(error: Error, keys: readonly string[] = []): Cluste
   const about = keys.length > 0 ? ` on ${keys.slice(0, 3).join(", ")}${keys.length > 3 ? ", …" : ""}` : "";
   return new ClusterError(
     `The Redis Cluster did not serve the command${about} within popoto's retry window (a failover or ` +
-      `slot migration that lasted too long, or slots no master serves): ${error.message}. The command did ` +
+      `slot migration that lasted too long, or slots no master serves): ${clause(error.message)}. The command did ` +
       `not run. Check the cluster (redis-cli --cluster check <host:port>), then retry; raise ` +
       `connect({ clusterRetryMs }) to ride out longer failovers.`,
     error,

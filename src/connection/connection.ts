@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { Cluster } from "ioredis";
-import { ConnectionError, NotConnectedError } from "../errors.js";
+import { clause, ConnectionError, NotConnectedError } from "../errors.js";
 import {
   describeConnectFailure,
   isFatalFailure,
@@ -127,7 +127,7 @@ async function connectCluster(options: ConnectOptions): Promise<Cluster> {
     const failure =
       lastFailure() ??
       new ConnectionError(
-        `popoto could not connect to the Redis Cluster at ${shown}: ${sanitizeError(error).message}. ` +
+        `popoto could not connect to the Redis Cluster at ${shown}: ${clause(sanitizeError(error).message)}. ` +
           `Check that the nodes run with cluster-enabled yes and that the URLs reach them.`,
         sanitizeError(error),
         "closed",
@@ -254,7 +254,7 @@ function firstReady(client: Redis, wait: boolean, target: RedisTarget): Promise<
       describeConnectFailure(error, true) ??
       lastFailure() ??
       new ConnectionError(
-        `popoto could not connect to Redis at ${target.shown}: ${sanitizeError(error).message} ` +
+        `popoto could not connect to Redis at ${target.shown}: ${clause(sanitizeError(error).message)}. ` +
           `Start redis-server, or pass the right URL to connect() or in REDIS_URL.`,
         sanitizeError(error),
         "closed",

@@ -5,6 +5,7 @@
  */
 import {
   AuthenticationError,
+  clause,
   CommandTimeoutError,
   ConnectionError,
   PermissionError,
@@ -186,7 +187,7 @@ function permissionError(error: Error): PermissionError {
       : `the ${command} command`;
   return new PermissionError(
     `The Redis user popoto connects as (${context.shown}) is not allowed ${what}: ` +
-      `${redactSecrets(error.message)}. Nothing was written. Grant the ACL rule in the README ` +
+      `${clause(redactSecrets(error.message))}. Nothing was written. Grant the ACL rule in the README ` +
       `("Least privilege"), e.g. ACL SETUSER <user> +<command> ~<pattern>.`,
     sanitizeError(error),
     command,
@@ -242,8 +243,8 @@ export function wrapRedisError(error: unknown, keys: readonly string[] = []): un
   if (!transport) return error;
   const behind = lastFailure();
   return new ConnectionError(
-    `Redis command failed after retries: ${redactSecrets(message)}` +
-      (behind ? ` (last connection error: ${behind.message})` : "") +
+    `Redis command failed after retries: ${clause(redactSecrets(message))}` +
+      (behind ? ` (last connection error: ${clause(behind.message)})` : "") +
       `. Check that ${context.shown} is reachable; the client keeps reconnecting in the background.`,
     sanitizeError(error),
     behind?.reason === "nothing-listening" || behind?.reason === "unreachable" ? behind.reason : "closed",

@@ -68,3 +68,9 @@ export const joinKey = (parts: readonly string[]): string => parts.join(":");
  * name) comes back as several parts.
  */
 export const splitKey = (key: string): string[] => key.split(":");
+
+/**
+ * True when `part` is spelled as `escapePart` writes it: `new/-york` is, `new-york` is not (no
+ * stored key holds a raw `-`, `/`, `:` or glob character in a value).
+ */
+export const isEscapedPart = (part: string): boolean => escapePart(unescapePart(part)) === part;

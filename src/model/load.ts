@@ -1,11 +1,10 @@
 /** `Model.load(key)`: one instance by its key, read with HGETALL. */
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { CorruptDataError, describeReceived, ValidationError } from "../errors.js";
-import { splitKey } from "../keys/escape.js";
-import { inLayout, modelTag } from "../keys/keys.js";
 import { decodeHash } from "./hash.js";
 import { hydrateRow, type BlankConstructible } from "./hydrate-row.js";
 import type { InstanceBase } from "./instance.js";
+import { instanceKeyOf } from "./key-string.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey, keyValues } from "./values.js";
 
@@ -37,14 +36,9 @@ export async function loadInstance(
 ): Promise<InstanceBase | null> {
   if (typeof key === "string") {
     // On a cluster a key written the standalone way (`Book:Dune`) is read as `{Book}:Dune`.
-    const instanceKey = inLayout(meta, key);
-    // Another model's key (or no instance key at all) names no instance of this model.
-    if (
-      !instanceKey.startsWith(`${modelTag(meta)}:`) ||
-      splitKey(instanceKey).length !== meta.keyFields.length + 1
-    )
-      return null;
-    return loadKey(meta, Class, instanceKey);
+    // Another model's key names no instance of this model.
+    const instanceKey = instanceKeyOf(meta, key, "load");
+    return instanceKey === undefined ? null : loadKey(meta, Class, instanceKey);
   }
   if (key === null || typeof key !== "object" || Array.isArray(key))
     throw new ValidationError(

@@ -3,7 +3,7 @@ import { saveIntent, type SaveResult } from "../write/execute-write.js";
 import { dirtySaveIntent } from "../write/plan-save.js";
 import type { WriteIntent } from "../write/plan-write.js";
 import { encodeValue } from "./hash.js";
-import { stateOf } from "./instance-state.js";
+import { saveSource, stateOf } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
 import { partialIntent } from "./partial.js";
 import { rejectUnknownFields, validateFields, validateForSave } from "./values.js";
@@ -53,7 +53,7 @@ export function prepareSave(
   if (listed && state.pk !== undefined) {
     rejectUnknownFields(meta, Object.fromEntries(listed.map((f) => [f, true])), "saved");
     if (listed.length === 0) return undefined;
-    const updates = validateFields(meta, instance, listed);
+    const updates = validateFields(meta, saveSource(meta.fieldNames, instance, state), listed);
     const { intent, result } = partialIntent(meta, state.pk, state.snapshot ?? null, updates);
     return {
       intent,
@@ -70,7 +70,7 @@ export function prepareSave(
       },
     };
   }
-  const values = validateForSave(meta, instance);
+  const values = validateForSave(meta, saveSource(meta.fieldNames, instance, state));
   if (state.pk !== undefined && state.stored !== undefined && options.createOnly !== true) {
     const { intent, outcome } = dirtySaveIntent(
       meta,

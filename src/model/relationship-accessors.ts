@@ -4,6 +4,7 @@
  */
 import type { FieldSpec } from "../fields/field.js";
 import { Reference } from "../fields/reference.js";
+import { forgetDangling } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
 
@@ -53,6 +54,7 @@ export function installRelationshipAccessors(meta: ModelMeta, prototype: object)
         if (!values) relationshipValues.set(this, (values = new Map()));
         const empty = meta.fields.get(field)?.many ? [] : null;
         values.set(field, value === undefined || value === null ? empty : value);
+        forgetDangling(this, field);
       },
     });
   }

@@ -28,6 +28,7 @@ import { fieldInfo } from "./field-info.js";
 import { hydrateRow } from "./hydrate-row.js";
 import { InstanceBase, MODEL_META } from "./instance.js";
 import { stateOf } from "./instance-state.js";
+import { instanceKeyOf } from "./key-string.js";
 import { loadInstance } from "./load.js";
 import type { ModelMeta } from "./meta.js";
 import type { FieldInfo } from "./model-types.js";
@@ -129,7 +130,10 @@ export class ModelStatics extends InstanceBase {
   static async exists(key: Record<string, unknown> | string): Promise<boolean> {
     const meta = this.meta;
     const instanceKey =
-      typeof key === "string" ? inLayout(meta, key) : computeKey(meta, keyValues(meta, key, "looked up"));
+      typeof key === "string"
+        ? instanceKeyOf(meta, key, "exists")
+        : computeKey(meta, keyValues(meta, key, "looked up"));
+    if (instanceKey === undefined) return false;
     try {
       return (await getConnection().exists(instanceKey)) === 1;
     } catch (error) {

@@ -3,6 +3,7 @@ import { describeReceived, ValidationError, type ValidationIssue } from "../erro
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { Reference } from "../fields/reference.js";
+import { isEscapedPart, splitKey } from "../keys/escape.js";
 import { inLayout, instanceKey, modelTag, valuePart } from "../keys/keys.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
@@ -27,6 +28,9 @@ function modelNameOf(value: unknown): string | undefined {
   return typeof meta?.name === "string" ? meta.name : undefined;
 }
 
+/** What a relationship to `target` accepts, for messages. */
+const relatedExpected = (target: string): string => `a ${target} instance, a Reference or a ${target} key`;
+
 /** A related instance's key, checked against the relationship's target model. */
 export function checkRelated(
   meta: ModelMeta,
@@ -40,15 +44,25 @@ export function checkRelated(
   if (key === undefined)
     return {
       ok: false,
-      message: `expected a ${target} instance, a Reference or a ${target} key, received ${describeReceived(value)}`,
+      message: `expected ${relatedExpected(target)}, received ${describeReceived(value)}`,
     };
   const model = modelNameOf(value);
   if (model !== undefined && model !== target)
     return { ok: false, message: `expected a ${target} instance, received a ${model} instance (${key})` };
-  if (!key.startsWith(`${modelTag(target)}:`))
+  const prefix = `${modelTag(target)}:`;
+  if (!key.startsWith(prefix))
     return {
       ok: false,
-      message: `expected a ${target} key such as "${modelTag(target)}:…", received ${JSON.stringify(key)}`,
+      message: `expected a ${target} key such as "${prefix}…", received ${JSON.stringify(key)}`,
+    };
+  const unescaped = splitKey(key.slice(prefix.length)).find((part) => !isEscapedPart(part));
+  if (unescaped !== undefined)
+    return {
+      ok: false,
+      message:
+        `expected a ${target} key as stored, received ${JSON.stringify(key)}: ${JSON.stringify(unescaped)} is ` +
+        `not escaped as popoto stores key values, so it names no instance. Pass the ${target} instance, or ` +
+        `its redisKey`,
     };
   return { ok: true, key };
 }
@@ -93,32 +107,40 @@ export function checkField(
   };
   if (spec.kind === "relationship" && spec.many) {
     const list = value === undefined || value === null ? [] : value;
+    const target = targetName(meta.name, name, spec);
+    const expected = `an array of ${target} instances, References or ${target} keys`;
     if (!Array.isArray(list))
-      return fail(
-        "an array of related instances",
-        `expected an array of related instances, received ${describeReceived(value)}`,
-      );
+      return fail(expected, `expected ${expected}, received ${describeReceived(value)}`);
     const keys: string[] = [];
     for (const item of list) {
       const related = checkRelated(meta, name, spec, item);
-      if (!related.ok) return fail("related instances", related.message);
+      if (!related.ok) return fail(expected, related.message);
       if (!keys.includes(related.key)) keys.push(related.key);
     }
     return { ok: true, value: keys };
   }
   if (value === undefined || value === null) {
     if (spec.nullable) return { ok: true, value: null };
+    const expected =
+      spec.kind === "relationship" ? relatedExpected(targetName(meta.name, name, spec)) : spec.type;
+    // A relationship is nullable unless declared `null: false`; any other field once declared `null: true`.
+    const allowNull =
+      spec.kind === "relationship"
+        ? "declare the relationship without `null: false`"
+        : "declare it with `null: true`";
     return value === undefined
-      ? fail(spec.type, `is required (expected ${spec.type}, received undefined)`)
+      ? fail(expected, `is required (expected ${expected}, received undefined)`)
       : fail(
-          spec.type,
-          `is required and cannot be null (expected ${spec.type}); give it a value, or declare it with \`null: true\``,
+          expected,
+          `is required and cannot be null (expected ${expected}); give it a value, or ${allowNull}`,
         );
   }
   if (spec.kind === "geo") return checkGeo(value, fail);
   if (spec.kind === "relationship") {
     const related = checkRelated(meta, name, spec, value);
-    return related.ok ? { ok: true, value: related.key } : fail("a related instance", related.message);
+    return related.ok
+      ? { ok: true, value: related.key }
+      : fail(relatedExpected(targetName(meta.name, name, spec)), related.message);
   }
   const result = coerceValue(spec.type, value);
   if (!result.ok)

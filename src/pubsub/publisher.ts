@@ -1,6 +1,6 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { encodeMessage } from "../encoding/msgpack.js";
-import { PopotoError } from "../errors.js";
+import { clause, PopotoError } from "../errors.js";
 
 /*
  * Errors here use the "VALIDATION" code: they are bad arguments to publish(), thrown before
@@ -58,7 +58,7 @@ export class Publisher<TData = unknown> {
         payload = encodeMessage(data);
       } catch (error) {
         throw publishError(
-          `cannot publish on "${target}": ${error instanceof Error ? error.message : String(error)}.`,
+          `cannot publish on "${target}": ${clause(error instanceof Error ? error.message : String(error))}.`,
           error,
         );
       }

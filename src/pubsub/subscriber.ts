@@ -2,7 +2,7 @@ import type { RedisClient } from "../connection/connection.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { redactSecrets, sanitizeError } from "../connection/redact.js";
 import { decodeMessage } from "../encoding/msgpack.js";
-import { PopotoError } from "../errors.js";
+import { clause, PopotoError } from "../errors.js";
 
 /** Called with each decoded message; a rejected promise or exception goes to `onError`. */
 export type SubscriberHandler<TData = unknown> = (channel: string, data: TData) => void | Promise<void>;
@@ -115,7 +115,7 @@ export class Subscriber<TData = unknown> implements AsyncIterable<SubscriberMess
       this.#report(
         new PopotoError(
           "CONNECTION",
-          `Subscriber on ${this.#describeChannels()}: connection error: ${redactSecrets(error.message)}. ` +
+          `Subscriber on ${this.#describeChannels()}: connection error: ${clause(redactSecrets(error.message))}. ` +
             `It reconnects and subscribes again by itself once Redis answers.`,
           { cause: sanitizeError(error) },
         ),
@@ -199,7 +199,7 @@ export class Subscriber<TData = unknown> implements AsyncIterable<SubscriberMess
             new PopotoError(
               // No pub/sub code exists in PopotoErrorCode yet; the handler's error is the cause.
               "VALIDATION",
-              `Subscriber handler failed on channel "${channel}": ${messageOf(error)}. ` +
+              `Subscriber handler failed on channel "${channel}": ${clause(messageOf(error))}. ` +
                 `The message was skipped; the subscriber keeps listening.`,
               { cause: error },
             ),

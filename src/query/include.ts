@@ -2,6 +2,7 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { QueryError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import { decodeHash } from "../model/hash.js";
+import { stateOf } from "../model/instance-state.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
 import type { Row } from "./rows.js";
@@ -54,6 +55,33 @@ async function loadRows(wanted: readonly { meta: ModelMeta; key: string }[]): Pr
   });
 }
 
+/**
+ * Puts the loaded targets in `field` of `instance`: the instance (or null when its target is
+ * gone), or for a many relationship the loaded ones. Gone targets' keys are kept in the instance
+ * state, so a later save writes the relationship as stored, not cleared.
+ */
+function swapLoaded(instance: object, field: string, loaded: ReadonlyMap<string, object>): void {
+  const record = instance as Record<string, unknown>;
+  const value = record[field];
+  const state = stateOf(instance);
+  // Included before (the same instance reached twice): what it found gone stays kept.
+  const before = state.dangling?.get(field);
+  const keys = new Set(before?.keys);
+  const gone = new Set(before?.gone);
+  const swap = (item: unknown): object | null => {
+    const key = keyOf(item);
+    if (key === undefined) return null;
+    keys.add(key);
+    const target = loaded.get(key);
+    if (!target) gone.add(key);
+    return target ?? null;
+  };
+  record[field] = Array.isArray(value)
+    ? value.map(swap).filter((item): item is object => item !== null)
+    : swap(value);
+  if (gone.size > 0) (state.dangling ??= new Map()).set(field, { keys: [...keys], gone: [...gone] });
+}
+
 /** One relationship to follow on a set of instances, with what to follow after it. */
 interface Step {
   readonly meta: ModelMeta;
@@ -65,8 +93,9 @@ interface Step {
 /**
  * Replaces References in `instances` by loaded instances, one pipeline per level of `tree` (all
  * relationships of a level share it): `include("author", "publisher")` on 1,000 books reads each
- * distinct author and publisher once, in one round trip. Dangling references (target deleted or
- * never saved) stay References, whose `load()` gives null.
+ * distinct author and publisher once, in one round trip. A target that is gone (deleted,
+ * expired, never saved) gives null (a many relationship leaves it out), as `Reference.load()`
+ * would; the stored relationship is untouched.
  */
 export async function applyIncludes(
   meta: ModelMeta,
@@ -105,12 +134,7 @@ export async function applyIncludes(
         if (row) loaded.set(key, target.hydrateRow(row));
       });
       offset += keys.length;
-      const swap = (item: unknown): unknown => loaded.get(keyOf(item) ?? "") ?? item;
-      for (const instance of step.instances) {
-        const record = instance as Record<string, unknown>;
-        const value = record[step.field];
-        record[step.field] = Array.isArray(value) ? value.map(swap) : swap(value);
-      }
+      for (const instance of step.instances) swapLoaded(instance, step.field, loaded);
       for (const [field, children] of step.children)
         next.push({ meta: target.meta, instances: [...loaded.values()], field, children });
     }

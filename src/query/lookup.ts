@@ -58,8 +58,9 @@ export function parseLookup(meta: ModelMeta, key: string, value: unknown, source
   if (supported.length === 0)
     throw new QueryError(
       meta.name,
-      `${meta.name}.${field} is not indexed, so it cannot be filtered; declare it with KeyField() for ` +
-        `equality and string lookups or SortedField() for ranges.`,
+      `${meta.name}.${field} is not indexed, so it cannot be filtered; declare it with IndexedField() for ` +
+        `equality and string lookups (UniqueField() if values are unique), SortedField() for ranges, or ` +
+        `KeyField() to make it part of the instance key.`,
       field,
     );
   if (!Object.hasOwn(LOOKUP_OPS, op) || !supported.includes(op))

@@ -1,7 +1,7 @@
 import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } from "../errors.js";
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { ConfigOf, Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
+import type { Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
 import { checkRelated, computeKey, keyValues } from "../model/values.js";
 import type { FieldSpec } from "../fields/field.js";
 import { relationshipSet } from "../keys/keys.js";
@@ -22,6 +22,9 @@ export type { QueryExplanation } from "./execute.js";
 import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
 import { iterateRows } from "./iterate.js";
 import { applyIncludes, includeTree } from "./include.js";
+import type { IncludePath, Included } from "./include-types.js";
+
+export type { IncludePath, Included, RelationshipName } from "./include-types.js";
 
 /** A filter argument: a filter object (either form) or an or()/and()/not() combination, type-checked. */
 export type WhereArg<TFields extends Fields, TWhere> =
@@ -66,9 +69,13 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
   offset(count: number): Query<TFields, TInstance>;
   /**
    * Loads related instances of the whole result, one round trip per level, instead of one per
-   * instance: `include("author", "author.publisher")`.
+   * instance: `include("author", "author.publisher")`. Each included relationship then holds its
+   * loaded instance (`Author | null`; null also when the target is gone) or, for `many: true`,
+   * the loaded instances; a gone target is never written back as null by a later save.
    */
-  include(...paths: IncludePath<TFields>[]): Query<TFields, TInstance>;
+  include<const TPath extends IncludePath<TFields>>(
+    ...paths: TPath[]
+  ): Query<TFields, Included<TInstance, TFields, TPath>>;
   /** Plain records with just these fields (read with HMGET, or from the keys alone for key fields). */
   values<const TName extends keyof Values<TFields> & string>(
     field: TName,
@@ -108,15 +115,6 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
   /** How Redis will answer the query: index keys, set operations, round trips. Runs relationship sub-queries. */
   explain(): Promise<QueryExplanation>;
 }
-
-/** Names of a model's relationship fields. */
-export type RelationshipName<TFields extends Fields> = {
-  [K in keyof TFields & string]: ConfigOf<TFields[K]>["kind"] extends "relationship" ? K : never;
-}[keyof TFields & string];
-
-/** A relationship to include, or a dotted path through relationships (`"author.publisher"`). */
-export type IncludePath<TFields extends Fields> =
-  RelationshipName<TFields> | `${RelationshipName<TFields>}.${string}`;
 
 /** A query that resolves to plain records of some fields. */
 export interface ValuesQuery<TFields extends Fields, TRecord> extends PromiseLike<TRecord[]> {

@@ -3,14 +3,15 @@
  * partition parts, and lookups that find escaped values again.
  */
 import { describe, expect, it } from "vitest";
-import { Field, KeyField, Model, SortedField } from "../../src/index.js";
-import { members, specKeys, zmembers } from "../support/inspect.js";
+import { Field, KeyField, Model, Relationship, SortedField, ValidationError } from "../../src/index.js";
+import { caught, members, specKeys, zmembers } from "../support/inspect.js";
 import { raw, useRedis } from "../support/redis.js";
 
 useRedis();
 
 class Place extends Model("Place", { name: KeyField(), note: Field({ null: true }) }) {}
 class Pair extends Model("Pair", { left: KeyField(), right: KeyField() }) {}
+class Visit extends Model("EscVisit", { id: KeyField(), place: Relationship(Place) }) {}
 class Reading extends Model("Reading", {
   id: KeyField(),
   site: KeyField(),
@@ -102,6 +103,45 @@ describe("escaping in keys", () => {
   it("takes a string given to load() as an instance key, not escaping it again", async () => {
     await Place.create({ name: "new-york" });
     expect((await Place.load("Place:new/-york"))?.name).toBe("new-york");
-    expect(await Place.load("Place:new-york")).toBeNull();
+    expect(await Place.exists("Place:new/-york")).toBe(true);
+  });
+});
+
+describe("loading by key values never needs the escaping rules", () => {
+  it.each(cases)("load(), exists() and get() by the value %j", async (value) => {
+    const place = await Place.create({ name: value, note: "n" });
+    expect((await Place.load({ name: value }))?.note).toBe("n");
+    expect(await Place.exists({ name: value })).toBe(true);
+    expect((await Place.query.get({ name: value }))?.redisKey).toBe(place.redisKey);
+    expect((await Place.load(place.redisKey))?.name).toBe(value); // an instance's redisKey as it is
+  });
+
+  it("a key string with a value written unescaped is refused, showing the call by values", async () => {
+    await Place.create({ name: "new-york" });
+    const error = await caught(() => Place.load("Place:new-york"), ValidationError);
+    expect(error.message).toContain('"new-york" is not a key part as popoto stores it');
+    expect(error.message).toContain('Place.load({ name: "new-york" })');
+    const pair = await caught(() => Pair.exists("Pair:a-b:c"), ValidationError);
+    expect(pair.message).toContain('Pair.exists({ left: "a-b", right: "c" })');
+  });
+
+  it("a key string with the wrong number of parts (a raw ':' in a value) is refused the same way", async () => {
+    const error = await caught(() => Place.load("Place:a:b"), ValidationError);
+    expect(error.message).toContain('Place keys have 1 part after "Place:" (name), and "Place:a:b" has 2');
+    expect(error.message).toContain("Place.load({ name: … })");
+  });
+
+  it("another model's key still names no instance of this one", async () => {
+    expect(await Place.load("Pair:a:b")).toBeNull();
+    expect(await Place.exists("Pair:a:b")).toBe(false);
+  });
+
+  it("a relationship refuses a key string with a value written unescaped, before writing", async () => {
+    const before = await specKeys();
+    const error = await caught(() => Visit.create({ id: "v", place: "Place:new-york" }), ValidationError);
+    expect(error.issues[0]?.field).toBe("place");
+    expect(error.issues[0]?.message).toContain('"new-york" is not escaped');
+    expect(await specKeys()).toEqual(before);
+    await Visit.create({ id: "v", place: "Place:new/-york" });
   });
 });

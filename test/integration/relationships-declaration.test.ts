@@ -169,16 +169,31 @@ describe("null: false makes the relationship required", () => {
       ValidationError,
     );
     expect(error.issues.map((i) => i.field)).toEqual(["person"]);
+    // It says what a relationship takes, not the stored type ("string").
+    expect(error.issues[0]?.expected).toBe("a DeclHuman instance, a Reference or a DeclHuman key");
+    expect(error.message).not.toContain("expected string");
     expect(await allKeys()).toEqual([]);
   });
 
-  it("create with null fails too", async () => {
+  it("create with null fails too, saying how to allow null for a relationship", async () => {
     const error = await caught(
       () => Required.create({ id: "r", person: null as unknown as string }),
       ValidationError,
     );
     expect(error.issues.map((i) => i.field)).toEqual(["person"]);
+    expect(error.issues[0]?.message).toBe(
+      "is required and cannot be null (expected a DeclHuman instance, a Reference or a DeclHuman key); " +
+        "give it a value, or declare the relationship without `null: false`",
+    );
     expect(await allKeys()).toEqual([]);
+  });
+
+  it("a relationship is nullable by default (the README's one exception to required fields)", async () => {
+    const m = await ByClass.create({ id: "o" });
+    expect(m.person).toBeNull();
+    expect(ByClass.fields.person.nullable).toBe(true);
+    expect(Required.fields.person.nullable).toBe(false);
+    expect(await ByClass.query.filter({ person__isnull: true }).count()).toBe(1);
   });
 
   it("clearing it on a saved instance fails and leaves the stored row and its reverse set as they were", async () => {

@@ -213,16 +213,57 @@ describe("include(): one round trip per level", () => {
     expect(large.roundTrips).toBeLessThanOrEqual(4);
   });
 
-  it("dangling references stay References; null stays null", async () => {
+  it("a gone target (deleted, or never saved) is null after include; null stays null", async () => {
     await world(2);
     await Pass.create({ id: "none", level: 99 });
     const passes = await Pass.query.orderBy("level").include("issuer", "citizen");
     expect(passes.map((p) => p.id)).toEqual(["p00", "p01", "none"]);
-    expect(passes[0]?.issuer).toBeInstanceOf(Reference);
-    expect(await passes[0]?.issuer?.load()).toBeNull();
+    expect(passes[0]?.issuer).toBeNull(); // "Citizen:Gone" was never saved
     expect(passes[1]?.issuer).toBeInstanceOf(Citizen);
     expect(passes[2]?.issuer).toBeNull();
     expect(passes[2]?.citizen).toBeNull();
+    await (await Citizen.load({ name: "Ann" }))!.delete();
+    const again = await Pass.query.include("issuer").get({ id: "p01" });
+    expect(again?.issuer).toBeNull();
+    // Without include, the stored key is still there, as a Reference that loads as null.
+    const plain = await Pass.load({ id: "p01" });
+    expect(plain?.issuer?.redisKey).toBe("Citizen:Ann");
+    expect(await plain?.issuer?.load()).toBeNull();
+  });
+
+  it("a gone target at a nested hop is null there, and the hops above it are loaded", async () => {
+    await world(3);
+    await raw.del("StarSign:Leo"); // as an expired target leaves it
+    const passes = await Pass.query.orderBy("level").include("citizen.starSign");
+    expect(passes.map((p) => [p.citizen?.name, p.citizen?.starSign?.name ?? null])).toEqual([
+      ["Ann", null],
+      ["Ben", "Virgo"],
+      ["Cy", null],
+    ]);
+    // The citizen's stored relationship is untouched by a save of the loaded copy.
+    const ann = passes[0]!.citizen!;
+    const before = await raw.hgetBuffer("Citizen:Ann", "starSign");
+    await ann.save();
+    expect(await raw.hgetBuffer("Citizen:Ann", "starSign")).toEqual(before);
+  });
+
+  it("a save after include keeps a gone target's key as stored; assigning the field replaces it", async () => {
+    await world(1);
+    const before = await raw.hgetBuffer("Pass:p00", "issuer");
+    const [pass] = await Pass.query.filter({ id: "p00" }).include("issuer", "citizen");
+    expect(pass?.issuer).toBeNull();
+    pass!.level = 5;
+    await pass!.save();
+    expect(await raw.hgetBuffer("Pass:p00", "issuer")).toEqual(before);
+    expect(await raw.smembers("$RelationshipF:Pass:issuer:Citizen:Gone")).toEqual(["Pass:p00"]);
+    await pass!.save({ fields: ["issuer", "level"] });
+    expect(await raw.smembers("$RelationshipF:Pass:issuer:Citizen:Gone")).toEqual(["Pass:p00"]);
+    expect((await Pass.load({ id: "p00" }))?.level).toBe(5);
+
+    pass!.issuer = null;
+    await pass!.save();
+    expect(await raw.smembers("$RelationshipF:Pass:issuer:Citizen:Gone")).toEqual([]);
+    expect((await Pass.load({ id: "p00" }))?.issuer).toBeNull();
   });
 
   it("no rows: no extra round trip", async () => {
@@ -245,8 +286,35 @@ describe("include(): one round trip per level", () => {
     await Article.create({ id: "a", topics: [ts, "Topic:gone"] });
     const { result, roundTrips } = await countTraffic(() => Article.query.include("topics").all());
     expect(roundTrips).toBe(2);
+    expect(result[0]?.topics).toHaveLength(1);
     expect(result[0]?.topics[0]).toBeInstanceOf(Topic);
-    expect(result[0]?.topics[1]).toBeInstanceOf(Reference);
+  });
+
+  it("a many relationship leaves gone targets out, and a save keeps them as stored", async () => {
+    const [ts, js, go] = [
+      await Topic.create({ name: "ts" }),
+      await Topic.create({ name: "js" }),
+      await Topic.create({ name: "go" }),
+    ];
+    await Article.create({ id: "a", topics: ["Topic:gone", ts, js, go] });
+    await raw.del("Topic:js"); // as an expired or foreign-deleted target leaves it
+    const stored = await raw.hgetBuffer("Article:a", "topics");
+    const [article] = await Article.query.include("topics");
+    expect(article?.topics.map((t) => t.name)).toEqual(["ts", "go"]);
+    await article!.save();
+    expect(await raw.hgetBuffer("Article:a", "topics")).toEqual(stored);
+
+    // Changing the list in place keeps the gone ones, in their stored places.
+    article!.topics.splice(0, 1); // ts
+    article!.topics.push(await Topic.create({ name: "rs" }));
+    await article!.save();
+    const keys = async () => (await Article.load({ id: "a" }))?.topics.map((t) => t.redisKey);
+    expect(await keys()).toEqual(["Topic:gone", "Topic:js", "Topic:go", "Topic:rs"]);
+
+    // Assigning the field stores exactly what is assigned.
+    article!.topics = article!.topics.filter((t) => t.name !== "go");
+    await article!.save();
+    expect(await keys()).toEqual(["Topic:rs"]);
   });
 
   it("a path that is not a relationship is a QueryError", async () => {

@@ -62,8 +62,12 @@ export async function main(): Promise<string | undefined> {
   await Book.query.filter(where).count();
   // @ts-expect-error pages takes numbers
   await Book.query().filter({ pages__gte: "300" });
+  // Included relationships are loaded instances: their fields need no load() or cast.
+  const withAuthor = await Book.query().include("author").first();
+  const author: Author | null | undefined = withAuthor?.author;
+  const country: string | null | undefined = withAuthor?.author?.country;
   await disconnect();
-  return [b?.label, many[0]?.label, created.label, loaded?.label, input.title, values].join();
+  return [b?.label, many[0]?.label, created.label, loaded?.label, input.title, values, author?.name, country].join();
 }
 `;
 
