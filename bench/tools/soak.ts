@@ -21,9 +21,8 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { connect, disconnect } from "../../src/index.js";
 import { fill, GENRES } from "./fill.js";
-import { Book } from "./models.js";
+import { queries, slowest } from "./queries.js";
 
 const { values: options } = parseArgs({
   options: { instances: { type: "string" }, "batch-size": { type: "string" }, all: { type: "boolean" } },
@@ -119,71 +118,6 @@ async function damage(): Promise<void> {
   await admin.set("$KeyF:Book:id:b3000", "not a set"); // wrong-typed index key
 }
 
-/** Typical queries, each a few times, while the slow log watches. */
-async function queries(): Promise<void> {
-  await connect(url);
-  const started = Date.now();
-  for (let round = 0; round < 5; round++) {
-    await Book.query.filter({ id: `b${round * 1234}` }).all();
-    await Book.query.filter({ genre: "g3" }).limit(20).all();
-    await Book.query.filter({ pages__gte: 1500 }).orderBy("pages").limit(20).all();
-    await Book.query
-      .filter({ genre: "g7", pages__gte: 1900, pages__lt: 1950 })
-      .orderBy("-pages")
-      .limit(10)
-      .all();
-    await Book.query.count();
-    await Book.query.filter({ genre: "g5" }).count();
-    await Book.query
-      .filter({ author: `Author:a${round}` })
-      .limit(20)
-      .all();
-    await Book.query.filter({ author__name: `a${round + 10}` }).count();
-    await Book.query.filter({ id__in: Array.from({ length: 5000 }, (_, i) => `b${i * 97 + round}`) }).all();
-    await Book.query
-      .filter({ genre__in: ["g1", "g2", "g3"], pages__gte: 1990 })
-      .limit(50)
-      .all();
-  }
-  console.log(`queries: 50 in ${seconds(Date.now() - started)}`);
-  await disconnect();
-}
-
-/** The slowest script and the slowest other command in the slow log (all over 1 ms). */
-async function slowest(): Promise<void> {
-  const log = (await admin.call("SLOWLOG", "GET", "100000")) as [number, number, number, string[]][];
-  const isScript = (args: string[]): boolean => /^(EVALSHA|EVAL|FCALL)$/i.test(args[0] ?? "");
-  const max = (entries: typeof log): string => {
-    const top = entries.reduce<(typeof log)[number] | undefined>(
-      (a, b) => (a === undefined || b[2] > a[2] ? b : a),
-      undefined,
-    );
-    return top === undefined
-      ? "none over 1 ms"
-      : `${(top[2] / 1000).toFixed(2)} ms (${top[3].slice(0, 4).join(" ").slice(0, 80)})`;
-  };
-  const scripts = log.filter((e) => isScript(e[3]));
-  console.log(`slow log: ${log.length} commands over 1 ms, ${scripts.length} of them scripts`);
-  console.log(`slowest script: ${max(scripts)}`);
-  console.log(`slowest other command: ${max(log.filter((e) => !isScript(e[3])))}`);
-  const stats = await admin.info("commandstats");
-  for (const name of [
-    "evalsha",
-    "eval",
-    "scan",
-    "sscan",
-    "zscan",
-    "smismember",
-    "zmscore",
-    "hgetall",
-    "smembers",
-    "zrange",
-  ]) {
-    const line = stats.match(new RegExp(`cmdstat_${name}:calls=(\\d+),usec=(\\d+),usec_per_call=([\\d.]+)`));
-    if (line) console.log(`  ${name}: ${line[1]} calls, ${line[3]} µs per call`);
-  }
-}
-
 try {
   const filling = Date.now();
   await fill(port, N);
@@ -208,8 +142,8 @@ try {
   await run("clean (damaged)", "clean");
   await run("rebuild --corrupt=quarantine", "rebuild", "--corrupt=quarantine");
   await run("check (after rebuild)", "check");
-  await queries();
-  await slowest();
+  await slowest(admin);
+  await queries(url, admin);
   console.log(`\n${rows.join("\n")}`);
 } finally {
   admin.disconnect();
