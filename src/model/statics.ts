@@ -23,6 +23,7 @@ import type { ModelEvent } from "../write/plan-write.js";
 import { createInstance, findOrCreate } from "./create.js";
 import { deleteEverything } from "./delete-all.js";
 import { deleteKeys } from "./delete-many.js";
+import { resumeDeletesOf, type ResumeReport } from "./delete-resume.js";
 import { fieldInfo } from "./field-info.js";
 import { hydrateRow } from "./hydrate-row.js";
 import { InstanceBase, MODEL_META } from "./instance.js";
@@ -146,6 +147,10 @@ export class ModelStatics extends InstanceBase {
 
   static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
     return rebuildIndexes(this.meta, options);
+  }
+
+  static resumeDeletes(): Promise<ResumeReport> {
+    return resumeDeletesOf(this.meta);
   }
 
   static get fields(): Record<string, FieldInfo> {

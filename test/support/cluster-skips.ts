@@ -68,16 +68,11 @@ export const CLUSTER_EXCLUDED: readonly ClusterExclusion[] = [
 /** Every file the cluster pass leaves out (for vitest's exclude). */
 export const clusterExcludedFiles = (): string[] => CLUSTER_EXCLUDED.flatMap((group) => group.files);
 
-const CROSS_SLOT = "cross-slot deletes: in progress (issue 10/11 deletes branch)";
 const BYTES =
   "asserts the standalone bytes of a stored related key; the cluster stores the {Model}-tagged key " +
   "(docs/storage.md §7), asserted in test/integration/cluster-layout.test.ts";
 
 export const CLUSTER_SKIPS: readonly ClusterSkip[] = [
-  { file: "relationships-delete-actions.test.ts", test: "", reason: CROSS_SLOT },
-  { file: "property/regressions.test.ts", test: "deleting the target does not bring", reason: CROSS_SLOT },
-  { file: "property/regressions.test.ts", test: "nor does a cascade", reason: CROSS_SLOT },
-  { file: "property/model-based.test.ts", test: "", reason: CROSS_SLOT },
   { file: "relationships-storage.test.ts", test: "", reason: BYTES },
   { file: "relationships-declaration.test.ts", test: "by ", reason: BYTES },
   { file: "relationships-declaration.test.ts", test: "refuses a wrong target", reason: BYTES },

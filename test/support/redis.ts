@@ -11,7 +11,7 @@
 import { Redis, type Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, inject, it } from "vitest";
 import { connect, disconnect } from "../../src/index.js";
-import { fromClusterKey, translatingClient } from "./cluster-keys.js";
+import { fromClusterKey, toClusterKey, translatingClient } from "./cluster-keys.js";
 import { clusterClient, flushCluster } from "./redis-cluster.js";
 import { signalClient as workerSignal } from "./worker-connect.js";
 
@@ -21,6 +21,12 @@ export const TEST_URL = `${base.replace(/\/\d*$/, "")}/${TEST_DB}`;
 
 /** True when this run targets the private cluster (POPOTO_TEST_CLUSTER=1). */
 export const ON_CLUSTER = process.env["POPOTO_TEST_CLUSTER"] === "1";
+
+/**
+ * A key as the run's layout spells it (`Club:Reds`, or `{Club}:Reds` on the cluster): for
+ * expected bytes that hold a key (a stored relationship) or a key used as a part.
+ */
+export const layoutKey = (key: string): string => (ON_CLUSTER ? toClusterKey(key) : key);
 
 /** The private cluster's node URLs (only with POPOTO_TEST_CLUSTER=1). */
 export const clusterUrls = (): readonly string[] => inject("clusterUrls");
