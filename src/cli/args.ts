@@ -53,12 +53,17 @@ Options:
   --host <address>   studio: address to listen on (default 127.0.0.1, this machine only)
   --write            studio: allow the index repair buttons (clean, rebuild)
   --corrupt <action> clean/rebuild: report (default), quarantine ($Quarantine:<key>) or delete
-                     rows that do not decode
+                     rows that do not decode (and instance keys holding another Redis type)
+  --batch-size <n>   check/clean/rebuild: keys per SCAN, members per read, instances per pipeline
+                     (default 1000); memory follows it, not the database's size
+  --max-listed <n>   check/clean/rebuild: differences and damaged keys listed per model in --json
+                     (default 1000); the counts are always exact
   -h, --help         print this help
 
-Exit codes: 0 fine; 1 check found differences or misplaced hashes, or repair found a delete that
-protect now refuses; 2 usage error; 3 failure
-(Redis unreachable, authentication or TLS failed, models module failed to import, ...).
+Exit codes: 0 fine; 1 check found differences, corrupt rows, wrong-typed keys or misplaced hashes,
+clean/rebuild left some in place (each named in the output), or repair found a delete that protect
+now refuses; 2 usage error; 3 failure (Redis unreachable, authentication or TLS failed, models
+module failed to import, ...).
 
 Examples:
   npx popoto check --models ./dist/models.js
@@ -88,6 +93,9 @@ export interface CliArgs {
   readonly json: boolean;
   /** `--corrupt=report|quarantine|delete` (clean and rebuild): what to do with corrupt rows. */
   readonly corrupt: "report" | "quarantine" | "delete";
+  /** check/clean/rebuild: `--batch-size` and `--max-listed` (undefined: the library's defaults). */
+  readonly batchSize: number | undefined;
+  readonly maxListed: number | undefined;
   /** studio: where to listen, and whether repairs are allowed. */
   readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
   /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
@@ -153,6 +161,8 @@ export function parseCliArgs(
         host: { type: "string" },
         write: { type: "boolean" },
         corrupt: { type: "string" },
+        "batch-size": { type: "string" },
+        "max-listed": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -192,9 +202,20 @@ export function parseCliArgs(
   const corrupt = values.corrupt ?? "report";
   if (corrupt !== "report" && corrupt !== "quarantine" && corrupt !== "delete")
     throw new UsageError(`--corrupt must be report, quarantine or delete, received "${corrupt}".`);
+  const positive = (name: "batch-size" | "max-listed", min: number): number | undefined => {
+    const value = values[name];
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new UsageError(`--${name} must be a whole number of at least ${min}, received "${value}".`);
+    if (command !== "check" && command !== "clean" && command !== "rebuild")
+      throw new UsageError(`--${name} is an option of check, clean and rebuild, not of popoto ${command}.`);
+    return Number(value);
+  };
   return {
     command,
     corrupt,
+    batchSize: positive("batch-size", 1),
+    maxListed: positive("max-listed", 0),
     cluster,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,

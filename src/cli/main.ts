@@ -61,10 +61,14 @@ const tlsOptions = (files: TlsFiles): ConnectionOptions | undefined => {
 const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResult> => {
   switch (args.command) {
     case "check":
-      return check(context);
+      return check(context, { batchSize: args.batchSize, maxListed: args.maxListed });
     case "clean":
     case "rebuild":
-      return repair(args.command, context, args.corrupt);
+      return repair(args.command, context, {
+        corrupt: args.corrupt,
+        batchSize: args.batchSize,
+        maxListed: args.maxListed,
+      });
     case "repair":
       return finishDeletes(context);
     case "inspect":

@@ -13,10 +13,10 @@ import { entryId, type Row } from "./rows.js";
 import type { Tally } from "./tally.js";
 import type { IndexDifference } from "./types.js";
 
-/** The entry to remove for a stale or wrong-scored difference (a zset member needs no score to go). */
+/** The entry to remove for a stale or wrong-scored difference (ZREM needs no score: any will do). */
 const staleEntry = (d: IndexDifference): IndexEntry =>
-  expectedKeyType(d.index) === "zset" && d.actual !== undefined
-    ? { kind: "z", key: d.index, member: d.member, score: d.actual }
+  expectedKeyType(d.index) === "zset"
+    ? { kind: "z", key: d.index, member: d.member, score: d.actual ?? 0 }
     : { kind: "s", key: d.index, member: d.member };
 
 /** One intent per instance for the differences about it; undefined when there is nothing to do. */
@@ -69,6 +69,7 @@ function intentFor(
 /**
  * Repairs `differences` (already confirmed) of the instances in `rows`, and adds to the tally what
  * changed, counted by reading the entries again: a difference that still holds was not fixed.
+ * Returns the differences fixed.
  */
 export async function fix(
   meta: ModelMeta,
@@ -77,7 +78,7 @@ export async function fix(
   addMissing: boolean,
   batchSize: number,
   tally: Tally,
-): Promise<void> {
+): Promise<IndexDifference[]> {
   const byInstance = new Map<string, IndexDifference[]>();
   for (const d of differences) {
     if (d.kind === "missing" && !addMissing) continue;
@@ -85,7 +86,7 @@ export async function fix(
     list.push(d);
     byInstance.set(d.instance, list);
   }
-  if (byInstance.size === 0) return;
+  if (byInstance.size === 0) return [];
   const intents: WriteIntent[] = [];
   for (const [instance, list] of byInstance) {
     const intent = intentFor(meta, instance, list, rows.get(instance), addMissing);
@@ -103,4 +104,5 @@ export async function fix(
     if ((row === undefined || row.state === "gone") && !unfixed.has(instance)) tally.purged++;
   }
   tally.unresolved += still.size;
+  return fixed;
 }

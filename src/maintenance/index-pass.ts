@@ -1,15 +1,21 @@
 /**
- * Pass over the index keys: for each SCAN step of `$*` keys, read the model's index structures in
- * bounded chunks (small ones together in one pipeline, up to `batchSize` members per chunk; a
- * large one by SSCAN / ZSCAN, `batchSize` at a time), read the instances the members name in one
- * pipeline, and report every entry no hash calls for (stale). Also finds index keys of another
- * Redis type (deleted by a repair) and ttl shadows whose instance is gone. Holds one chunk at a time.
+ * Pass over the index keys: for each SCAN step of `$*` keys, read the model's small index
+ * structures (up to `batchSize` members) together, several per pipeline, up to `batchSize` members
+ * per chunk; check each member against the instance it names; report every entry no hash calls
+ * for (stale). Large structures are set aside (large-keys.ts) and, after the instance pass, read
+ * by SSCAN / ZSCAN, a batch at a time, only when their size says they hold a stale entry. Also
+ * finds index keys of another Redis type (deleted by a repair) and ttl shadows whose instance is
+ * gone. Holds one chunk at a time.
  */
-import type { ModelMeta } from "../model/meta.js";
+import { splitKey } from "../keys/escape.js";
 import { indexValuesHash } from "../keys/keys.js";
+import { valuesFromKey } from "../model/hash.js";
+import type { ModelMeta } from "../model/meta.js";
+import { indexEntries } from "../write/index-entries.js";
 import { confirm } from "./confirm.js";
 import { fix } from "./fix.js";
 import type { PassOptions } from "./instance-pass.js";
+import type { LargeKeys } from "./large-keys.js";
 import { moveKey } from "./move-keys.js";
 import { entryId, isWrongType, readRows, redis, type Row } from "./rows.js";
 import type { Tally } from "./tally.js";
@@ -37,7 +43,18 @@ const zsetItems = (index: string, flat: readonly string[]): Item[] => {
   return items;
 };
 
-/** Checks one chunk of members against the hashes they name; adds (or repairs) what is stale. */
+/** The entries an instance key names by itself (class set, key fields): only its existence decides them. */
+const keyEntries = (meta: ModelMeta, instance: string): Set<string> =>
+  splitKey(instance).length === meta.keyFields.length + 1
+    ? new Set(
+        indexEntries(meta, instance, valuesFromKey(meta, instance)).map((e) => entryId(e.key, e.member)),
+      )
+    : new Set();
+
+/**
+ * Checks one chunk of members against the instances they name; reports (or removes) what is stale.
+ * An entry the instance's key names by itself needs only EXISTS; any other, the hash (HGETALL).
+ */
 async function checkItems(
   meta: ModelMeta,
   items: readonly Item[],
@@ -45,7 +62,22 @@ async function checkItems(
   options: PassOptions,
 ): Promise<void> {
   tally.entries += items.length;
-  const rows = await readRows(meta, [...new Set(items.map((item) => instanceOf(item.member)))]);
+  const named = new Map<string, Set<string>>();
+  const needsHash = new Set<string>();
+  const needsExists = new Set<string>();
+  for (const { index, member } of items) {
+    const instance = instanceOf(member);
+    let entries = named.get(instance);
+    if (!entries) named.set(instance, (entries = keyEntries(meta, instance)));
+    (entries.has(entryId(index, member)) ? needsExists : needsHash).add(instance);
+  }
+  for (const instance of needsHash) needsExists.delete(instance);
+  const rows = await readRows(meta, [...needsHash]);
+  const existing = [...needsExists];
+  const pipeline = redis().pipeline();
+  for (const instance of existing) pipeline.exists(instance);
+  const replies = existing.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+  const exists = new Map(existing.map((instance, i) => [instance, replies[i]?.[1] === 1]));
   const found: IndexDifference[] = [];
   const seen = new Set<string>();
   for (const { index, member, score } of items) {
@@ -55,12 +87,17 @@ async function checkItems(
     seen.add(id);
     const instance = instanceOf(member);
     const row = rows.get(instance);
+    if (row === undefined) {
+      if (exists.get(instance) === false)
+        found.push({ kind: "stale", index, member, instance, actual: score });
+      continue;
+    }
     // A corrupt, misplaced or wrong-typed row is reported by the instance pass; its entries are left alone.
-    if (row === undefined || (row.state !== "ok" && row.state !== "gone")) continue;
+    if (row.state !== "ok" && row.state !== "gone") continue;
     if (row.state === "ok" && row.entries.has(id)) continue; // wrong scores: found by the instance pass
     found.push({ kind: "stale", index, member, instance, actual: score });
   }
-  tally.hold(items.length + rows.size + found.length);
+  tally.hold(items.length + named.size + rows.size + found.length);
   await report(meta, found, rows, tally, options);
 }
 
@@ -117,12 +154,68 @@ async function wrongTyped(keys: readonly IndexKey[], tally: Tally, options: Pass
   }
 }
 
-/** Checks (or repairs) every index structure of the model, chunk by chunk. */
-export async function indexPass(meta: ModelMeta, tally: Tally, options: PassOptions): Promise<void> {
-  const batch = options.batchSize;
-  for await (const keys of indexKeys(meta, batch, options.progress)) {
+/** Reads one structure by SSCAN / ZSCAN, a batch at a time, checking each batch. */
+async function scanStructure(
+  meta: ModelMeta,
+  key: string,
+  type: "set" | "zset",
+  tally: Tally,
+  options: PassOptions,
+): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, flat] =
+      type === "set"
+        ? await redis().sscan(key, cursor, "COUNT", options.batchSize)
+        : await redis().zscan(key, cursor, "COUNT", options.batchSize);
+    cursor = next;
+    const items = type === "set" ? flat.map((member) => ({ index: key, member })) : zsetItems(key, flat);
+    if (items.length > 0) await checkItems(meta, items, tally, options);
+  } while (cursor !== "0");
+}
+
+/** Reads small structures whole, several per pipeline, up to a batch of members per chunk. */
+async function readSmall(
+  meta: ModelMeta,
+  small: readonly { key: IndexKey; size: number }[],
+  tally: Tally,
+  options: PassOptions,
+): Promise<void> {
+  for (let start = 0; start < small.length;) {
+    const group: IndexKey[] = [];
+    let members = 0;
+    while (start < small.length) {
+      const next = small[start] as { key: IndexKey; size: number };
+      if (group.length > 0 && members + next.size > options.batchSize) break;
+      group.push(next.key);
+      members += next.size;
+      start++;
+    }
+    const read = redis().pipeline();
+    for (const { key, type } of group) {
+      if (type === "set") read.smembers(key);
+      else read.zrange(key, 0, -1, "WITHSCORES");
+    }
+    const lists = (await read.exec()) ?? [];
+    const items = group.flatMap(({ key, type }, i) => {
+      const [error, list] = lists[i] ?? [null, []];
+      if (error) return []; // replaced by another type meanwhile: the next check reports it
+      const flat = list as string[];
+      return type === "set" ? flat.map((member) => ({ index: key, member })) : zsetItems(key, flat);
+    });
+    await checkItems(meta, items, tally, options);
+  }
+}
+
+/** Checks (or repairs) the model's small index structures; sets the large ones aside in `large`. */
+export async function indexPass(
+  meta: ModelMeta,
+  tally: Tally,
+  options: PassOptions,
+  large: LargeKeys,
+): Promise<void> {
+  for await (const keys of indexKeys(meta, options.batchSize, options.progress)) {
     if (keys.length === 0) continue;
-    const structures = keys.filter((k) => k.type !== "shadow");
     const sizes = redis().pipeline();
     for (const { key, type } of keys) {
       if (type === "set") sizes.scard(key);
@@ -132,56 +225,60 @@ export async function indexPass(meta: ModelMeta, tally: Tally, options: PassOpti
     const replies = (await sizes.exec()) ?? [];
     const bad: IndexKey[] = [];
     const shadows: string[] = [];
-    const sized: { key: IndexKey; size: number }[] = [];
+    const small: { key: IndexKey; size: number }[] = [];
+    const now: IndexKey[] = [];
     keys.forEach((key, i) => {
       const [error, reply] = replies[i] ?? [null, null];
-      if (isWrongType(error) || (key.type === "shadow" && reply !== "hash" && reply !== "none"))
+      if (isWrongType(error) || (key.type === "shadow" && reply !== "hash" && reply !== "none")) {
         bad.push(key);
-      else if (error) throw error;
-      else if (key.type === "shadow") {
+        return;
+      }
+      if (error) throw error;
+      if (key.type === "shadow") {
         if (reply === "hash") shadows.push(key.key);
-      } else if (Number(reply) > 0) sized.push({ key, size: Number(reply) });
+        return;
+      }
+      const size = Number(reply);
+      if (size === 0) return;
+      tally.indexKeys++;
+      if (size <= options.batchSize) small.push({ key, size });
+      else if (!large.defer(key.key, key.type)) now.push(key);
     });
-    tally.indexKeys += structures.length - bad.filter((k) => k.type !== "shadow").length;
     await wrongTyped(bad, tally, options);
     await checkShadows(meta, shadows, tally, options);
-    // Small structures: read whole, several per pipeline, up to `batch` members per chunk.
-    const small = sized.filter((s) => s.size <= batch);
-    for (let start = 0; start < small.length;) {
-      const group: IndexKey[] = [];
-      let members = 0;
-      while (start < small.length && (group.length === 0 || members + (small[start]?.size ?? 0) <= batch)) {
-        const next = small[start++] as { key: IndexKey; size: number };
-        group.push(next.key);
-        members += next.size;
-      }
-      const read = redis().pipeline();
-      for (const { key, type } of group) {
-        if (type === "set") read.smembers(key);
-        else read.zrange(key, 0, -1, "WITHSCORES");
-      }
-      const lists = (await read.exec()) ?? [];
-      const items = group.flatMap(({ key, type }, i) => {
-        const [error, list] = lists[i] ?? [null, []];
-        if (error) return []; // replaced by another type meanwhile: the next check reports it
-        const flat = list as string[];
-        return type === "set" ? flat.map((member) => ({ index: key, member })) : zsetItems(key, flat);
-      });
-      await checkItems(meta, items, tally, options);
+    await readSmall(meta, small, tally, options);
+    for (const { key, type } of now)
+      if (type !== "shadow") await scanStructure(meta, key, type, tally, options);
+  }
+}
+
+/**
+ * After the instance pass: a large structure whose size is the count of entries the instances
+ * called for, and found there, holds nothing else; any other is read member by member.
+ */
+export async function largeKeysPass(
+  meta: ModelMeta,
+  tally: Tally,
+  options: PassOptions,
+  large: LargeKeys,
+): Promise<void> {
+  const all = [...large.keys];
+  for (let start = 0; start < all.length; start += options.batchSize) {
+    const batch = all.slice(start, start + options.batchSize);
+    const sizes = redis().pipeline();
+    for (const [key, { type }] of batch) {
+      if (type === "set") sizes.scard(key);
+      else sizes.zcard(key);
     }
-    // Large structures: SSCAN / ZSCAN, one chunk at a time.
-    for (const { key } of sized.filter((s) => s.size > batch)) {
-      let cursor = "0";
-      do {
-        const [next, flat] =
-          key.type === "set"
-            ? await redis().sscan(key.key, cursor, "COUNT", batch)
-            : await redis().zscan(key.key, cursor, "COUNT", batch);
-        cursor = next;
-        const items =
-          key.type === "set" ? flat.map((member) => ({ index: key.key, member })) : zsetItems(key.key, flat);
-        if (items.length > 0) await checkItems(meta, items, tally, options);
-      } while (cursor !== "0");
+    const replies = (await sizes.exec()) ?? [];
+    for (const [i, [key, { type, counted }]] of batch.entries()) {
+      const [error, size] = replies[i] ?? [null, 0];
+      if (error) continue; // replaced by another type meanwhile: the next check reports it
+      tally.entries += counted;
+      if (Number(size) !== counted) {
+        tally.entries -= counted; // read member by member below, and counted there
+        await scanStructure(meta, key, type, tally, options);
+      }
     }
   }
 }

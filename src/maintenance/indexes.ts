@@ -7,7 +7,8 @@
  */
 import { wrapRedisError } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
-import { indexPass } from "./index-pass.js";
+import { indexPass, largeKeysPass } from "./index-pass.js";
+import { LargeKeys, LARGE_KEYS_CAP } from "./large-keys.js";
 import { instancePass, type PassOptions } from "./instance-pass.js";
 import { Tally } from "./tally.js";
 import {
@@ -54,8 +55,10 @@ const progressOf =
 
 async function check(meta: ModelMeta, options: MaintenanceOptions): Promise<IndexReport> {
   const { batchSize, tally } = settings(options);
-  await indexPass(meta, tally, { batchSize, progress: progressOf(options, "indexes") });
-  await instancePass(meta, tally, { batchSize, progress: progressOf(options, "hashes") });
+  const large = new LargeKeys(LARGE_KEYS_CAP);
+  await indexPass(meta, tally, { batchSize, progress: progressOf(options, "indexes") }, large);
+  await instancePass(meta, tally, { batchSize, progress: progressOf(options, "hashes") }, large);
+  await largeKeysPass(meta, tally, { batchSize, progress: progressOf(options, "large indexes") }, large);
   return {
     model: meta.name,
     instances: tally.instances,
@@ -84,9 +87,14 @@ async function repair(meta: ModelMeta, options: RepairOptions, addMissing: boole
     repair: repairing,
     progress: progressOf(options, phase),
   });
-  await indexPass(meta, tally, pass("indexes"));
-  const moved = await instancePass(meta, tally, pass("hashes"));
-  if (moved > 0) await indexPass(meta, tally, pass("leftovers"));
+  const large = new LargeKeys(LARGE_KEYS_CAP);
+  await indexPass(meta, tally, pass("indexes"), large);
+  const moved = await instancePass(meta, tally, pass("hashes"), large);
+  await largeKeysPass(meta, tally, pass("large indexes"), large);
+  // A moved row's entries that its key and decodable fields name are removed as it moves; in a
+  // large structure, any other shows as a size the count does not explain (read member by member
+  // above). In small structures, they were left alone as a damaged row's: one more pass over them.
+  if (moved > 0) await indexPass(meta, tally, pass("leftovers"), new LargeKeys(Number.POSITIVE_INFINITY));
   return {
     model: meta.name,
     removed: tally.removed,

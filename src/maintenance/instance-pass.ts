@@ -5,11 +5,13 @@
  * and misplaced rows, and instance keys of another Redis type. Holds one batch at a time.
  */
 import type { ModelMeta } from "../model/meta.js";
-import type { IndexEntry } from "../write/index-entries.js";
+import { indexEntries, type IndexEntry } from "../write/index-entries.js";
+import { valuesFromKey } from "../model/hash.js";
 import { confirm, scoresDiffer } from "./confirm.js";
 import { fix } from "./fix.js";
 import { moveKey } from "./move-keys.js";
-import { isWrongType, readRows, redis, type Row } from "./rows.js";
+import type { LargeKeys } from "./large-keys.js";
+import { entryId, isWrongType, readRows, redis, type Row } from "./rows.js";
 import type { Tally } from "./tally.js";
 import type { CorruptAction, IndexDifference } from "./types.js";
 import { instanceKeys, type WalkProgress } from "./walk.js";
@@ -21,15 +23,26 @@ export interface PassOptions {
   readonly progress?: WalkProgress | undefined;
 }
 
-/** The entries of one batch's healthy rows that are not in their index (or have another score). */
-async function missingEntries(rows: ReadonlyMap<string, Row>): Promise<IndexDifference[]> {
-  const byIndex = new Map<string, { instance: string; entry: IndexEntry }[]>();
+/**
+ * The entries of one batch's healthy rows that are not in their index (or have another score).
+ * Entries found in large structures are counted there (see large-keys.ts), damaged rows' too.
+ */
+async function missingEntries(rows: ReadonlyMap<string, Row>, large: LargeKeys): Promise<IndexDifference[]> {
+  const byIndex = new Map<string, { instance: string; entry: IndexEntry; countOnly: boolean }[]>();
+  const add = (instance: string, entry: IndexEntry, countOnly: boolean): void => {
+    const list = byIndex.get(entry.key) ?? [];
+    list.push({ instance, entry, countOnly });
+    byIndex.set(entry.key, list);
+  };
   for (const [instance, row] of rows) {
-    if (row.state !== "ok") continue;
-    for (const entry of row.entries.values()) {
-      const list = byIndex.get(entry.key) ?? [];
-      list.push({ instance, entry });
-      byIndex.set(entry.key, list);
+    if (row.state === "ok") for (const entry of row.entries.values()) add(instance, entry, false);
+    else if (row.state === "corrupt" || row.state === "misplaced") {
+      const seen = new Set<string>();
+      for (const entry of row.partial)
+        if (large.has(entry.key) && !seen.has(entryId(entry.key, entry.member))) {
+          seen.add(entryId(entry.key, entry.member));
+          add(instance, entry, true);
+        }
     }
   }
   const indexes = [...byIndex];
@@ -47,10 +60,13 @@ async function missingEntries(rows: ReadonlyMap<string, Row>): Promise<IndexDiff
     if (isWrongType(error)) return;
     if (error) throw error;
     const answers = reply as (number | string | null)[];
-    list.forEach(({ instance, entry }, j) => {
+    list.forEach(({ instance, entry, countOnly }, j) => {
       const answer = answers[j];
+      const present = answer !== 0 && answer !== null && answer !== undefined;
+      if (present) large.count(index);
+      if (countOnly) return;
       const base = { index, member: entry.member, instance };
-      if (answer === 0 || answer === null || answer === undefined)
+      if (!present)
         differences.push({
           kind: "missing",
           ...base,
@@ -66,10 +82,11 @@ async function missingEntries(rows: ReadonlyMap<string, Row>): Promise<IndexDiff
 
 /** Reports (and with a repair, quarantines or deletes) the damaged rows of a batch. */
 async function damagedRows(
+  meta: ModelMeta,
   rows: ReadonlyMap<string, Row>,
   tally: Tally,
   options: PassOptions,
-): Promise<number> {
+): Promise<string[]> {
   const action = options.repair?.corrupt ?? "report";
   const wrongTyped = [...rows].filter(([, row]) => row.state === "wrongType").map(([key]) => key);
   const types = new Map<string, string>();
@@ -79,7 +96,7 @@ async function damagedRows(
     const replies = (await pipeline.exec()) ?? [];
     wrongTyped.forEach((key, i) => types.set(key, String(replies[i]?.[1] ?? "none")));
   }
-  let moved = 0;
+  const moved: string[] = [];
   for (const [key, row] of rows) {
     if (row.state === "misplaced") tally.misplaced.add(key);
     if (row.state !== "corrupt" && row.state !== "wrongType") continue;
@@ -98,17 +115,50 @@ async function damagedRows(
         : ({ check: "type", type: actual } as const);
     if (await moveKey(key, action, damage)) {
       (action === "quarantine" ? tally.quarantined : tally.deleted).add(key);
-      moved++;
+      moved.push(key);
     } else tally.damagedLeft++;
   }
   return moved;
 }
 
 /**
+ * Removes the entries a moved (quarantined or deleted) row's key and decodable fields name, at
+ * once: counted like any stale entry. An entry of its undecodable field cannot be named; the
+ * index pass that follows a repair that moved rows finds it.
+ */
+async function purgeMoved(
+  meta: ModelMeta,
+  moved: readonly string[],
+  rows: ReadonlyMap<string, Row>,
+  tally: Tally,
+  options: PassOptions,
+): Promise<void> {
+  const found = new Map<string, IndexDifference>();
+  for (const instance of moved) {
+    const row = rows.get(instance);
+    const partial = row?.state === "corrupt" || row?.state === "misplaced" ? row.partial : [];
+    for (const entry of [...indexEntries(meta, instance, valuesFromKey(meta, instance)), ...partial])
+      found.set(entryId(entry.key, entry.member), {
+        kind: "stale",
+        index: entry.key,
+        member: entry.member,
+        instance,
+      });
+  }
+  const confirmed = await confirm(meta, [...found.values()]);
+  await fix(meta, confirmed, new Map(), false, options.batchSize, tally);
+}
+
+/**
  * Checks (or repairs) every instance of the model, batch by batch; returns how many damaged keys
  * it moved (their index entries are then stale, for another index pass to remove).
  */
-export async function instancePass(meta: ModelMeta, tally: Tally, options: PassOptions): Promise<number> {
+export async function instancePass(
+  meta: ModelMeta,
+  tally: Tally,
+  options: PassOptions,
+  large: LargeKeys,
+): Promise<number> {
   let moved = 0;
   for await (const keys of instanceKeys(meta, options.batchSize, options.progress)) {
     if (keys.length === 0) continue;
@@ -119,12 +169,21 @@ export async function instancePass(meta: ModelMeta, tally: Tally, options: PassO
       tally.instances++;
       entries += row.entries.size;
     }
-    moved += await damagedRows(rows, tally, options);
-    const found = await missingEntries(rows);
+    const gone = await damagedRows(meta, rows, tally, options);
+    if (gone.length > 0) {
+      moved += gone.length;
+      await purgeMoved(meta, gone, rows, tally, options);
+      for (const key of gone) rows.set(key, { state: "gone" });
+    }
+    const found = await missingEntries(rows, large);
     tally.hold(keys.length + entries + found.length);
     const confirmed = await confirm(meta, found);
     if (options.repair === undefined) for (const d of confirmed) tally.addDifference(d);
-    else await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
+    else {
+      const fixed = await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
+      // An entry added to a large structure is in it now: count it, as if found there.
+      for (const d of fixed) if (d.kind === "missing") large.count(d.index);
+    }
   }
   return moved;
 }

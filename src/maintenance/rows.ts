@@ -5,7 +5,7 @@
 import type { Redis } from "ioredis";
 import { getConnection, type RedisClient } from "../connection/connection.js";
 import { CorruptDataError } from "../errors.js";
-import { decodeHash, snapshotOf } from "../model/hash.js";
+import { decodeHash, decodeSnapshot, snapshotOf } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { indexEntries, type IndexEntry } from "../write/index-entries.js";
@@ -16,9 +16,16 @@ export type Row =
   | { readonly state: "gone" }
   /** Another Redis type than a hash at the instance's name. */
   | { readonly state: "wrongType" }
-  | { readonly state: "corrupt"; readonly field: string; readonly message: string; readonly bytes: Buffer }
+  | {
+      readonly state: "corrupt";
+      readonly field: string;
+      readonly message: string;
+      readonly bytes: Buffer;
+      /** The entries its decodable fields name (counted, never reported). */
+      readonly partial: readonly IndexEntry[];
+    }
   /** Its values make another key (left alone). */
-  | { readonly state: "misplaced" }
+  | { readonly state: "misplaced"; readonly partial: readonly IndexEntry[] }
   | {
       readonly state: "ok";
       readonly snapshot: Snapshot;
@@ -50,9 +57,11 @@ export function classify(meta: ModelMeta, key: string, error: Error | null | und
       field: failure.field,
       message: failure.message,
       bytes: hash.get(failure.field) ?? Buffer.alloc(0),
+      partial: indexEntries(meta, key, decodeSnapshot(meta, key, snapshotOf(meta, hash))),
     };
   }
-  if (computeKey(meta, values) !== key) return { state: "misplaced" };
+  if (computeKey(meta, values) !== key)
+    return { state: "misplaced", partial: indexEntries(meta, key, values) };
   const entries = new Map(indexEntries(meta, key, values).map((e) => [entryId(e.key, e.member), e]));
   return { state: "ok", snapshot: snapshotOf(meta, hash), entries };
 }

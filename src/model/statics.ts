@@ -107,7 +107,10 @@ export class ModelStatics extends InstanceBase {
   }
 
   static async bulkDelete(items: readonly (InstanceBase | string)[], options?: BulkOptions): Promise<number> {
-    const keys = items.map((item) => (typeof item === "string" ? item : (stateOf(item).pk ?? item.redisKey)));
+    // On a cluster a key in the standalone spelling (`Row:r1`) names `{Row}:r1`, as for load().
+    const keys = items.map((item) =>
+      typeof item === "string" ? inLayout(this.meta, item) : (stateOf(item).pk ?? item.redisKey),
+    );
     const deleted = await deleteKeys(this.meta, keys, options);
     for (const item of items) {
       if (typeof item === "string") continue;

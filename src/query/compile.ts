@@ -1,3 +1,4 @@
+import { KeyList } from "../scripts/key-list.js";
 import type { ScriptArg } from "../scripts/run-script.js";
 import type { LexScan, PlanNode } from "./plan.js";
 
@@ -34,18 +35,9 @@ type Json = number | boolean | string | Json[] | { [name: string]: Json };
 
 /** Turns a plan into query.lua's KEYS and ARGV: keys and strings travel by position, the tree as JSON. */
 export function compileQuery(query: ServerQuery): QueryCall {
-  const keys: string[] = [];
-  const keyPositions = new Map<string, number>();
+  const keyList = new KeyList();
   const args: ScriptArg[] = [""];
-  const key = (name: string): number => {
-    let position = keyPositions.get(name);
-    if (position === undefined) {
-      keys.push(name);
-      position = keys.length;
-      keyPositions.set(name, position);
-    }
-    return position;
-  };
+  const key = (name: string): number => keyList.position(name);
   const arg = (value: ScriptArg): number => {
     args.push(value);
     return args.length; // ARGV is 1-based and ARGV[1] is the plan
@@ -110,5 +102,5 @@ export function compileQuery(query: ServerQuery): QueryCall {
   else if (query.order?.by === "key") plan["order"] = { key: true, desc: query.order.desc };
   else if (query.order?.by === "geo") plan["order"] = { geo: true };
   args[0] = JSON.stringify(plan);
-  return { keys, args };
+  return { keys: keyList.keys, args };
 }

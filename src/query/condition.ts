@@ -2,7 +2,8 @@ import { QueryError } from "../errors.js";
 import { classSet } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
-import { LOOKUP_OPS, parseLookup, type Lookup } from "./lookup.js";
+import { parseLookup, type Lookup } from "./lookup.js";
+import { LOOKUP_OPS } from "./operators.js";
 import { intersect, union, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
 

@@ -1,7 +1,7 @@
 import type { FieldSpec } from "../fields/field.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
-import { opsFor } from "./lookup.js";
+import { opsFor } from "./operators.js";
 
 /**
  * Every valid filter key of a model (Popoto's `get_filter_query_params`), for tooling and error

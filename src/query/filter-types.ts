@@ -8,6 +8,7 @@
 import type { FieldConfig } from "../fields/field.js";
 import type { Models } from "../model/registry.js";
 import type { ConfigOf, Fields, StoredFields } from "../model/value-types.js";
+import type { OpNames } from "./operators.js";
 import type { GeoUnit } from "./plan.js";
 
 /** A filter key or value the model cannot answer; the message says why. */
@@ -17,24 +18,6 @@ export interface FilterError<TMessage extends string> {
 
 type Equal<C extends FieldConfig> = C["nullable"] extends true ? C["value"] | null : C["value"];
 
-type StringOps = { startswith: string; endswith: string; contains: string };
-
-type KeyOps<C extends FieldConfig> = {
-  "": Equal<C>;
-  in: readonly Equal<C>[];
-  isnull: boolean;
-} & (C["type"] extends "string" ? StringOps : {});
-
-type SortedOps<C extends FieldConfig> = {
-  "": C["value"];
-  in: readonly C["value"][];
-  gt: C["value"];
-  gte: C["value"];
-  lt: C["value"];
-  lte: C["value"];
-  between: readonly [C["value"], C["value"]];
-};
-
 /** What identifies a related instance in a filter: the instance, a Reference, or its key. */
 export type RelatedRef = { readonly redisKey: string } | string;
 
@@ -42,13 +25,6 @@ export type RelatedRef = { readonly redisKey: string } | string;
 type RelatedValue<C extends FieldConfig> =
   (C["value"] extends readonly (infer E)[] ? E : C["value"]) | string;
 
-type RelationshipOps<C extends FieldConfig> = {
-  "": RelatedValue<C> | null;
-  in: readonly RelatedValue<C>[];
-  isnull: boolean;
-};
-
-/** The operators of a field and their value types. Plain fields have none: they are not indexed. */
 /** A geo filter: within `radius` (in `unit`, default metres) of a point or of another instance. */
 export type GeoWithin =
   | {
@@ -59,17 +35,35 @@ export type GeoWithin =
     }
   | { readonly member: RelatedRef; readonly radius: number; readonly unit?: GeoUnit | undefined };
 
-export type OpsOf<C extends FieldConfig> = C["kind"] extends "geo"
-  ? { within: GeoWithin }
-  : C["kind"] extends "key" | "uniqueKey" | "indexed" | "unique"
-    ? KeyOps<C>
-    : C["kind"] extends "autoKey"
-      ? { "": string; in: readonly string[] }
-      : C["kind"] extends "sorted" | "sortedKey"
-        ? SortedOps<C>
-        : C["kind"] extends "relationship"
-          ? RelationshipOps<C>
-          : {};
+/** The value each operator takes on a field of config C (which operators it has: query/operators.ts). */
+type OpValues<C extends FieldConfig> = {
+  "": Equal<C>;
+  in: readonly Equal<C>[];
+  isnull: boolean;
+  startswith: string;
+  endswith: string;
+  contains: string;
+  gt: C["value"];
+  gte: C["value"];
+  lt: C["value"];
+  lte: C["value"];
+  between: readonly [C["value"], C["value"]];
+  within: GeoWithin;
+};
+
+/** A relationship's operators take its targets: instances, References or keys. */
+type RelationshipOpValues<C extends FieldConfig> = {
+  "": RelatedValue<C> | null;
+  in: readonly RelatedValue<C>[];
+  isnull: boolean;
+};
+
+/** The operators of a field and their value types. Plain fields have none: they are not indexed. */
+export type OpsOf<C extends FieldConfig> = PickOps<
+  C["kind"] extends "relationship" ? RelationshipOpValues<C> : OpValues<C>,
+  OpNames<C["kind"], C["type"]>
+>;
+type PickOps<TValues, TNames> = { [K in TNames & keyof TValues]: TValues[K] };
 
 type PathOf<TName extends string, TOp extends string> = TOp extends "" ? TName : `${TName}__${TOp}`;
 

@@ -1,57 +1,7 @@
 import { QueryError } from "../errors.js";
-import type { FieldKind, FieldSpec } from "../fields/field.js";
+import type { FieldSpec } from "../fields/field.js";
 import type { ModelMeta } from "../model/meta.js";
-
-/** Lookup operators, by what they do. `""` is equality (`title`, as opposed to `title__in`). */
-export type LookupOp =
-  | ""
-  | "in"
-  | "isnull"
-  | "startswith"
-  | "endswith"
-  | "contains"
-  | "gt"
-  | "gte"
-  | "lt"
-  | "lte"
-  | "between"
-  | "within";
-
-/** Run-time table of operators; kept in step with LookupOp by `satisfies`. */
-export const LOOKUP_OPS = {
-  "": true,
-  in: true,
-  isnull: true,
-  startswith: true,
-  endswith: true,
-  contains: true,
-  gt: true,
-  gte: true,
-  lt: true,
-  lte: true,
-  between: true,
-  within: true,
-} as const satisfies Record<LookupOp, true>;
-
-const STRING_OPS: readonly LookupOp[] = ["startswith", "endswith", "contains"];
-const RANGE_OPS: readonly LookupOp[] = ["gt", "gte", "lt", "lte", "between"];
-
-/** The operators a field supports, by kind (and, for string operators, by value type). */
-export function opsFor(spec: FieldSpec): readonly LookupOp[] {
-  const byKind: Record<FieldKind, readonly LookupOp[]> = {
-    plain: [],
-    key: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
-    uniqueKey: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
-    indexed: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
-    unique: ["", "in", "isnull", ...(spec.type === "string" ? STRING_OPS : [])],
-    geo: ["within"],
-    autoKey: ["", "in"],
-    sorted: ["", "in", ...RANGE_OPS],
-    sortedKey: ["", "in", ...RANGE_OPS],
-    relationship: ["", "in", "isnull"],
-  };
-  return byKind[spec.kind];
-}
+import { LOOKUP_OPS, opsFor, type LookupOp } from "./operators.js";
 
 /** One parsed lookup: `pages__gte: 300` is `{ field: "pages", op: "gte", value: 300 }`. */
 export interface Lookup {

@@ -8,7 +8,7 @@ import { QueryError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
-import { LOOKUP_OPS, opsFor, type LookupOp } from "../query/lookup.js";
+import { LOOKUP_OPS, opsFor, type LookupOp } from "../query/operators.js";
 
 const isOp = (name: string): name is LookupOp => Object.hasOwn(LOOKUP_OPS, name);
 

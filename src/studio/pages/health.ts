@@ -33,7 +33,8 @@ const EXPLAIN: Record<IndexDifference["kind"], string> = {
 };
 
 function report(meta: ModelMeta, r: IndexReport): SafeHtml {
-  const ok = r.differences.length === 0 && r.misplaced.length === 0;
+  const total = r.counts.missing + r.counts.stale + r.counts.score;
+  const ok = total === 0 && r.counts.misplaced === 0;
   const stat = (label: string, value: number, tone = ""): SafeHtml =>
     html`<div class="stat ${tone}">
       <div class="value">${count(value)}</div>
@@ -57,7 +58,7 @@ function report(meta: ModelMeta, r: IndexReport): SafeHtml {
   );
   return html`<div class="stats">
       ${stat("instances", r.instances)}${stat("index keys", r.indexKeys)}${stat("entries", r.entries)}
-      ${stat("missing", r.counts.missing, r.counts.missing > 0 ? "bad" : "good")}${stat("stale", r.counts.stale, r.counts.stale > 0 ? "warn" : "good")}${stat("wrong score", r.counts.score, r.counts.score > 0 ? "warn" : "good")}${stat("misplaced", r.misplaced.length, r.misplaced.length > 0 ? "warn" : "good")}
+      ${stat("missing", r.counts.missing, r.counts.missing > 0 ? "bad" : "good")}${stat("stale", r.counts.stale, r.counts.stale > 0 ? "warn" : "good")}${stat("wrong score", r.counts.score, r.counts.score > 0 ? "warn" : "good")}${stat("misplaced", r.counts.misplaced, r.counts.misplaced > 0 ? "warn" : "good")}
     </div>
     ${ok ? html`<div class="alert ok" role="status"><strong>Healthy</strong> Every index of ${meta.name} matches the hashes.</div>` : ""}
     ${
@@ -78,7 +79,7 @@ function report(meta: ModelMeta, r: IndexReport): SafeHtml {
             </tbody>
           </table>`
     }
-    ${r.differences.length > DIFFERENCES_SHOWN ? html`<p class="muted">… and ${count(r.differences.length - DIFFERENCES_SHOWN)} more (<code>popoto check --json</code> lists them all).</p>` : ""}
+    ${total > rows.length ? html`<p class="muted">… and ${count(total - rows.length)} more (<code>popoto check --json --max-listed N</code> lists up to N).</p>` : ""}
     ${
       r.misplaced.length === 0
         ? ""
