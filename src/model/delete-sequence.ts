@@ -132,16 +132,12 @@ async function writeJournals(
 }
 
 async function removeJournals(roots: readonly DeleteRoot[]): Promise<void> {
-  await Promise.all(
-    roots.map((root) => {
-      const key = deleteJournal(root.meta, root.key);
-      return getConnection()
-        .del(key)
-        .catch((error: unknown) => {
-          throw wrapRedisError(error, [key]);
-        });
-    }),
-  );
+  if (roots.length === 0) return;
+  // The targets of one call are instances of one model: their journals share a slot.
+  const keys = journalKeys(roots);
+  await pipelined(keys, (p) => {
+    for (const key of keys) p.del(key);
+  });
 }
 
 /** The phase of each target's journal ("" where there is none). */
