@@ -125,9 +125,6 @@ describe("a small delete", () => {
     ]);
     const show = (args: readonly unknown[]): unknown[] =>
       args.map((a) => (Buffer.isBuffer(a) ? `0x${a.toString("hex")}` : a));
-    // The setNull: a partial save of `authors` only, from the stored state, refused if it changed.
-    // The setNull: a partial save of `authors` alone ([a, z] becomes [z]), checked against the
-    // stored state it was planned from; the entry in a's reverse set goes, z's stays.
     // The setNull: a partial save of `authors` alone ([a, z] becomes [z]) in place, checked against
     // the stored state it was planned from; its entry in a's reverse set goes ("S": the member is
     // the instance's own key), z's stays.
