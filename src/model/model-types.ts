@@ -21,7 +21,6 @@ import type {
   Values,
 } from "./value-types.js";
 
-/** Members every model instance has, besides its fields. */
 /** Options of `save()`. */
 export interface SaveOptions<TFields extends Fields = Fields> {
   /**
@@ -51,6 +50,7 @@ export type ManyRelationshipName<TFields extends Fields> = {
   [K in keyof TFields & string]: ConfigOf<TFields[K]> extends { readonly many: true } ? K : never;
 }[keyof TFields & string];
 
+/** Members every model instance has, besides its fields. */
 export interface InstanceMembers<TFields extends Fields = Fields, TName extends string = string> {
   /** The instance key computed from the current key-field values (`Book:The Hobbit`). */
   readonly redisKey: string;
