@@ -36,6 +36,7 @@ export {
 export type { ConnectionFailure, PopotoErrorCode, RowProblem, ValidationIssue } from "./errors.js";
 export { AutoKeyField } from "./fields/auto-key.js";
 export type { AutoKeyFieldOptions } from "./fields/auto-key.js";
+export type { AutoKeyKind } from "./keys/ids.js";
 export { DatetimeField } from "./fields/datetime.js";
 export type { DatetimeOptions } from "./fields/datetime.js";
 export { FieldDef } from "./fields/field.js";
@@ -98,12 +99,18 @@ export type {
 } from "./model/model.js";
 export type { ModelEvent } from "./write/plan-write.js";
 export type {
+  CorruptAction,
+  CorruptRow,
+  IndexCounts,
   IndexDifference,
   IndexReport,
   MaintenanceOptions,
   MaintenanceProgress,
+  RepairOptions,
   RepairResult,
+  WrongTypeKey,
 } from "./maintenance/indexes.js";
+export type { ResumeReport } from "./model/delete-resume.js";
 export type { ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {

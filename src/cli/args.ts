@@ -4,7 +4,16 @@
 import { parseArgs } from "node:util";
 
 /** The CLI's commands. */
-export const COMMANDS = ["check", "clean", "rebuild", "inspect", "studio", "export", "import"] as const;
+export const COMMANDS = [
+  "check",
+  "clean",
+  "rebuild",
+  "repair",
+  "inspect",
+  "studio",
+  "export",
+  "import",
+] as const;
 
 /** One of the CLI's commands. */
 export type Command = (typeof COMMANDS)[number];
@@ -17,6 +26,7 @@ Commands:
   check     compare every index with the hashes, report each difference (read-only)
   clean     remove stale index entries and correct wrong scores (adds nothing)
   rebuild   make every index match the hashes: remove stale entries, add missing ones
+  repair    finish the deletes a crash interrupted (cascade/setNull steps; their $DeleteJournal keys)
   inspect   count instances, index keys and entries per structure kind, and memory used
   studio    serve a local web page to browse the models, follow relationships and check index
             health (read-only unless --write); prints its address, with a token, and runs until Ctrl-C
@@ -51,12 +61,14 @@ Options:
   -h, --help         print this help
 
 Exit codes: 0 fine; 1 check found differences, corrupt rows, wrong-typed keys or misplaced hashes,
-or clean/rebuild left some in place (each named in the output); 2 usage error; 3 failure (Redis
-unreachable, authentication or TLS failed, models module failed to import, ...).
+clean/rebuild left some in place (each named in the output), or repair found a delete that protect
+now refuses; 2 usage error; 3 failure (Redis unreachable, authentication or TLS failed, models
+module failed to import, ...).
 
 Examples:
   npx popoto check --models ./dist/models.js
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
+  npx popoto repair --models ./dist/models.js --cluster redis://10.0.0.1:7000
   npx popoto check --models ./dist/models.js --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000
   node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
   npx popoto studio --models ./dist/models.js --port 5555

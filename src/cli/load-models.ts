@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { IndexReport, MaintenanceOptions, RepairOptions, RepairResult } from "../maintenance/indexes.js";
 import type { ModelMeta } from "../model/meta.js";
+import type { ResumeReport } from "../model/delete-resume.js";
 import { allModels } from "../model/registry.js";
 import { UsageError } from "./args.js";
 
@@ -17,6 +18,7 @@ export interface CliModel {
   checkIndexes(options?: MaintenanceOptions): Promise<IndexReport>;
   cleanIndexes(options?: RepairOptions): Promise<RepairResult>;
   rebuildIndexes(options?: RepairOptions): Promise<RepairResult>;
+  resumeDeletes(): Promise<ResumeReport>;
 }
 
 /** Whether a value is a popoto model class: a function with a `meta` object and a `modelName`. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The operator CLI: `popoto check|clean|rebuild|inspect|studio|export|import --models <module> [--url …] [--model Name]… [--json]`.
+ * The operator CLI: `popoto check|clean|rebuild|repair|inspect|studio|export|import --models <module> [--url …] [--model Name]… [--json]`.
  *
  * Which popoto the CLI connects. The models module imports popoto itself, and a model's
  * `checkIndexes()` sends its commands through the connection of the popoto module instance that
@@ -25,6 +25,7 @@ import { parseCliArgs, USAGE, UsageError } from "./args.js";
 import type { CliArgs, TlsFiles } from "./args.js";
 import { check } from "./commands/check.js";
 import type { CommandContext, CommandResult } from "./commands/context.js";
+import { finishDeletes } from "./commands/finish-deletes.js";
 import { inspect } from "./commands/inspect.js";
 import { repair } from "./commands/repair.js";
 import { loadModels, selectModels } from "./load-models.js";
@@ -68,6 +69,8 @@ const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResu
         batchSize: args.batchSize,
         maxListed: args.maxListed,
       });
+    case "repair":
+      return finishDeletes(context);
     case "inspect":
       return inspect(context);
     case "studio":

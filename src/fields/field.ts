@@ -2,6 +2,7 @@
  * What every field is: its kind, its run-time spec, its type-level config, and the shared pieces
  * the factories (one file per kind, beside this one) build on.
  */
+import type { AutoKeyKind } from "../keys/ids.js";
 import type { FieldType, FieldTypeValues } from "./field-type.js";
 
 /**
@@ -39,6 +40,8 @@ export interface FieldSpec {
   readonly partitionBy: readonly string[];
   /** Auto keys: number of hex characters generated (32 for a full UUID). */
   readonly autoLength: number;
+  /** Auto keys: what is generated (docs/storage.md §3). */
+  readonly autoKind: AutoKeyKind;
   /** Datetime fields: stamp the current instant on every save / on the first save. */
   readonly autoNow: boolean;
   readonly autoNowAdd: boolean;
@@ -186,6 +189,7 @@ export const makeSpec = ({
     maxLength: typeof options["maxLength"] === "number" ? options["maxLength"] : undefined,
     partitionBy: partitionNames(options["partitionBy"]),
     autoLength: typeof options["length"] === "number" ? options["length"] : 32,
+    autoKind: (options["kind"] as AutoKeyKind | undefined) ?? "uuid",
     autoNow: options["autoNow"] === true,
     autoNowAdd: options["autoNowAdd"] === true,
     lexIndex: options["lexIndex"] === true,

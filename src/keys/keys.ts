@@ -149,5 +149,35 @@ export const expectedKeyType = (key: string): "set" | "zset" | "hash" =>
       ? "zset"
       : "hash";
 
+/**
+ * `$DeleteJournal:Book:Book:Dune`: a delete of `Book:Dune` that runs in several steps (its
+ * `onDelete` referrers live in other slots, or are too many for one script) and has not finished.
+ * In the target's slot; a small hash (docs/storage.md, "Delete journal"). Removed when the
+ * sequence ends; one left behind is resumed by the next delete of that key or `popoto repair`.
+ */
+export const deleteJournal = (model: ModelMeta, key: string): string =>
+  `$DeleteJournal:${modelTag(model)}:${key}`;
+
+/** SCAN pattern of a model's delete journals (`$DeleteJournal:Book:*`). */
+export const deleteJournalPattern = (model: ModelMeta): string => `$DeleteJournal:${modelTag(model)}:*`;
+
+/** The instance key a delete journal is named after. */
+export const journalTarget = (model: ModelMeta, journalKey: string): string =>
+  journalKey.slice(`$DeleteJournal:${modelTag(model)}:`.length);
+
+/**
+ * Which keys Redis Cluster keeps together: keys with the same result share a slot (Redis hashes
+ * only the text between the first `{` and the next `}`, when that text is not empty). Two
+ * different results may still share a slot by chance; treating them apart only costs a step.
+ * On a standalone server every key is together: the result is "".
+ */
+export const slotGroup = (key: string): string => {
+  if (!isClusterMode()) return "";
+  const open = key.indexOf("{");
+  if (open === -1) return key;
+  const close = key.indexOf("}", open + 1);
+  return close === -1 || close === open + 1 ? key : key.slice(open + 1, close);
+};
+
 /** `$Quarantine:Book:Dune`: where `clean --corrupt=quarantine` moves a corrupt instance, out of every index. */
 export const quarantineKey = (key: string): string => `$Quarantine:${key}`;

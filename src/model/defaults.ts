@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newAutoKey } from "../keys/ids.js";
 import { subMillisecondMicros, withMicros } from "../encoding/temporal.js";
 import type { FieldSpec } from "../fields/field.js";
 
@@ -12,7 +12,7 @@ const copyDefault = (value: unknown): unknown => {
 
 /** A new instance's value of a field: a fresh auto key, the default, or null. */
 export const initialValue = (spec: FieldSpec): unknown => {
-  if (spec.kind === "autoKey") return randomUUID().replaceAll("-", "").slice(0, spec.autoLength);
+  if (spec.kind === "autoKey") return newAutoKey(spec.autoKind, spec.autoLength);
   if (!spec.hasDefault) return null;
   // A function default is called per instance, and a literal one copied, so instances never share one object.
   return typeof spec.default === "function" ? (spec.default as () => unknown)() : copyDefault(spec.default);

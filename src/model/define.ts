@@ -1,3 +1,4 @@
+import { AUTO_KEY_KINDS, AUTO_KEY_LENGTHS } from "../keys/ids.js";
 import { coerceValue } from "../encoding/coerce.js";
 import { ModelDefinitionError } from "../errors.js";
 import { AutoKeyField } from "../fields/auto-key.js";
@@ -115,6 +116,14 @@ function checkSpec(
     fail("cannot be null: a unique key must identify one instance. Remove `null: true`, or use KeyField.");
   if (spec.kind === "autoKey") {
     if (spec.nullable) fail("cannot be null: it is generated for every instance. Remove `null: true`.");
+    if (!AUTO_KEY_KINDS.includes(spec.autoKind))
+      fail(
+        `has kind ${JSON.stringify(spec.autoKind)}; use one of ${AUTO_KEY_KINDS.map((k) => `"${k}"`).join(", ")}.`,
+      );
+    if (spec.autoKind !== "uuid" && spec.options["length"] !== undefined)
+      fail(
+        `has length with kind "${spec.autoKind}": a ${spec.autoKind} is always ${AUTO_KEY_LENGTHS[spec.autoKind]} characters; remove length.`,
+      );
     if (!Number.isInteger(spec.autoLength) || spec.autoLength < 1 || spec.autoLength > 32)
       fail(`has length ${spec.autoLength}; use a whole number from 1 to 32 (hex characters of a UUID).`);
   }

@@ -1,5 +1,5 @@
 import { NotSavedError, ValidationError } from "../errors.js";
-import { executeCommute } from "../write/execute-commute.js";
+import { queuedRelated } from "../write/coalesce.js";
 import { decodeValue, type Snapshot } from "./hash.js";
 import { stateOf } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
@@ -18,7 +18,7 @@ export async function changeManyRelationship(
   targets: readonly string[],
   add: boolean,
 ): Promise<{ snapshot: Snapshot; list: string[]; bytes: Buffer }> {
-  const bytes = await executeCommute({ op: add ? "add" : "remove", meta, key, field, targets });
+  const bytes = await queuedRelated(meta, key, field, add ? "add" : "remove", targets);
   const list = decodeValue(meta, key, field, bytes) as string[];
   const snapshot = expected === null ? null : new Map(expected);
   snapshot?.set(field, bytes);

@@ -2,6 +2,7 @@
  * The public types of models: the class `Model()` returns, its instances, and the options and
  * reports of their methods. Type-only.
  */
+import type { ResumeReport } from "./delete-resume.js";
 import type { FieldKind, OnDelete } from "../fields/field.js";
 import type { FieldType } from "../fields/field-type.js";
 import type { IndexReport, MaintenanceOptions, RepairOptions, RepairResult } from "../maintenance/indexes.js";
@@ -258,6 +259,11 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   cleanIndexes(options?: RepairOptions): Promise<RepairResult>;
   /** Makes every index match the hashes, adding what is missing (e.g. after Python Popoto wrote data). */
   rebuildIndexes(options?: RepairOptions): Promise<RepairResult>;
+  /**
+   * Finishes the deletes of this model's instances that a crash interrupted (their
+   * `$DeleteJournal` keys); what `npx popoto repair` runs. README "Operations".
+   */
+  resumeDeletes(): Promise<ResumeReport>;
   /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
   readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
   /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */

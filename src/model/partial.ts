@@ -6,11 +6,12 @@ import type { FieldSpec } from "../fields/field.js";
 import { executeQueued, isShadowSnapshot, type SaveResult } from "../write/execute-write.js";
 import { indexEntries, uniqueSets } from "../write/index-entries.js";
 import type { SaveContent, WriteIntent } from "../write/plan-write.js";
-import { executeCommute } from "../write/execute-commute.js";
+import { queuedIncrement } from "../write/coalesce.js";
 import { commutingIncrement } from "../write/plan-commute.js";
 import { decodeSnapshot, decodeValue, encodeValue, snapshotOf, type Snapshot } from "./hash.js";
 import type { ModelMeta } from "./meta.js";
 import { computeKey } from "./values.js";
+import { dependentFields } from "../write/plan-save.js";
 
 /**
  * What a partial write stores: only `updates` go to the hash, while the new key and every index
@@ -26,14 +27,17 @@ function partialContent(
   if (assumed === null || isShadowSnapshot(assumed)) throw deletedMeanwhile(meta, key);
   const values = decodeSnapshot(meta, key, assumed);
   for (const [field, value] of updates) values.set(field, value);
-  const newKey = computeKey(meta, values);
+  // `assumed` holds every indexed field unless the write checks only those its entries depend on
+  // (dependentFields): then no key field changed, and only the updated unique fields are checked.
+  const limited = meta.keyFields.some((name) => !values.has(name));
+  const newKey = limited ? key : computeKey(meta, values);
   return {
     newKey,
     hash: [...updates].map(
       ([field, value]) => [field, encodeValue(meta.fields.get(field) as FieldSpec, value)] as const,
     ),
     newEntries: indexEntries(meta, newKey, values),
-    unique: uniqueSets(meta, values),
+    unique: uniqueSets(meta, limited ? updates : values),
   };
 }
 
@@ -49,11 +53,18 @@ export function partialIntent(
 ): { intent: WriteIntent; result: () => SaveResult } {
   let written: SaveContent | undefined;
   let finalState: Snapshot = expected;
+  // The stored-state check covers only the fields the changed fields' entries depend on.
+  const checkFields = dependentFields(meta, new Set(updates.keys()));
+  const assumed =
+    expected === null || checkFields === undefined
+      ? expected
+      : new Map(checkFields.map((name) => [name, expected.get(name)] as const));
   const intent: WriteIntent = {
     meta,
     kind: "update",
     oldKey: key,
-    expected,
+    expected: assumed,
+    checkFields,
     build: (assumed: Snapshot): SaveContent => {
       finalState = assumed;
       written = partialContent(meta, key, assumed, updates);
@@ -63,7 +74,12 @@ export function partialIntent(
   const result = (): SaveResult => {
     const content = written as SaveContent;
     const stored = new Map<string, Buffer>();
-    for (const [name, bytes] of finalState ?? []) if (bytes) stored.set(name, bytes);
+    // The fields the write did not check keep what this copy knew of them.
+    for (const state of [expected, finalState])
+      for (const [name, bytes] of state ?? []) {
+        if (bytes) stored.set(name, bytes);
+        else stored.delete(name);
+      }
     for (const [name, bytes] of content.hash) stored.set(name, bytes);
     return { key: content.newKey, snapshot: snapshotOf(meta, stored) };
   };
@@ -111,11 +127,15 @@ export async function incrementField(
       },
     ]);
   if (commutingIncrement(meta, field)) {
-    const bytes = await executeCommute({ op: "incr", meta, key, field, delta: Number(delta) });
-    const value = decodeValue(meta, key, field, bytes);
-    const snapshot = expected === null ? null : new Map(expected);
-    if (snapshot && meta.indexedFields.includes(field)) snapshot.set(field, bytes);
-    return { value, snapshot, bytes };
+    const text =
+      spec.type !== "decimal" ? String(delta) : typeof delta === "number" ? decimalFromNumber(delta) : delta;
+    const done = await queuedIncrement(meta, key, field, text);
+    if (done !== "checked") {
+      const value = decodeValue(meta, key, field, done.bytes);
+      const snapshot = expected === null ? null : new Map(expected);
+      if (snapshot && meta.indexedFields.includes(field)) snapshot.set(field, done.bytes);
+      return { value, snapshot, bytes: done.bytes };
+    }
   }
   const checkFields = meta.indexedFields.includes(field)
     ? meta.indexedFields

@@ -23,6 +23,7 @@ import type { ModelEvent } from "../write/plan-write.js";
 import { createInstance, findOrCreate } from "./create.js";
 import { deleteEverything } from "./delete-all.js";
 import { deleteKeys } from "./delete-many.js";
+import { resumeDeletesOf, type ResumeReport } from "./delete-resume.js";
 import { fieldInfo } from "./field-info.js";
 import { hydrateRow } from "./hydrate-row.js";
 import { InstanceBase, MODEL_META } from "./instance.js";
@@ -106,7 +107,10 @@ export class ModelStatics extends InstanceBase {
   }
 
   static async bulkDelete(items: readonly (InstanceBase | string)[], options?: BulkOptions): Promise<number> {
-    const keys = items.map((item) => (typeof item === "string" ? item : (stateOf(item).pk ?? item.redisKey)));
+    // On a cluster a key in the standalone spelling (`Row:r1`) names `{Row}:r1`, as for load().
+    const keys = items.map((item) =>
+      typeof item === "string" ? inLayout(this.meta, item) : (stateOf(item).pk ?? item.redisKey),
+    );
     const deleted = await deleteKeys(this.meta, keys, options);
     for (const item of items) {
       if (typeof item === "string") continue;
@@ -143,6 +147,10 @@ export class ModelStatics extends InstanceBase {
 
   static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
     return rebuildIndexes(this.meta, options);
+  }
+
+  static resumeDeletes(): Promise<ResumeReport> {
+    return resumeDeletesOf(this.meta);
   }
 
   static get fields(): Record<string, FieldInfo> {

@@ -222,6 +222,16 @@ export async function countRows(
   return countQuery(meta, node);
 }
 
+/** SCARD of one index set (a relationship's reverse set: `count({ author })`), as countRows would send it. */
+export function countSet(meta: ModelMeta, key: string): Promise<number> {
+  return runDirectCount({ command: "scard", key }).then(
+    (counted) => counted ?? 0,
+    async (error: unknown) => {
+      throw wrapRedisError(await nameWrongType(meta, error, [key]));
+    },
+  );
+}
+
 /** Relationship hops a lookup crosses (`a__b__name` through two relationships is 2). */
 function hops(meta: ModelMeta, lookup: Lookup): number {
   const [head] = lookup.path;

@@ -2,12 +2,15 @@ import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } f
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ConfigOf, Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
-import { computeKey, keyValues } from "../model/values.js";
+import { checkRelated, computeKey, keyValues } from "../model/values.js";
+import type { FieldSpec } from "../fields/field.js";
+import { relationshipSet } from "../keys/keys.js";
 import { deleteKeys } from "../model/delete-many.js";
 import type { BulkOptions } from "../write/bulk.js";
 import { toCondition, type Condition, type Q } from "./condition.js";
 import {
   countRows,
+  countSet,
   explainQuery,
   fetchRows,
   planNode,
@@ -174,6 +177,26 @@ const isKeyLookup = (meta: ModelMeta, where: unknown): where is Record<string, u
   );
 };
 
+/**
+ * `count({ relationship: instance })` on a fresh query of a model without a ttl: the reverse set
+ * whose SCARD is the answer, found without parsing the filter (undefined: take the general path,
+ * which also words any error).
+ */
+const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined => {
+  if (meta.ttl !== undefined || where === null || typeof where !== "object") return undefined;
+  if (Object.getPrototypeOf(where) !== Object.prototype) return undefined;
+  const names = Object.keys(where);
+  const [field] = names;
+  if (names.length !== 1 || field === undefined) return undefined;
+  const spec = meta.fields.get(field);
+  const value = (where as Record<string, unknown>)[field];
+  if (spec?.kind !== "relationship" || value === null || value === undefined || Array.isArray(value))
+    return undefined;
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) return undefined;
+  const related = checkRelated(meta, field, spec as FieldSpec, value);
+  return related.ok ? relationshipSet(meta, field, related.key) : undefined;
+};
+
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
     throw new QueryError(meta.name, `${what} takes a whole number of at least 0, received ${String(count)}.`);
@@ -324,7 +347,12 @@ export class QueryImpl {
   }
 
   count(where?: unknown): Promise<number> {
-    return countRows(this.#target.meta, this.#where(where));
+    const meta = this.#target.meta;
+    if (this.#state.lookups.length === 0 && this.#state.conditions.length === 0) {
+      const set = relationshipSetOf(meta, where);
+      if (set !== undefined) return countSet(meta, set);
+    }
+    return countRows(meta, this.#where(where));
   }
 
   async delete(options?: BulkOptions): Promise<number> {

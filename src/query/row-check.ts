@@ -3,8 +3,9 @@ import { toScore } from "../encoding/scores.js";
 import { formatValue } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType, SortedType } from "../fields/field-type.js";
-import { valuePart } from "../keys/keys.js";
+import { inLayout, valuePart } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
+import { targetName } from "../model/targets.js";
 import { relatedKeyOf } from "../model/values.js";
 import type { Lookup } from "./lookup.js";
 
@@ -124,6 +125,21 @@ export function lookupHolds(spec: FieldSpec, lookup: Lookup, stored: unknown): b
 }
 
 /**
+ * A relationship lookup with its target keys spelled as the stored values are: on a cluster, a key
+ * given in the standalone spelling (`Athlete:Ann`) names the stored `{Athlete}:Ann`, as it does
+ * for the index the query read (plan.ts).
+ */
+function inStoredLayout(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): Lookup {
+  if (spec.kind !== "relationship") return lookup;
+  const target = targetName(meta.name, lookup.field, spec);
+  const one = (value: unknown): unknown => {
+    const key = relatedKeyOf(value);
+    return key === undefined ? value : inLayout(target, key);
+  };
+  return { ...lookup, value: Array.isArray(lookup.value) ? lookup.value.map(one) : one(lookup.value) };
+}
+
+/**
  * The first direct lookup a row's values contradict, with a message, or undefined when the row
  * matches (or its values cannot tell). Lookups on fields the row does not carry are skipped.
  */
@@ -138,7 +154,7 @@ export function contradiction(
     const spec = meta.fields.get(lookup.field);
     if (!spec) continue;
     const stored = values.get(lookup.field);
-    if (lookupHolds(spec, lookup, stored) !== false) continue;
+    if (lookupHolds(spec, inStoredLayout(meta, spec, lookup), stored) !== false) continue;
     return {
       field: lookup.field,
       message:

@@ -1,7 +1,9 @@
 -- commute.lua: writes that commute, computed from the stored bytes inside Redis, so concurrent
--- writers never conflict and never retry: atomicIncrement of an int or float field, and
+-- writers never conflict and never retry: atomicIncrement of an int, float or decimal field, and
 -- addRelated / removeRelated of a many-relationship. The index entries that depend on the new
 -- value are written in the same script (a sorted field's score, the relationship's reverse sets).
+-- Several increments (or several additions) queued in one process arrive as one call
+-- (src/write/coalesce.ts).
 --
 -- The caller (src/write/plan-commute.ts) names every key; nothing here builds a key name.
 --
@@ -11,19 +13,28 @@
 --   [2] field name
 --   [3] ttl in seconds to set on the hash after the write, "0" for none
 --   [4] position of the ttl shadow hash to update with the new bytes, or 0
---   incr:         [5] "int" or "float", [6] delta (decimal text), [7] position of the sorted set
---                 whose member KEYS[1] takes the new value as score, or 0; then the event
+--   incr:         [5] "int", "float" or "decimal", [6] position of the sorted set whose member
+--                 KEYS[1] takes the new value as score, or 0, [7] d, then d deltas (decimal
+--                 text), added in this order; then the event
 --   add / remove: [5] position of the relationship's None set (member while the list is empty),
 --                 [6] t, then t pairs: target key, position of its reverse set; then the event
 --   event: e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied
 --
 -- Returns:
---   {"OK", bytes}        the msgpack bytes now stored in the field
+--   {"OK", bytes, before} the msgpack bytes now stored in the field, and those it replaced
 --   {"MISSING"}          the hash does not exist (deleted, or expired): nothing was written
 --   {"NULL"}             incr: the stored value is null or missing
 --   {"BAD", bytes}       the stored bytes are not a number (incr) or a list of keys (add/remove)
---   {"RANGE", text}      incr: the sum is no longer a value of the field (safe integer, finite float)
+--   {"CHECKED"}          incr of a decimal stored in a form computed in TypeScript only (a float, as
+--                        Popoto 0.8.3 writes a decimal sorted field): nothing was written
+--   {"RANGE", text, j}   incr: after the j-th delta the sum is no longer a value of the field (safe
+--                        integer, finite float); nothing was written
 --   {"WRONGTYPE", key}   a key the write would change holds another Redis type (another client's)
+--
+-- Decimals are added exactly, as digit strings (Python: Decimal("0.1") + Decimal("0.2") ==
+-- Decimal("0.3"), keeping the larger number of fraction digits), and written as popoto and Python
+-- write them (docs/storage.md: {"__Decimal__": true, "as_encodable": str(Decimal)}); their score
+-- is the exact text, which Redis converts to the nearest double as Python's float(Decimal) does.
 
 local hash, field = KEYS[1], ARGV[2]
 local ttl = tonumber(ARGV[3])
@@ -67,36 +78,145 @@ local function packList(list)
   return table.concat(parts)
 end
 
--- A key of another type would make a command fail after others ran (Lua does not roll back).
+-- Decimals as { neg, digits, scale }: the value is -digits * 10^-scale when neg, else +; digits
+-- carry no leading zero ("0" for zero).
+local function strip(digits)
+  local stripped = string.gsub(digits, "^0+", "")
+  if stripped == "" then return "0" end
+  return stripped
+end
+local function parseDecimal(text)
+  if type(text) ~= "string" then return nil end
+  local mantissa, exponent = text, 0
+  local e = string.find(text, "[eE]")
+  if e then
+    mantissa = string.sub(text, 1, e - 1)
+    exponent = tonumber(string.sub(text, e + 1))
+    if not exponent or exponent % 1 ~= 0 or math.abs(exponent) > 10000 then return nil end
+  end
+  local sign, whole, fraction = string.match(mantissa, "^([+-]?)(%d*)%.?(%d*)$")
+  if not sign or (whole == "" and fraction == "") then return nil end
+  local digits, scale = whole .. fraction, #fraction - exponent
+  if scale < 0 then digits, scale = digits .. string.rep("0", -scale), 0 end
+  if scale > 10000 then return nil end
+  digits = strip(digits)
+  return { neg = sign == "-" and digits ~= "0", digits = digits, scale = scale }
+end
+local function addMagnitudes(a, b)
+  local out, carry, i, j = {}, 0, #a, #b
+  while i > 0 or j > 0 or carry > 0 do
+    local sum = carry + (i > 0 and string.byte(a, i) - 48 or 0) + (j > 0 and string.byte(b, j) - 48 or 0)
+    out[#out + 1] = string.char(48 + sum % 10)
+    carry = sum >= 10 and 1 or 0
+    i, j = i - 1, j - 1
+  end
+  return strip(string.reverse(table.concat(out)))
+end
+local function subtractMagnitudes(a, b) -- a >= b
+  local out, borrow, i, j = {}, 0, #a, #b
+  while i > 0 do
+    local d = string.byte(a, i) - 48 - borrow - (j > 0 and string.byte(b, j) - 48 or 0)
+    borrow = d < 0 and 1 or 0
+    out[#out + 1] = string.char(48 + d + 10 * borrow)
+    i, j = i - 1, j - 1
+  end
+  return strip(string.reverse(table.concat(out)))
+end
+local function addDecimals(x, y)
+  local scale = math.max(x.scale, y.scale)
+  local a = strip(x.digits .. string.rep("0", scale - x.scale))
+  local b = strip(y.digits .. string.rep("0", scale - y.scale))
+  if x.neg == y.neg then return { neg = x.neg, digits = addMagnitudes(a, b), scale = scale } end
+  if a == b then return { neg = false, digits = "0", scale = scale } end
+  if #a > #b or (#a == #b and a > b) then
+    return { neg = x.neg, digits = subtractMagnitudes(a, b), scale = scale }
+  end
+  return { neg = y.neg, digits = subtractMagnitudes(b, a), scale = scale }
+end
+local function plainDecimal(d)
+  local digits = d.digits
+  if d.scale > 0 then
+    if #digits <= d.scale then digits = string.rep("0", d.scale + 1 - #digits) .. digits end
+    digits = string.sub(digits, 1, #digits - d.scale) .. "." .. string.sub(digits, #digits - d.scale + 1)
+  end
+  return (d.neg and "-" or "") .. digits
+end
+-- Python's str(Decimal): plain, unless the first significant digit is more than six places after
+-- the point ("1E-7", "0E-8"), as src/encoding/decimal.ts pythonDecimalStr.
+local function pythonDecimal(d)
+  local left = #d.digits - d.scale
+  if d.scale == 0 or left > -6 then return plainDecimal(d) end
+  local mantissa = d.digits
+  if #mantissa > 1 then mantissa = string.sub(mantissa, 1, 1) .. "." .. string.sub(mantissa, 2) end
+  return (d.neg and "-" or "") .. mantissa .. "E" .. string.format("%d", left - 1)
+end
+local function packDecimal(d)
+  return "\130" .. packStr("__Decimal__") .. "\195" .. packStr("as_encodable") .. packStr(pythonDecimal(d))
+end
+
+-- Wrong-typed keys (the rule of write.lua): the HGET below runs through pcall and proves the
+-- hash; the first write runs through pcall, so its failure writes nothing; SREM of another
+-- type's key is ignored (it holds none of popoto's entries); any other key added to is asked its
+-- TYPE before the first write.
+local function wrongTypeReply(reply, key)
+  if type(reply) == "table" and reply.err then
+    if string.find(reply.err, "WRONGTYPE", 1, true) then return { "WRONGTYPE", key } end
+    return reply
+  end
+  return nil
+end
 local function wrongType(key, want)
   local t = redis.call("TYPE", key)["ok"]
   return t ~= "none" and t ~= want
 end
-if wrongType(hash, "hash") then return { "WRONGTYPE", hash } end
-if redis.call("EXISTS", hash) == 0 then return { "MISSING" } end
-local stored = redis.call("HGET", hash, field)
+
+local stored = redis.pcall("HGET", hash, field)
+local bad = wrongTypeReply(stored, hash)
+if bad then return bad end
+if not stored and redis.call("EXISTS", hash) == 0 then return { "MISSING" } end
 
 local bytes, after
 local event = 5
 if op == "incr" then
-  local kind, delta, setPos = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-  event = 8
+  local kind, setPos, count = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+  event = 8 + count
   if not stored or stored == "\192" then return { "NULL" } end
   local ok, current = pcall(cmsgpack.unpack, stored)
-  if not ok or type(current) ~= "number" or (kind == "int" and current % 1 ~= 0) then return { "BAD", stored } end
-  local sum = current + delta
-  if kind == "int" then
-    if sum % 1 ~= 0 or sum > 9007199254740991 or sum < -9007199254740991 then return { "RANGE", string.format("%.17g", sum) } end
-    bytes = packInt(sum)
+  if not ok then return { "BAD", stored } end
+  local score
+  if kind == "decimal" then
+    if type(current) == "number" then return { "CHECKED" } end
+    if type(current) ~= "table" or current["__Decimal__"] ~= true then return { "BAD", stored } end
+    local sum = parseDecimal(current["as_encodable"])
+    if not sum then return { "BAD", stored } end
+    for j = 1, count do
+      local delta = parseDecimal(ARGV[7 + j])
+      if not delta then return { "RANGE", ARGV[7 + j], j } end
+      sum = addDecimals(sum, delta)
+    end
+    bytes = packDecimal(sum)
+    score = plainDecimal(sum)
   else
-    if sum ~= sum or sum == math.huge or sum == -math.huge then return { "RANGE", tostring(sum) } end
-    bytes = "\203" .. struct.pack(">d", sum)
+    if type(current) ~= "number" or (kind == "int" and current % 1 ~= 0) then return { "BAD", stored } end
+    local sum = current
+    for j = 1, count do
+      sum = sum + tonumber(ARGV[7 + j])
+      if kind == "int" then
+        if sum % 1 ~= 0 or sum > 9007199254740991 or sum < -9007199254740991 then return { "RANGE", string.format("%.17g", sum), j } end
+      elseif sum ~= sum or sum == math.huge or sum == -math.huge then
+        return { "RANGE", tostring(sum), j }
+      end
+    end
+    bytes = kind == "int" and packInt(sum) or "\203" .. struct.pack(">d", sum)
+    score = string.format("%.17g", sum)
   end
-  local set = setPos > 0 and KEYS[setPos] or nil
-  if set and wrongType(set, "zset") then return { "WRONGTYPE", set } end
-  -- HSET first: under maxmemory it is refused before anything else is written.
+  -- The ZADD first, through pcall: under maxmemory only a script's first write is refused, and a
+  -- wrong-typed sorted set fails it before anything is written.
+  if setPos > 0 then
+    bad = wrongTypeReply(redis.pcall("ZADD", KEYS[setPos], score, hash), KEYS[setPos])
+    if bad then return bad end
+  end
   redis.call("HSET", hash, field, bytes)
-  if set then redis.call("ZADD", set, string.format("%.17g", sum), hash) end
 else
   local noneSet = KEYS[tonumber(ARGV[5])]
   local targets, sets = {}, {}
@@ -115,10 +235,6 @@ else
       list[j] = item
     end
   end
-  for _, key in ipairs(sets) do
-    if wrongType(key, "set") then return { "WRONGTYPE", key } end
-  end
-  if wrongType(noneSet, "set") then return { "WRONGTYPE", noneSet } end
   local present = {}
   for _, item in ipairs(list) do present[item] = true end
   after = {}
@@ -130,6 +246,9 @@ else
         present[target] = true
       end
     end
+    for _, key in ipairs(sets) do
+      if wrongType(key, "set") then return { "WRONGTYPE", key } end
+    end
   else
     local drop = {}
     for _, target in ipairs(targets) do drop[target] = true end
@@ -137,16 +256,18 @@ else
       if not drop[item] then after[#after + 1] = item end
     end
   end
+  if #after == 0 and wrongType(noneSet, "set") then return { "WRONGTYPE", noneSet } end
   bytes = packList(after)
+  -- HSET first (a hash, proven by the HGET): under maxmemory it is refused before anything else.
   redis.call("HSET", hash, field, bytes)
-  for j, key in ipairs(sets) do
-    if op == "add" then redis.call("SADD", key, hash) else redis.call("SREM", key, hash) end
+  for _, key in ipairs(sets) do
+    if op == "add" then redis.call("SADD", key, hash) else redis.pcall("SREM", key, hash) end
   end
-  if #after == 0 then redis.call("SADD", noneSet, hash) else redis.call("SREM", noneSet, hash) end
+  if #after == 0 then redis.call("SADD", noneSet, hash) else redis.pcall("SREM", noneSet, hash) end
 end
 
 if ttl > 0 then redis.call("EXPIRE", hash, ttl) end
 -- The shadow keeps the indexed values of a ttl model, so its entries can be found after expiry.
 if shadow then redis.call("HSET", shadow, field, bytes) end
 if ARGV[event] == "1" then redis.call("PUBLISH", ARGV[event + 1], ARGV[event + 2]) end
-return { "OK", bytes }
+return { "OK", bytes, stored }

@@ -10,32 +10,35 @@
 -- KEYS: every key the write touches (hashes, shadow hashes, class sets, index sets); ARGV names
 -- them by 1-based position. Nothing here builds a key name.
 --
--- Cost: this script is where popoto's writes spend their Redis time beyond the baseline's plain
--- commands (docs/benchmarks.md, "Redis: popoto's scripts cost…"): parsing ARGV, the stored-state
--- HMGET, and one TYPE per distinct key are the fixed part; the entries it adds and removes are
--- the same commands a hand-written write sends.
+-- Cost: Redis time beyond the baseline's plain commands is parsing ARGV and one redis.call per
+-- command (docs/benchmarks.md), so the format is compact (an entry whose member is the instance
+-- key does not repeat it), the stored-state read covers only the fields the planner names, the
+-- hash is written with one HSET, and TYPE is asked only where no other command proves the type
+-- (see "Wrong-typed keys" below).
 --
 -- ARGV (positional; counts precede each list):
 --   [1]  g, the number of guarded sets; then g groups: position, c, then c members. The set must
 --        hold exactly those members (c = 0: it must be empty), else nothing is written.
 --   then w, the number of instance writes; then w write sections:
---     op: "save", "update" (a save of some fields, which needs the hash itself to exist: a ttl
---       shadow alone does not do), "delete", or "purge" (a delete that only runs when the hash is
---       already gone)
+--     op: "s" save, "u" update (a save of some fields, which needs the hash itself to exist: a
+--       ttl shadow alone does not do), "d" delete, or "p" purge (a delete that only runs when the
+--       hash is already gone)
 --     position of the stored hash the write replaces (the old key)
---     position of the hash to write (the new key; equal to the old one unless the key moves; 0 unless op is save)
---     position of the old shadow hash, or 0 (models with a ttl keep index values in a shadow
---       that outlives the expiring hash)
---     position of the new shadow hash, or 0
---     ttl in seconds for the new hash, "0" for none
+--     position of the hash to write when the key moves, else 0 (the old key is written)
+--     ttl in seconds, 0 for none; when > 0 (a model with a ttl keeps index values in a shadow
+--       hash that outlives the expiring hash) two positions follow: the old shadow, and the new
+--       shadow or 0 (delete, purge)
 --     expected stored state: "0" nothing stored, "1" values follow
 --     n, the number of checked fields; then n field names; then, if expected is "1", n
 --       expected values ("" for a field missing from the hash: no msgpack value is empty)
 --     m, the number of hash fields to write; then m name/value pairs
 --     u, the number of unique sets; then u positions of the sets
---     r, the number of entries to remove; then r triples: kind ("s" set, "z" sorted set), position, member
+--     r, the number of entries to remove; then r entries:
+--       "S" position | "Z" position            (the member is the old key)
+--       "s" position member | "z" position member
 --     a, the number of entries to add; then a entries:
---       "s", position, member | "z", position, member, score | "g", position, member, longitude, latitude
+--       "S" position | "Z" position score | "G" position longitude latitude   (member: the new key)
+--       "s" position member | "z" position member score | "g" position member longitude latitude
 --     e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied (model change
 --       events: sent from here so a subscriber never hears of a write that did not happen)
 --
@@ -57,27 +60,29 @@ local function take()
   return value
 end
 local function takeNumber() return tonumber(take()) end
+local function takeKey() return KEYS[tonumber(take())] end
 
 local guards = {}
 for g = 1, takeNumber() do
-  local guard = { key = KEYS[takeNumber()], members = {} }
+  local guard = { key = takeKey(), members = {} }
   for j = 1, takeNumber() do guard.members[j] = take() end
   guards[g] = guard
 end
 
+local OPS = { s = "save", u = "save", d = "delete", p = "purge" }
 local writes = {}
 for w = 1, takeNumber() do
-  local op = { kind = take() }
-  if op.kind == "update" then
-    op.kind, op.update = "save", true
-  end
-  op.oldKey = KEYS[takeNumber()]
+  local code = take()
+  local op = { kind = OPS[code], update = code == "u" }
+  op.oldKey = takeKey()
   local newPos = takeNumber()
-  op.newKey = newPos > 0 and KEYS[newPos] or nil
-  local oldShadowPos, newShadowPos = takeNumber(), takeNumber()
-  op.oldShadow = oldShadowPos > 0 and KEYS[oldShadowPos] or nil
-  op.newShadow = newShadowPos > 0 and KEYS[newShadowPos] or nil
+  if op.kind == "save" then op.newKey = newPos > 0 and KEYS[newPos] or op.oldKey end
   op.ttl = takeNumber()
+  if op.ttl > 0 then
+    op.oldShadow = takeKey()
+    local newShadowPos = takeNumber()
+    op.newShadow = newShadowPos > 0 and KEYS[newShadowPos] or nil
+  end
   op.expectPresent = take() == "1"
   op.fields = {}
   for j = 1, takeNumber() do op.fields[j] = take() end
@@ -88,54 +93,65 @@ for w = 1, takeNumber() do
   op.hash = {}
   for j = 1, 2 * takeNumber() do op.hash[j] = take() end
   op.unique = {}
-  for j = 1, takeNumber() do op.unique[j] = KEYS[takeNumber()] end
+  for j = 1, takeNumber() do op.unique[j] = takeKey() end
   op.remove = {}
-  for j = 1, takeNumber() do op.remove[j] = { take(), KEYS[takeNumber()], take() } end
+  for j = 1, takeNumber() do
+    local kind = take()
+    local key = takeKey()
+    if kind == "S" then op.remove[j] = { "s", key, op.oldKey }
+    elseif kind == "Z" then op.remove[j] = { "z", key, op.oldKey }
+    else op.remove[j] = { kind, key, take() } end
+  end
   op.add = {}
   for j = 1, takeNumber() do
     local kind = take()
-    local entry = { kind, KEYS[takeNumber()], take() }
-    if kind == "z" then entry[4] = take() elseif kind == "g" then entry[4] = take(); entry[5] = take() end
+    local key = takeKey()
+    local entry
+    if kind == "S" or kind == "Z" or kind == "G" then
+      entry = { string.lower(kind), key, op.newKey or op.oldKey }
+    else
+      entry = { kind, key, take() }
+    end
+    if entry[1] == "z" then entry[4] = take() elseif entry[1] == "g" then entry[4] = take(); entry[5] = take() end
     op.add[j] = entry
   end
   if takeNumber() == 1 then op.event = { take(), take() } end
   writes[w] = op
 end
 
--- Phase 1: every check, before anything is written.
-
--- A key of another type would make a command fail half-way through phase 2, and Lua does not roll
--- back: so every key the write changes must be absent or of the type popoto keeps there.
-local typeOf = {}
-local function wrongType(key, want)
-  local t = typeOf[key]
-  if not t then
-    t = redis.call("TYPE", key)["ok"]
-    typeOf[key] = t
+-- Wrong-typed keys. A command on a key of another type (another client's) fails, and Lua does not
+-- roll back what the script already wrote, so no such failure may come after the first write.
+-- The rule, cheapest first:
+--   * a key a phase-1 read answered (HMGET of the stored state, SMEMBERS of a unique set, SCARD
+--     of a guard, EXISTS = 0) is proven: the read ran through pcall and a wrong type ended the
+--     script with {"WRONGTYPE", key} before anything was written;
+--   * the first write (the probe below) runs through pcall, so its own failure writes nothing;
+--   * SREM / ZREM run through pcall and their failure is ignored: a key of another type holds
+--     none of popoto's entries, so there is nothing to remove from it;
+--   * every other key the write changes (the sets and sorted sets it adds to, a hash written
+--     after the first write, a hash it deletes or renames unread) is asked its TYPE in phase 1.
+local proven = {}
+local function wrongTypeReply(reply, key)
+  if type(reply) == "table" and reply.err then
+    if string.find(reply.err, "WRONGTYPE", 1, true) then return { "WRONGTYPE", key } end
+    return reply
   end
-  if t ~= "none" and t ~= want then return key end
   return nil
 end
-for _, guard in ipairs(guards) do
-  local bad = wrongType(guard.key, "set")
-  if bad then return { "WRONGTYPE", bad } end
-end
-for _, op in ipairs(writes) do
-  local checks = { { op.oldKey, "hash" } }
-  if op.newKey then checks[#checks + 1] = { op.newKey, "hash" } end
-  if op.oldShadow then checks[#checks + 1] = { op.oldShadow, "hash" } end
-  if op.newShadow then checks[#checks + 1] = { op.newShadow, "hash" } end
-  for _, set in ipairs(op.unique) do checks[#checks + 1] = { set, "set" } end
-  for _, entry in ipairs(op.remove) do checks[#checks + 1] = { entry[2], entry[1] == "s" and "set" or "zset" } end
-  for _, entry in ipairs(op.add) do checks[#checks + 1] = { entry[2], entry[1] == "s" and "set" or "zset" } end
-  for _, check in ipairs(checks) do
-    local bad = wrongType(check[1], check[2])
-    if bad then return { "WRONGTYPE", bad } end
-  end
+local function read(command, key, ...)
+  local reply = redis.pcall(command, key, ...)
+  local bad = wrongTypeReply(reply, key)
+  if bad then return nil, bad end
+  proven[key] = true
+  return reply
 end
 
+-- Phase 1: every check, before anything is written.
+
 for g, guard in ipairs(guards) do
-  if redis.call("SCARD", guard.key) ~= #guard.members then
+  local count, bad = read("SCARD", guard.key)
+  if bad then return bad end
+  if count ~= #guard.members then
     local extra = ""
     for _, member in ipairs(redis.call("SMEMBERS", guard.key)) do
       local planned = false
@@ -152,17 +168,32 @@ end
 local existed = {}
 for w, op in ipairs(writes) do
   -- The stored state: the hash if it exists, else (ttl models) the shadow left behind by expiry.
-  local exists = redis.call("EXISTS", op.oldKey) == 1
+  local source, stored, exists = "", nil, false
+  if #op.fields > 0 then
+    local bad
+    stored, bad = read("HMGET", op.oldKey, unpack(op.fields))
+    if bad then return bad end
+    for j = 1, #op.fields do
+      if stored[j] then exists = true break end
+    end
+  end
+  if not exists then
+    exists = redis.call("EXISTS", op.oldKey) == 1
+    if not exists then proven[op.oldKey] = true end
+  end
   existed[w] = exists and 1 or 0
   if op.kind == "purge" and exists then return { "LIVE", w } end
-  local source, stored = "", nil
   if exists then
     source = "H"
   elseif op.oldShadow and redis.call("EXISTS", op.oldShadow) == 1 then
     source = "S"
-  end
-  if source ~= "" and #op.fields > 0 then
-    stored = redis.call("HMGET", source == "H" and op.oldKey or op.oldShadow, unpack(op.fields))
+    if #op.fields > 0 then
+      local bad
+      stored, bad = read("HMGET", op.oldShadow, unpack(op.fields))
+      if bad then return bad end
+    end
+  else
+    stored = nil
   end
   local same = (source ~= "") == op.expectPresent and not (op.update and source ~= "H")
   if same and op.expectPresent then
@@ -175,13 +206,20 @@ for w, op in ipairs(writes) do
     for j = 1, #op.fields do reply[j + 3] = (stored and stored[j]) or "" end
     return reply
   end
+  op.exists = exists
   if op.kind == "save" and op.newKey ~= op.oldKey then
     -- A key move must not merge two instances silently.
     if redis.call("EXISTS", op.newKey) == 1 then return { "CONFLICT", w } end
-    if op.newShadow and redis.call("EXISTS", op.newShadow) == 1 then return { "PURGE", w, op.newKey } end
+    proven[op.newKey] = true
+    if op.newShadow then
+      if redis.call("EXISTS", op.newShadow) == 1 then return { "PURGE", w, op.newKey } end
+      proven[op.newShadow] = true
+    end
   end
   for j, set in ipairs(op.unique) do
-    for _, member in ipairs(redis.call("SMEMBERS", set)) do
+    local members, bad = read("SMEMBERS", set)
+    if bad then return bad end
+    for _, member in ipairs(members) do
       -- A member whose hash is gone (an expired instance's leftover) holds nothing. Its key is in
       -- the model's own slot, as every member of the model's index sets is.
       if member ~= op.oldKey and member ~= op.newKey then
@@ -193,65 +231,101 @@ for w, op in ipairs(writes) do
   end
 end
 
--- Phase 2: every check passed; only writes from here on.
-
--- When Redis is out of memory, commands that may grow it fail inside a script while DEL and SREM
--- still run. Making such a command the first write means an out-of-memory write fails before it
--- changes anything. (It is repeated below; HSET, SADD and ZADD of the same value are idempotent.)
-local function probe()
-  for _, op in ipairs(writes) do
-    if op.kind == "save" and #op.hash > 0 then
-      redis.call("HSET", op.newKey, op.hash[1], op.hash[2])
-      return
-    end
+-- The probe: when Redis is out of memory, only a script's first write is refused (later ones run,
+-- so the script cannot stop half-way), so the first write is one that may grow memory: the first
+-- save's HSET (on the old key when the key moves: RENAME then carries the fields over), else the
+-- first entry added. It also runs through pcall, which proves its key's type.
+local probe
+for _, op in ipairs(writes) do
+  if op.kind == "save" and #op.hash > 0 then
+    op.hashKey = (op.newKey ~= op.oldKey and op.exists) and op.oldKey or op.newKey
+    probe = { op = op, key = op.hashKey }
+    break
   end
+end
+if not probe then
   for _, op in ipairs(writes) do
-    local entry = op.add[1]
-    if entry then
-      if entry[1] == "s" then redis.call("SADD", entry[2], entry[3])
-      elseif entry[1] == "z" then redis.call("ZADD", entry[2], entry[4], entry[3])
-      else redis.call("GEOADD", entry[2], entry[4], entry[5], entry[3]) end
-      return
+    if op.add[1] then
+      probe = { entry = op.add[1], key = op.add[1][2] }
+      break
     end
   end
 end
-probe()
+
+local TYPES = { s = "set", z = "zset", g = "zset" }
+local function checkType(key, want)
+  if proven[key] or (probe and probe.key == key) then return nil end
+  local t = redis.call("TYPE", key)["ok"]
+  if t ~= "none" and t ~= want then return { "WRONGTYPE", key } end
+  proven[key] = true
+  return nil
+end
+for _, op in ipairs(writes) do
+  local bad
+  if op.kind == "save" then
+    if op.newKey ~= op.oldKey and op.exists then bad = bad or checkType(op.oldKey, "hash") end
+    if #op.hash > 0 then bad = bad or checkType(op.hashKey or op.newKey, "hash") end
+    if op.newShadow then bad = bad or checkType(op.newShadow, "hash") end
+  else
+    if op.exists then bad = bad or checkType(op.oldKey, "hash") end
+  end
+  if op.oldShadow and not bad then bad = checkType(op.oldShadow, "hash") end
+  for _, entry in ipairs(op.add) do
+    if bad then break end
+    bad = checkType(entry[2], TYPES[entry[1]])
+  end
+  if bad then return bad end
+end
+
+-- Phase 2: every check passed; only writes from here on.
+
+local function add(entry)
+  if entry[1] == "s" then
+    return redis.call("SADD", entry[2], entry[3])
+  elseif entry[1] == "z" then
+    return redis.call("ZADD", entry[2], entry[4], entry[3])
+  end
+  return redis.call("GEOADD", entry[2], entry[4], entry[5], entry[3])
+end
+if probe then
+  local reply
+  if probe.op then
+    reply = redis.pcall("HSET", probe.key, unpack(probe.op.hash))
+    probe.op.hashDone = true
+  else
+    local e = probe.entry
+    if e[1] == "s" then reply = redis.pcall("SADD", e[2], e[3])
+    elseif e[1] == "z" then reply = redis.pcall("ZADD", e[2], e[4], e[3])
+    else reply = redis.pcall("GEOADD", e[2], e[4], e[5], e[3]) end
+  end
+  local bad = wrongTypeReply(reply, probe.key)
+  if bad then return bad end
+end
+
 for _, op in ipairs(writes) do
   if op.kind ~= "save" then
     redis.call("DEL", op.oldKey)
     if op.oldShadow then redis.call("DEL", op.oldShadow) end
   elseif op.newKey ~= op.oldKey then
     -- A key move carries the whole hash (and its ttl) over, so a write of some fields keeps the
-    -- others; the fields written below then replace theirs.
-    if redis.call("EXISTS", op.oldKey) == 1 then
-      redis.call("RENAME", op.oldKey, op.newKey)
-    else
-      redis.call("DEL", op.newKey)
-    end
+    -- others; the fields written replace theirs.
+    -- (With no old hash there is nothing to carry: the new key was checked to be free.)
+    if op.exists then redis.call("RENAME", op.oldKey, op.newKey) end
     if op.oldShadow and redis.call("EXISTS", op.oldShadow) == 1 then
       if op.newShadow then redis.call("RENAME", op.oldShadow, op.newShadow) else redis.call("DEL", op.oldShadow) end
     end
   end
   for _, entry in ipairs(op.remove) do
-    if entry[1] == "s" then redis.call("SREM", entry[2], entry[3]) else redis.call("ZREM", entry[2], entry[3]) end
+    redis.pcall(entry[1] == "s" and "SREM" or "ZREM", entry[2], entry[3])
   end
   -- The value now belongs to this instance: drop leftovers of expired holders from its set.
   for _, dead in ipairs(op.dead or {}) do redis.call("SREM", dead[1], dead[2]) end
-  for _, entry in ipairs(op.add) do
-    if entry[1] == "s" then
-      redis.call("SADD", entry[2], entry[3])
-    elseif entry[1] == "z" then
-      redis.call("ZADD", entry[2], entry[4], entry[3])
-    else
-      redis.call("GEOADD", entry[2], entry[4], entry[5], entry[3])
-    end
-  end
-  -- A save with nothing changed still refreshes the ttl (the hash exists: it was checked).
-  if op.kind == "save" and op.ttl > 0 and #op.hash == 0 then redis.call("EXPIRE", op.newKey, op.ttl) end
-  if op.kind == "save" and #op.hash > 0 then
-    redis.call("HSET", op.newKey, unpack(op.hash))
+  for _, entry in ipairs(op.add) do add(entry) end
+  if op.kind == "save" then
+    if #op.hash > 0 and not op.hashDone then redis.call("HSET", op.newKey, unpack(op.hash)) end
+    -- A save with nothing changed still refreshes the ttl (the hash exists: it was checked).
     if op.ttl > 0 then redis.call("EXPIRE", op.newKey, op.ttl) end
-    if op.newShadow then
+    if op.newShadow and #op.hash > 0 then
       -- The shadow holds the checked fields' values as written, so index entries can be found after expiry.
       local shadow = {}
       for j = 1, #op.hash, 2 do

@@ -3,18 +3,29 @@ import { CorruptDataError, RedisCommandError, ValidationError } from "../errors.
 import { deletedMeanwhile } from "../errors.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
+import type { ModelMeta } from "../model/meta.js";
 import { planCommute, type CommuteIntent } from "./plan-commute.js";
 
 const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
 
+/** What a commuting write did, when it did not fail for every caller alike. */
+export type CommuteOutcome =
+  /** The bytes now stored in the field, and those they replaced (null: none). */
+  | { readonly status: "OK"; readonly bytes: Buffer; readonly before: Buffer | null }
+  /** incr of a decimal stored in a form only the checked write path computes with; nothing written. */
+  | { readonly status: "CHECKED" }
+  /** incr: after the `index`-th delta (0-based) the sum left the field's range; nothing written. */
+  | { readonly status: "RANGE"; readonly sum: string; readonly index: number };
+
 /**
- * Runs a commuting write (`commute.lua`) and returns the bytes it stored. It never meets a
- * conflict, so it is sent once; a lost reply is sent again only when applying it twice changes
- * nothing (a relationship merge), while an increment then fails with the ConnectionError that
- * says its outcome is unknown.
+ * Runs a commuting write (`commute.lua`). It never meets a conflict, so it is sent once; a lost
+ * reply is sent again only when applying it twice changes nothing (a relationship merge), while
+ * an increment then fails with the ConnectionError that says its outcome is unknown. Failures
+ * that concern every caller (the instance is gone, the stored value is null or corrupt, a key of
+ * another type) throw; the outcomes that depend on the deltas are returned.
  */
-export async function executeCommute(intent: CommuteIntent): Promise<Buffer> {
+export async function executeCommute(intent: CommuteIntent): Promise<CommuteOutcome> {
   const call = planCommute(intent);
   const { meta, key, field } = intent;
   let reply: ScriptReply[];
@@ -27,7 +38,11 @@ export async function executeCommute(intent: CommuteIntent): Promise<Buffer> {
   const status = text(reply[0]);
   switch (status) {
     case "OK":
-      return reply[1] as Buffer;
+      return { status, bytes: reply[1] as Buffer, before: Buffer.isBuffer(reply[2]) ? reply[2] : null };
+    case "CHECKED":
+      return { status };
+    case "RANGE":
+      return { status, sum: text(reply[1]), index: Number(reply[2]) - 1 };
     case "MISSING":
       throw deletedMeanwhile(meta, key);
     case "NULL":
@@ -46,15 +61,6 @@ export async function executeCommute(intent: CommuteIntent): Promise<Buffer> {
         field,
         intent.op === "incr" ? "the stored value is not a number" : "the stored value is not a list of keys",
       );
-    case "RANGE":
-      throw new ValidationError(meta.name, [
-        {
-          field,
-          expected: meta.fields.get(field)?.type === "int" ? "a safe integer" : "a finite float",
-          received: text(reply[1]),
-          message: `adding ${String((intent as { delta?: number }).delta)} gives ${text(reply[1])}, which the field cannot hold; nothing was written`,
-        },
-      ]);
     case "WRONGTYPE":
       throw new RedisCommandError(
         `${text(reply[1])} holds another Redis type than popoto keeps there (written by another client?); ` +
@@ -65,3 +71,14 @@ export async function executeCommute(intent: CommuteIntent): Promise<Buffer> {
       throw new RedisCommandError(`commute.lua replied ${status}`, undefined);
   }
 }
+
+/** The error of an increment whose sum leaves the field's range. */
+export const rangeError = (meta: ModelMeta, field: string, delta: string, sum: string): ValidationError =>
+  new ValidationError(meta.name, [
+    {
+      field,
+      expected: meta.fields.get(field)?.type === "int" ? "a safe integer" : "a finite float",
+      received: sum,
+      message: `adding ${delta} gives ${sum}, which the field cannot hold; nothing was written`,
+    },
+  ]);

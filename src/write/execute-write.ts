@@ -2,6 +2,7 @@ import { getConnection, isLostReply, wrapRedisError, writeDeadlineMs } from "../
 import { awaitReplicas } from "../connection/durability.js";
 import {
   ConcurrentModificationError,
+  ConnectionError,
   KeyConflictError,
   RedisCommandError,
   UniqueViolationError,
@@ -11,7 +12,8 @@ import { decodeValue, encodeHash, snapshotOf, valuesFromKey } from "../model/has
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
-import { inKeyOrder, latestState, noteState } from "./key-queue.js";
+import { enqueue, latestState, noteState, type Settled } from "./key-queue.js";
+import { mergeableSave, mergeDirtySaves } from "./plan-save.js";
 import { storedAsWritten } from "./replay-check.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries, uniqueSets } from "./index-entries.js";
@@ -77,31 +79,51 @@ function appliedAlready(intent: WriteIntent, reply: readonly ScriptReply[], newK
 
 /**
  * One instance's write, after the writes to the same key this process queued before it, planned
- * from the state they left (src/write/key-queue.ts). A write that checks no stored value (only
- * fields whose entries overwrite, or none) cannot conflict and is sent at once. Returns whether
- * the instance's hash existed.
+ * from the state they left (src/write/key-queue.ts). Dirty saves of one row queued behind each
+ * other are merged into one write (`mergeDirtySaves`); if that write fails, each runs alone, so
+ * an error (a unique value taken, say) fails only the saves it concerns. Returns whether the
+ * instance's hash existed.
  */
-export async function executeQueued(intent: WriteIntent): Promise<boolean> {
-  if (checkedFields(intent).length === 0 && intent.kind === "upsert")
-    return (await executeWrites([intent]))[0] === true;
-  return inKeyOrder(intent.oldKey, async () => {
-    const known = latestState(intent.oldKey);
-    if (known && intent.expected !== null && !intent.ifUnchanged && !intent.createOnly) {
-      const expected = new Map(intent.expected);
-      for (const name of checkedFields(intent)) if (known.has(name)) expected.set(name, known.get(name));
-      intent.expected = expected;
-    }
-    const applied: { call?: WriteCall } = {};
-    const [existed] = await executeWrites([intent], [], applied);
-    const content = applied.call?.contents[0];
-    if (content && content.newKey === intent.oldKey && intent.expected !== null) {
-      const state = new Map(known ?? []);
-      for (const [name, bytes] of intent.expected) state.set(name, bytes);
-      for (const [name, bytes] of content.hash) state.set(name, bytes);
-      noteState(intent.oldKey, state);
-    } else noteState(intent.oldKey, undefined);
-    return existed === true;
-  });
+export function executeQueued(intent: WriteIntent): Promise<boolean> {
+  return enqueue(intent.oldKey, mergeableSave(intent) ? "save" : undefined, intent, runQueuedBatch);
+}
+
+const settle = async <R>(write: () => Promise<R>): Promise<Settled<R>> => {
+  try {
+    return { ok: true, value: await write() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+};
+
+async function runQueuedBatch(intents: WriteIntent[]): Promise<Settled<boolean>[]> {
+  if (intents.length > 1) {
+    const merged = await settle(() => runQueued(mergeDirtySaves(intents)));
+    // A lost reply leaves the outcome unknown for all of them: never send them again one by one.
+    if (merged.ok || merged.error instanceof ConnectionError) return intents.map(() => merged);
+  }
+  const outcomes: Settled<boolean>[] = [];
+  for (const intent of intents) outcomes.push(await settle(() => runQueued(intent)));
+  return outcomes;
+}
+
+async function runQueued(intent: WriteIntent): Promise<boolean> {
+  const known = latestState(intent.oldKey);
+  if (known && intent.expected !== null && !intent.ifUnchanged && !intent.createOnly) {
+    const expected = new Map(intent.expected);
+    for (const name of checkedFields(intent)) if (known.has(name)) expected.set(name, known.get(name));
+    intent.expected = expected;
+  }
+  const applied: { call?: WriteCall } = {};
+  const [existed] = await executeWrites([intent], [], applied);
+  const content = applied.call?.contents[0];
+  if (content && content.newKey === intent.oldKey && intent.expected !== null) {
+    const state = new Map(known ?? []);
+    for (const [name, bytes] of intent.expected) state.set(name, bytes);
+    for (const [name, bytes] of content.hash) state.set(name, bytes);
+    noteState(intent.oldKey, state);
+  } else noteState(intent.oldKey, undefined);
+  return existed === true;
 }
 
 /** A create-only write found an instance already stored at its key; nothing was written. */

@@ -11,13 +11,17 @@ export interface CommuteCall {
   readonly args: readonly ScriptArg[];
 }
 
-/** An increment of an int or float field, computed in Redis from the stored bytes. */
+/**
+ * Increments of an int, float or decimal field, computed in Redis from the stored bytes: the
+ * deltas (as text: decimal digits, or a number's `String`) are added in order, so several queued
+ * increments go as one script and give the same sum as one script each.
+ */
 export interface IncrementIntent {
   readonly op: "incr";
   readonly meta: ModelMeta;
   readonly key: string;
   readonly field: string;
-  readonly delta: number;
+  readonly deltas: readonly string[];
 }
 
 /** addRelated / removeRelated: targets merged into the stored list in Redis. */
@@ -32,14 +36,14 @@ export interface RelatedIntent {
 export type CommuteIntent = IncrementIntent | RelatedIntent;
 
 /**
- * Whether an increment of `field` can run in `commute.lua`: an int or float field whose only
- * index entry (if any) is an unpartitioned sorted set, where ZADD overwrites the score whatever
- * it was. Other fields (decimals, key fields, value sets, partitioned sorted fields) name their
+ * Whether an increment of `field` can run in `commute.lua`: an int, float or decimal field whose
+ * only index entry (if any) is an unpartitioned sorted set, where ZADD overwrites the score
+ * whatever it was. Other fields (key fields, value sets, partitioned sorted fields) name their
  * entries by value and take the checked write path.
  */
 export const commutingIncrement = (meta: ModelMeta, field: string): boolean => {
   const spec = meta.fields.get(field);
-  if (!spec || (spec.type !== "int" && spec.type !== "float")) return false;
+  if (!spec || (spec.type !== "int" && spec.type !== "float" && spec.type !== "decimal")) return false;
   return spec.kind === "plain" || (spec.kind === "sorted" && spec.partitionBy.length === 0);
 };
 
@@ -60,7 +64,7 @@ export function planCommute(intent: CommuteIntent): CommuteCall {
   const args: ScriptArg[] = [intent.op, field, meta.ttl ?? 0, shadow];
   if (intent.op === "incr") {
     const set = spec.kind === "sorted" ? position(sortedSet(meta, field, [], false)) : 0;
-    args.push(spec.type, String(intent.delta), set);
+    args.push(spec.type, set, intent.deltas.length, ...intent.deltas);
   } else {
     args.push(position(relationshipSet(meta, field, null)), intent.targets.length);
     for (const target of intent.targets) args.push(target, position(relationshipSet(meta, field, target)));

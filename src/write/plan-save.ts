@@ -1,10 +1,9 @@
 import type { FieldSpec } from "../fields/field.js";
 import { decodeSnapshot, decodeValue, encodeHash, encodeValue, snapshotOf } from "../model/hash.js";
-import { isShadowSnapshot } from "./execute-write.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { indexEntries, uniqueSets } from "./index-entries.js";
-import type { SaveContent, Snapshot, WriteIntent } from "./plan-write.js";
+import { shadowSnapshots, type SaveContent, type Snapshot, type WriteIntent } from "./plan-write.js";
 
 /**
  * The fields whose value differs from the stored bytes the instance was loaded with (or last
@@ -82,6 +81,65 @@ export interface SaveOutcome {
  * the instance is no longer stored (deleted or expired meanwhile) it becomes a full save that
  * recreates it. With `ifUnchanged`, every field must still hold the bytes this copy has.
  */
+/** What a dirty save knows, kept so that queued saves of one row can be merged into one write. */
+interface DirtySave {
+  readonly meta: ModelMeta;
+  readonly key: string;
+  readonly values: ReadonlyMap<string, unknown>;
+  readonly dirty: ReadonlyMap<string, Buffer>;
+  readonly stored: ReadonlyMap<string, Buffer>;
+  readonly expected: ReadonlyMap<string, Buffer | undefined>;
+  /** Set by the write that carried this save: whether it recreated the row, and its key. */
+  written?: { readonly full: boolean; readonly newKey: string };
+}
+
+const dirtySaves = new WeakMap<WriteIntent, DirtySave>();
+
+/**
+ * The content of a save of `dirty` (changed fields of `values`, the instance's full values) over
+ * the stored state `assumed`: only the changed fields and their entries; the whole instance
+ * when it is no longer stored (deleted or expired meanwhile).
+ */
+function dirtyContent(
+  meta: ModelMeta,
+  key: string,
+  values: ReadonlyMap<string, unknown>,
+  dirty: ReadonlyMap<string, Buffer>,
+  assumed: Snapshot,
+): { content: SaveContent; full: boolean } {
+  if (assumed === null || shadowSnapshots.has(assumed)) {
+    const newKey = computeKey(meta, values);
+    const content = {
+      newKey,
+      hash: encodeHash(meta, values),
+      newEntries: indexEntries(meta, newKey, values),
+      unique: uniqueSets(meta, values),
+    };
+    return { content, full: true };
+  }
+  const merged = decodeSnapshot(meta, key, assumed);
+  // Changed fields that are not indexed may still name entries (as partitions) or the key.
+  for (const name of dirty.keys()) merged.set(name, values.get(name));
+  const moves = meta.keyFields.some((name) => dirty.has(name));
+  const newKey = moves ? computeKey(meta, merged) : key;
+  const uniqueChanged = new Map([...dirty.keys()].map((name) => [name, values.get(name)] as const));
+  const content = {
+    newKey,
+    hash: [...dirty],
+    newEntries: indexEntries(meta, newKey, merged),
+    unique: uniqueSets(meta, uniqueChanged),
+  };
+  return { content, full: false };
+}
+
+/** The state a dirty save leaves for its own copy, once the write that carried it succeeded. */
+function outcomeOf(save: DirtySave): SaveOutcome {
+  const written = save.written as { full: boolean; newKey: string };
+  const after = written.full ? new Map(encodeHash(save.meta, save.values)) : new Map(save.stored);
+  if (!written.full) for (const [name, bytes] of save.dirty) after.set(name, bytes);
+  return { key: written.newKey, snapshot: snapshotOf(save.meta, after), stored: after };
+}
+
 export function dirtySaveIntent(
   meta: ModelMeta,
   key: string,
@@ -91,53 +149,64 @@ export function dirtySaveIntent(
   ifUnchanged: boolean,
 ): { intent: WriteIntent; outcome: () => SaveOutcome } {
   const dirty = dirtyFields(meta, key, values, stored);
-  const changed = new Set(dirty.keys());
-  let written: SaveContent | undefined;
-  let full = false;
-  const build = (assumed: Snapshot): SaveContent => {
-    full = assumed === null || isShadowSnapshot(assumed);
-    if (full) {
-      const newKey = computeKey(meta, values);
-      written = {
-        newKey,
-        hash: encodeHash(meta, values),
-        newEntries: indexEntries(meta, newKey, values),
-        unique: uniqueSets(meta, values),
-      };
-      return written;
-    }
-    const merged = decodeSnapshot(meta, key, assumed);
-    // Changed fields that are not indexed may still name entries (as partitions) or the key.
-    for (const name of changed) merged.set(name, values.get(name));
-    const moves = meta.keyFields.some((name) => changed.has(name));
-    const newKey = moves ? computeKey(meta, merged) : key;
-    const uniqueChanged = new Map([...changed].map((name) => [name, values.get(name)] as const));
-    written = {
-      newKey,
-      hash: [...dirty],
-      newEntries: indexEntries(meta, newKey, merged),
-      unique: uniqueSets(meta, uniqueChanged),
-    };
-    return written;
-  };
-  const checkFields = ifUnchanged ? meta.fieldNames : dependentFields(meta, changed);
+  const checkFields = ifUnchanged ? meta.fieldNames : dependentFields(meta, new Set(dirty.keys()));
   const expected = new Map<string, Buffer | undefined>();
   for (const name of checkFields ?? meta.indexedFields)
     expected.set(name, ifUnchanged ? stored.get(name) : (snapshot?.get(name) ?? stored.get(name)));
+  const save: DirtySave = { meta, key, values, dirty, stored, expected };
   const intent: WriteIntent = {
     meta,
     kind: ifUnchanged ? "update" : "upsert",
     oldKey: key,
     expected,
     checkFields,
-    build,
+    build: (assumed) => {
+      const { content, full } = dirtyContent(meta, key, values, dirty, assumed);
+      save.written = { full, newKey: content.newKey };
+      return content;
+    },
     ifUnchanged,
   };
-  const outcome = (): SaveOutcome => {
-    const content = written as SaveContent;
-    const after = full ? new Map<string, Buffer>() : new Map(stored);
-    for (const [name, bytes] of content.hash) after.set(name, bytes);
-    return { key: content.newKey, snapshot: snapshotOf(meta, after), stored: after };
+  if (!ifUnchanged && checkFields !== undefined) dirtySaves.set(intent, save);
+  return { intent, outcome: () => outcomeOf(save) };
+}
+
+/**
+ * Whether a save can be merged with other saves of its row queued behind it: a dirty save that
+ * neither moves the key nor belongs to a ttl model, and does not ask `ifUnchanged`.
+ */
+export const mergeableSave = (intent: WriteIntent): boolean => dirtySaves.has(intent);
+
+/**
+ * Successive saves of one row (mergeable, in queue order) as one write: the union of their
+ * changed fields, a field changed by several taking the last one's value, as if they had run one
+ * after the other. Once it succeeded, each save's own outcome is what it would have been alone.
+ */
+export function mergeDirtySaves(intents: readonly WriteIntent[]): WriteIntent {
+  const saves = intents.map((intent) => dirtySaves.get(intent) as DirtySave);
+  const first = saves[0] as DirtySave;
+  const { meta, key } = first;
+  const dirty = new Map<string, Buffer>();
+  const values = new Map(first.values);
+  for (const save of saves)
+    for (const [name, bytes] of save.dirty) {
+      dirty.delete(name); // keep the order of the last change
+      dirty.set(name, bytes);
+      values.set(name, save.values.get(name));
+    }
+  const checkFields = dependentFields(meta, new Set(dirty.keys())) ?? meta.indexedFields;
+  const expected = new Map<string, Buffer | undefined>();
+  for (const name of checkFields) expected.set(name, first.expected.get(name) ?? first.stored.get(name));
+  return {
+    meta,
+    kind: "upsert",
+    oldKey: key,
+    expected,
+    checkFields,
+    build: (assumed) => {
+      const { content, full } = dirtyContent(meta, key, values, dirty, assumed);
+      for (const save of saves) save.written = { full, newKey: content.newKey };
+      return content;
+    },
   };
-  return { intent, outcome };
 }

@@ -77,15 +77,24 @@ export interface WriteCall {
 export const entriesOf = (meta: ModelMeta, key: string, snapshot: Snapshot): IndexEntry[] =>
   snapshot === null ? [] : indexEntries(meta, key, decodeSnapshot(meta, key, snapshot));
 
+const OP_CODES = { save: "s", update: "u", delete: "d", purge: "p" } as const;
+
+/**
+ * Entries in write.lua's compact form: an entry whose member is the instance key itself (`own`:
+ * the old key for removals, the new key for additions) is sent as an upper-case kind and its
+ * set's position only; others carry their member. Additions carry scores and coordinates.
+ */
 const pushEntries = (
   args: ScriptArg[],
   keys: KeyList,
   entries: readonly IndexEntry[],
+  own: string,
   withScores: boolean,
 ): void => {
   args.push(entries.length);
   for (const entry of entries) {
-    args.push(entry.kind, keys.position(entry.key), entry.member);
+    if (entry.member === own) args.push(entry.kind.toUpperCase(), keys.position(entry.key));
+    else args.push(entry.kind, keys.position(entry.key), entry.member);
     if (!withScores) continue;
     if (entry.kind === "z") args.push(String(entry.score));
     else if (entry.kind === "g") args.push(String(entry.longitude), String(entry.latitude));
@@ -153,18 +162,16 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     const checked = checkedFields(intent);
     const content = kind === "save" || kind === "update" ? intent.build?.(expected) : undefined;
     const newKey = content?.newKey ?? oldKey;
-    const shadows = meta.ttl !== undefined;
-    args.push(
-      kind,
-      keys.position(oldKey),
-      content ? keys.position(newKey) : 0,
-      shadows ? keys.position(indexValuesHash(meta, oldKey)) : 0,
-      shadows && content ? keys.position(indexValuesHash(meta, newKey)) : 0,
-      meta.ttl ?? 0,
-      expected === null ? "0" : "1",
-      checked.length,
-      ...checked,
-    );
+    const oldPosition = keys.position(oldKey);
+    args.push(OP_CODES[kind], oldPosition, content && newKey !== oldKey ? keys.position(newKey) : 0);
+    if (meta.ttl !== undefined)
+      args.push(
+        meta.ttl,
+        keys.position(indexValuesHash(meta, oldKey)),
+        content ? keys.position(indexValuesHash(meta, newKey)) : 0,
+      );
+    else args.push(0);
+    args.push(expected === null ? "0" : "1", checked.length, ...checked);
     if (expected !== null) for (const name of checked) args.push(expected.get(name) ?? "");
     const hash = content?.hash ?? [];
     args.push(hash.length);
@@ -178,8 +185,8 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
         : entriesOf(meta, oldKey, expected);
     const { remove, add } = diffEntries(oldEntries, content?.newEntries ?? []);
     if (intent.extraRemovals) remove.push(...intent.extraRemovals);
-    pushEntries(args, keys, remove, false);
-    pushEntries(args, keys, add, true);
+    pushEntries(args, keys, remove, oldKey, false);
+    pushEntries(args, keys, add, newKey, true);
     const event =
       meta.events && intent.kind !== "purge" ? modelEvent(meta, intent, newKey, content) : undefined;
     if (event) args.push(1, event.channel, event.message);

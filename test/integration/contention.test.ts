@@ -4,7 +4,6 @@
  * outcomes and stored bytes; no timing.
  */
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import {
   ConcurrentModificationError,
@@ -19,7 +18,7 @@ import {
   isPopotoError,
 } from "../../src/index.js";
 import { encodeValue } from "../../src/model/hash.js";
-import { raw, TEST_URL, useRedis } from "../support/redis.js";
+import { raw, signalClient, useRedis, workerTarget } from "../support/redis.js";
 import { runWorker } from "../support/run-worker.js";
 
 useRedis();
@@ -86,10 +85,10 @@ describe("atomicIncrement under contention", () => {
     await Counter.create({ name: "c", hits: 10 });
     const run = Math.random().toString(36).slice(2);
     const worker = fileURLToPath(new URL("../support/contention-worker.ts", import.meta.url));
-    const signal = new Redis(TEST_URL);
+    const signal = signalClient();
     try {
       const finished = [0, 1, 2, 3].map((i) =>
-        runWorker<{ failed: number; first: string | null }>(worker, [TEST_URL, run, "50"], `w${i}`),
+        runWorker<{ failed: number; first: string | null }>(worker, [workerTarget(), run, "50"], `w${i}`),
       );
       for (let i = 0; i < 4; i++)
         expect(await signal.blpop(`contention:${run}:ready`, 120), "a worker became ready").not.toBeNull();

@@ -47,6 +47,14 @@ describe("count() of one index", () => {
     expect(commands).toEqual(["SCARD"]);
   });
 
+  it("by one relationship given as a key: one SCARD; a value of the wrong model still fails", async () => {
+    const { ann } = await library();
+    const { result, commands } = await countTraffic(() => Novel.query.count({ writer: ann.redisKey }));
+    expect(result).toBe(3);
+    expect(commands).toEqual(["SCARD"]);
+    await expect(Novel.query.count({ writer: "Novel:x" as never })).rejects.toThrow(/writer/);
+  });
+
   it("of the whole model and of one value of a key or indexed field are one SCARD each", async () => {
     await library();
     const cases = [

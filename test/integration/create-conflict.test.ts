@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Field, isPopotoError, KeyConflictError, KeyField, Model, SortedField } from "../../src/index.js";
 import { caught, dump } from "../support/inspect.js";
-import { allKeys, raw, TEST_URL, useRedis } from "../support/redis.js";
+import { allKeys, raw, useRedis, workerTarget } from "../support/redis.js";
 import { runWorker } from "../support/run-worker.js";
 
 useRedis();
@@ -80,8 +80,8 @@ describe("create() across processes", () => {
   it("two processes creating the same key at once: one wins, the other gets KEY_CONFLICT", async () => {
     const run = `cc-${Date.now()}`;
     const outcomes = Promise.all([
-      runWorker<Outcome>(WORKER, [TEST_URL, run, "same", "same@x"], "left"),
-      runWorker<Outcome>(WORKER, [TEST_URL, run, "same", "same@x"], "right"),
+      runWorker<Outcome>(WORKER, [workerTarget(), run, "same", "same@x"], "left"),
+      runWorker<Outcome>(WORKER, [workerTarget(), run, "same", "same@x"], "right"),
     ]);
     const waiter = raw.duplicate();
     try {

@@ -145,6 +145,15 @@ describe("field declarations", () => {
     fieldError({ id: AutoKeyField({ length: 33 }) }, "id");
   });
 
+  it("refuses an unknown AutoKeyField kind, and a length with ulid or ksuid", () => {
+    expect(fieldError({ id: AutoKeyField({ kind: "nanoid" } as never) }, "id").message).toMatch(
+      /kind "nanoid"; use one of "uuid", "ulid", "ksuid"/,
+    );
+    expect(fieldError({ id: AutoKeyField({ kind: "ulid", length: 10 }) }, "id").message).toMatch(
+      /a ulid is always 26 characters; remove length/,
+    );
+  });
+
   it("refuses a default of the wrong type, or null on a non-nullable field", () => {
     fieldError({ id: KeyField(), n: IntField({ default: "x" } as never) }, "n");
     fieldError({ id: KeyField(), n: IntField({ default: null } as never) }, "n");

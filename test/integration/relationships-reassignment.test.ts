@@ -6,11 +6,10 @@
  */
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { Field, KeyField, Model, Reference, Relationship, SortedField } from "../../src/index.js";
 import { members, zmembers } from "../support/inspect.js";
-import { hexOf, raw, TEST_URL, useRedis } from "../support/redis.js";
+import { hexOf, raw, signalClient, useRedis, workerTarget } from "../support/redis.js";
 import { runWorker } from "../support/run-worker.js";
 import { expectExactReverseSets, reverseSets } from "../support/reverse-sets.js";
 
@@ -493,10 +492,10 @@ const WORKER = fileURLToPath(new URL("../support/rel-worker.ts", import.meta.url
 /** Starts one worker per guest, waits until each has loaded its copy of the seat, then lets them all save at once. */
 async function raceWorkers(seat: string, guestKeys: readonly string[]): Promise<Outcome[]> {
   const run = Math.random().toString(36).slice(2);
-  const signal = new Redis(TEST_URL);
+  const signal = signalClient();
   try {
     const finished = guestKeys.map((guest) =>
-      runWorker<Outcome>(WORKER, [TEST_URL, run, seat, guest], guest),
+      runWorker<Outcome>(WORKER, [workerTarget(), run, seat, guest], guest),
     );
     for (const _ of guestKeys) {
       const ready = await signal.blpop(`relrace:${run}:ready`, 90);

@@ -16,7 +16,7 @@ import {
 } from "../../src/index.js";
 import { caught, dump, members } from "../support/inspect.js";
 import { runWorker } from "../support/run-worker.js";
-import { allKeys, raw, TEST_URL, useRedis } from "../support/redis.js";
+import { allKeys, raw, useRedis, workerTarget } from "../support/redis.js";
 
 useRedis();
 
@@ -121,7 +121,7 @@ interface Outcome {
 }
 
 const runRace = (run: string, name: string, email: string): Promise<Outcome> =>
-  runWorker<Outcome>(WORKER, [TEST_URL, run, name, email], name);
+  runWorker<Outcome>(WORKER, [workerTarget(), run, name, email], name);
 
 describe("uniqueness across processes", () => {
   it("two processes with their own connections race for one value: exactly one wins", async () => {

@@ -15,7 +15,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { raw, TEST_URL, useRedis } from "../support/redis.js";
+import { raw, useRedis, workerTarget } from "../support/redis.js";
 import { commandArbs, count, populationArb, STATS, World } from "./commands.js";
 import { LocalClient, RemoteClient, type Client } from "./world.js";
 
@@ -36,7 +36,8 @@ let remote: RemoteClient | undefined;
 let clients: Client[] = [];
 
 beforeAll(async () => {
-  remote = process.env["POPOTO_PROPERTY_CHILD"] === "0" ? undefined : await RemoteClient.start(TEST_URL);
+  remote =
+    process.env["POPOTO_PROPERTY_CHILD"] === "0" ? undefined : await RemoteClient.start(workerTarget());
   clients = [
     new LocalClient("c0"),
     new LocalClient("c1"),

@@ -2,7 +2,7 @@
  * vitest setup file for `POPOTO_TEST_CLUSTER=1`: on the cluster, popoto spells keys with the
  * model's hash tag (`{Book}:Dune`) where the tests spell the standalone key (`Book:Dune`). Strings
  * compare equal here when they differ only by the hash tags of defined models, in `toEqual`
- * (and the matchers built on it) and in `toBe`; everything else compares as usual, so an
+ * (and the matchers built on it), `toBe` and `toMatch`; everything else compares as usual, so an
  * assertion still fails on any other difference. `toContain` likewise (error messages name keys). The tagged layout itself is asserted in
  * test/cluster/layout.test.ts.
  */
@@ -39,6 +39,17 @@ expect.extend({
       pass,
       message: () =>
         `expected ${this.utils.printReceived(received)} ${pass ? "not " : ""}to contain ${this.utils.printExpected(expected)} (modulo {Model} hash tags)`,
+    };
+  },
+  // `util.inspect`, messages and keys read back match the standalone spelling a test's pattern has.
+  toMatch(received: unknown, expected: string | RegExp) {
+    const matches = (text: string): boolean =>
+      typeof expected === "string" ? text.includes(expected) : new RegExp(expected).test(text);
+    const pass = typeof received === "string" && (matches(received) || matches(fromClusterKey(received)));
+    return {
+      pass,
+      message: () =>
+        `expected ${this.utils.printReceived(received)} ${pass ? "not " : ""}to match ${this.utils.printExpected(expected)} (modulo {Model} hash tags)`,
     };
   },
   toBe(received: unknown, expected: unknown) {

@@ -4,6 +4,7 @@
  * pid when the run ends.
  */
 import type { TestProject } from "vitest/node";
+import { CLUSTER_EXCLUDED } from "./cluster-skips.js";
 import { startCluster, type PrivateCluster } from "./redis-cluster.js";
 
 declare module "vitest" {
@@ -15,6 +16,9 @@ declare module "vitest" {
 let cluster: PrivateCluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // The log says what this pass leaves out, and why (single skipped tests show their own note).
+  for (const group of CLUSTER_EXCLUDED)
+    console.log(`not on the cluster: ${group.files.join(", ")}\n  because: ${group.reason}`);
   cluster = await startCluster();
   project.provide("clusterUrls", cluster.urls);
 }

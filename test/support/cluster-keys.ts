@@ -9,17 +9,22 @@
 import type { Cluster } from "ioredis";
 import { lookupModel } from "../../src/model/registry.js";
 
-/** `Book:Dune` → `{Book}:Dune`, `$Class:Book` → `$Class:{Book}`, for names of defined models. */
+/**
+ * `Book:Dune` → `{Book}:Dune`, `$Class:Book` → `$Class:{Book}`, for names of defined models; also
+ * after the NULs of a lex-index member (`Dune\0\0Book:Dune`).
+ */
 export const toClusterKey = (text: string): string =>
-  text.replace(/(^|:)([A-Za-z_][\w]*)(?=:|$)/g, (match, before: string, name: string) =>
+  text.replace(/(^|:|\0)([A-Za-z_][\w]*)(?=:|$)/g, (match, before: string, name: string) =>
     lookupModel(name) === undefined ? match : `${before}{${name}}`,
   );
 
-/** The reverse: `{Book}:Dune` → `Book:Dune`. */
+/**
+ * The reverse: `{Book}:Dune` → `Book:Dune`, in keys and in messages naming them. A tag stands
+ * alone (no letter or brace next to it), so a value such as `{Book}x` inside a key stays as it is;
+ * the model need not be defined here (a worker process may have written it).
+ */
 export const fromClusterKey = (text: string): string =>
-  text.replace(/\{([A-Za-z_][\w]*)\}/g, (match, name: string) =>
-    lookupModel(name) === undefined ? match : name,
-  );
+  text.replace(/(?<![\w/{])\{([A-Za-z_][\w]*)\}(?![\w{])/g, "$1");
 
 const mapArg = (arg: unknown): unknown =>
   typeof arg === "string" ? toClusterKey(arg) : Array.isArray(arg) ? arg.map(mapArg) : arg;
@@ -54,5 +59,26 @@ function translating<T extends object>(target: T): T {
   return proxy;
 }
 
+/**
+ * Commands about the whole database, which a Cluster would send to one node picked at random:
+ * answered over every master instead, as a standalone server answers them for its database.
+ */
+const wholeDatabase = (client: Cluster): Record<string, () => Promise<unknown>> => ({
+  dbsize: async () =>
+    (await Promise.all(client.nodes("master").map((node) => node.dbsize()))).reduce((a, b) => a + b, 0),
+  flushdb: async () => {
+    await Promise.all(client.nodes("master").map((node) => node.flushdb()));
+    return "OK";
+  },
+});
+
 /** The raw Cluster client, translating key names between the standalone and the cluster layout. */
-export const translatingClient = (client: Cluster): Cluster => translating(client);
+export const translatingClient = (client: Cluster): Cluster => {
+  const overrides = wholeDatabase(client);
+  return new Proxy(translating(client), {
+    get: (target, property, receiver) =>
+      typeof property === "string" && property in overrides
+        ? overrides[property]
+        : Reflect.get(target, property, receiver),
+  });
+};

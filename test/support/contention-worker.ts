@@ -3,10 +3,10 @@
  * ready, waits for go, then runs `count` atomicIncrement calls at once. Prints how many failed
  * (and the first error) as one JSON line. The model matches contention.test.ts.
  *
- * Usage: node --import tsx test/support/contention-worker.ts <redis url> <run id> <count>
+ * Usage: node --import tsx test/support/contention-worker.ts <redis url, or cluster:<url>,<url>…> <run id> <count>
  */
-import { Redis } from "ioredis";
-import { connect, disconnect, IntField, KeyField, Model, SortedField } from "../../src/index.js";
+import { disconnect, IntField, KeyField, Model, SortedField } from "../../src/index.js";
+import { connectWorker } from "./worker-connect.js";
 
 const [url = "", run = "", count = "0"] = process.argv.slice(2);
 
@@ -16,8 +16,7 @@ class Counter extends Model("Counter", {
   plain: IntField({ default: 0 }),
 }) {}
 
-await connect(url);
-const signal = new Redis(url);
+const signal = await connectWorker(url);
 const counter = await Counter.load({ name: "c" });
 await signal.rpush(`contention:${run}:ready`, "1");
 await signal.blpop(`contention:${run}:go`, 30);

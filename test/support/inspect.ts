@@ -3,7 +3,7 @@
  * read with plain ioredis calls (SCAN, never KEYS).
  */
 import { expect } from "vitest";
-import { allKeys, raw } from "./redis.js";
+import { allKeys, ON_CLUSTER, raw } from "./redis.js";
 
 /** The key prefixes the storage spec defines (§5); anything else starting with `$` is popoto's own. */
 const SPEC_INDEX_PREFIXES = [
@@ -74,8 +74,19 @@ export const zmembers = async (key: string): Promise<Record<string, number>> => 
   return "members" in dumped && !Array.isArray(dumped.members) ? dumped.members : {};
 };
 
-/** Keys matching a glob, by SCAN (never KEYS). */
+/** Keys matching a glob (`*` and `?` only), by SCAN (never KEYS); on the cluster, of every master. */
 export async function scanKeys(match: string): Promise<string[]> {
+  if (ON_CLUSTER) {
+    // A Cluster client's SCAN walks one node: filter the keys of every master instead.
+    const glob = new RegExp(
+      `^${match
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "s",
+    );
+    return (await allKeys()).filter((key) => glob.test(key));
+  }
   const keys: string[] = [];
   let cursor = "0";
   do {

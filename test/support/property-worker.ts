@@ -7,14 +7,16 @@
  * Requests: `{ id, op }` (an Op of property-models.ts) or `{ id, reset: true }` (drop every copy).
  * Answers: `{ id, outcome, copy }`, `copy` being the op's slot afterwards (null when empty).
  *
- * Usage: node --import tsx test/support/property-worker.ts <redis url>
+ * Usage: node --import tsx test/support/property-worker.ts <redis url, or cluster:<url>,<url>…>
  */
 import { createInterface } from "node:readline";
-import { connect, disconnect } from "../../src/index.js";
+import { disconnect } from "../../src/index.js";
 import { executeOp, Slots, type Op } from "./property-models.js";
+import { connectWorker } from "./worker-connect.js";
 
 const [url = ""] = process.argv.slice(2);
-await connect(url);
+// This worker answers on stdin/stdout; it needs no signalling client.
+(await connectWorker(url)).disconnect();
 const slots = new Slots();
 
 interface Request {

@@ -11,8 +11,9 @@
 import { Redis, type Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, inject, it } from "vitest";
 import { connect, disconnect } from "../../src/index.js";
-import { fromClusterKey, translatingClient } from "./cluster-keys.js";
+import { fromClusterKey, toClusterKey, translatingClient } from "./cluster-keys.js";
 import { clusterClient, flushCluster } from "./redis-cluster.js";
+import { signalClient as workerSignal } from "./worker-connect.js";
 
 const base = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 export const TEST_DB = Number(process.env["POPOTO_TEST_DB"] ?? 15);
@@ -21,8 +22,23 @@ export const TEST_URL = `${base.replace(/\/\d*$/, "")}/${TEST_DB}`;
 /** True when this run targets the private cluster (POPOTO_TEST_CLUSTER=1). */
 export const ON_CLUSTER = process.env["POPOTO_TEST_CLUSTER"] === "1";
 
+/**
+ * A key as the run's layout spells it (`Club:Reds`, or `{Club}:Reds` on the cluster): for
+ * expected bytes that hold a key (a stored relationship) or a key used as a part.
+ */
+export const layoutKey = (key: string): string => (ON_CLUSTER ? toClusterKey(key) : key);
+
 /** The private cluster's node URLs (only with POPOTO_TEST_CLUSTER=1). */
 export const clusterUrls = (): readonly string[] => inject("clusterUrls");
+
+/**
+ * Where a worker process connects (test/support/worker-connect.ts): the test database's URL, or
+ * `cluster:<url>,<url>…` on the private cluster.
+ */
+export const workerTarget = (): string => (ON_CLUSTER ? `cluster:${clusterUrls().join(",")}` : TEST_URL);
+
+/** A client of its own on the run's target, for signalling workers (single-key list commands). */
+export const signalClient = (): Redis => workerSignal(workerTarget());
 
 /**
  * A plain ioredis client on the test database, for raw-key assertions. On the cluster it is an

@@ -3,10 +3,10 @@
  * copy is stale by the time it writes), says ready, waits for go, then reassigns the seat's guest
  * and saves. Prints the outcome as one JSON line. The models match relationships-reassignment.test.ts.
  *
- * Usage: node --import tsx test/support/rel-worker.ts <redis url> <run id> <seat id> <guest key | null>
+ * Usage: node --import tsx test/support/rel-worker.ts <redis url, or cluster:<url>,<url>…> <run id> <seat id> <guest key | null>
  */
-import { Redis } from "ioredis";
-import { connect, disconnect, Field, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import { disconnect, Field, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import { connectWorker } from "./worker-connect.js";
 
 const [url = "", run = "", id = "", guest = ""] = process.argv.slice(2);
 
@@ -18,8 +18,7 @@ class Seat extends Model("Seat", {
   note: Field({ null: true }),
 }) {}
 
-await connect(url);
-const signal = new Redis(url);
+const signal = await connectWorker(url);
 let outcome: Record<string, unknown>;
 try {
   const seat = await Seat.load({ id });

@@ -3,11 +3,11 @@
  * on `race:<run>:go:<name>` (BLPOP), runs each as soon as it arrives, and pushes the outcome as
  * JSON to `race:<run>:out`. The parent pushes one task to two workers at once, so they race.
  *
- * Usage: node --import tsx test/support/unique-race-worker.ts <redis url> <run id> <name>
+ * Usage: node --import tsx test/support/unique-race-worker.ts <redis url, or cluster:<url>,<url>…> <run id> <name>
  * Tasks: {"mode":"create"|"getOrCreateByKey"|"getOrCreateByUnique","round":n} or {"mode":"exit"}.
  */
-import { Redis } from "ioredis";
-import { connect, disconnect, Field, KeyField, Model, UniqueField } from "../../src/index.js";
+import { disconnect, Field, KeyField, Model, UniqueField } from "../../src/index.js";
+import { connectWorker } from "./worker-connect.js";
 
 const [url = "", run = "", name = ""] = process.argv.slice(2);
 
@@ -22,8 +22,7 @@ interface Task {
   readonly round: number;
 }
 
-await connect(url);
-const signal = new Redis(url);
+const signal = await connectWorker(url);
 await signal.rpush(`race:${run}:ready`, name);
 for (;;) {
   const popped = await signal.blpop(`race:${run}:go:${name}`, 30);

@@ -253,6 +253,14 @@ describe("definition-time type errors", () => {
     AutoKeyField({ null: true });
   });
 
+  test("an auto key's kind is uuid, ulid or ksuid", () => {
+    AutoKeyField({ kind: "ulid" });
+    AutoKeyField({ kind: "ksuid" });
+    AutoKeyField({ kind: "uuid", length: 12 });
+    // @ts-expect-error no such kind
+    AutoKeyField({ kind: "nanoid" });
+  });
+
   test("a default must be a value of the field's type", () => {
     // @ts-expect-error "x" is not an int
     Field({ type: "int", default: "x" });

@@ -1,0 +1,187 @@
+/**
+ * Reads what a delete with `onDelete` actions reaches: from the targets, every reverse set of a
+ * relationship declared with cascade, setNull or protect, level by level, and the stored state of
+ * every instance found. Reads only; one pipeline per slot and level (a cluster pipeline must stay
+ * on one node). The result is data for the step planner (src/write/plan-delete.ts).
+ */
+import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { relationshipSet, slotGroup } from "../keys/keys.js";
+import { readSnapshots } from "../write/bulk.js";
+import type { ClearNode, DeleteGraph, DeleteNode } from "../write/plan-delete.js";
+import type { Guard, Snapshot } from "../write/plan-write.js";
+import type { ModelMeta } from "./meta.js";
+import { incomingRelationships } from "./targets.js";
+
+/** Commands per pipeline: a round trip stays small whatever the delete's size. */
+const READ_BATCH = 1000;
+
+/** Members of many sets: one pipeline per slot (and per READ_BATCH sets). */
+export async function membersOf(keys: readonly string[]): Promise<Map<string, string[]>> {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const slot = slotGroup(key);
+    const group = groups.get(slot);
+    if (group) group.push(key);
+    else groups.set(slot, [key]);
+  }
+  const found = new Map<string, string[]>();
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      for (let start = 0; start < group.length; start += READ_BATCH) {
+        const batch = group.slice(start, start + READ_BATCH);
+        const pipeline = getConnection().pipeline();
+        for (const key of batch) pipeline.smembers(key);
+        let results: [Error | null, unknown][];
+        try {
+          results = (await pipeline.exec()) ?? [];
+        } catch (error) {
+          throw wrapRedisError(error, batch);
+        }
+        results.forEach(([error, members], i) => {
+          if (error) throw wrapRedisError(error, [batch[i] as string]);
+          found.set(batch[i] as string, members as string[]);
+        });
+      }
+    }),
+  );
+  return found;
+}
+
+/** Stored states of many instances of one model, READ_BATCH per pipeline. */
+async function snapshotsOf(meta: ModelMeta, keys: readonly string[]): Promise<Snapshot[]> {
+  const all: Snapshot[] = [];
+  for (let start = 0; start < keys.length; start += READ_BATCH)
+    all.push(...(await readSnapshots(meta, keys.slice(start, start + READ_BATCH))));
+  return all;
+}
+
+/** Reads the stored state of every node whose `expected` is still unknown, per model. */
+async function fillSnapshots(
+  nodes: Iterable<[string, { meta: ModelMeta; expected: Snapshot }]>,
+  unknown: Set<string>,
+): Promise<void> {
+  const byModel = new Map<ModelMeta, [string, { expected: Snapshot }][]>();
+  for (const [key, node] of nodes) {
+    if (!unknown.has(key)) continue;
+    const list = byModel.get(node.meta);
+    if (list) list.push([key, node]);
+    else byModel.set(node.meta, [[key, node]]);
+  }
+  await Promise.all(
+    [...byModel].map(async ([meta, list]) => {
+      const snapshots = await snapshotsOf(
+        meta,
+        list.map(([key]) => key),
+      );
+      list.forEach(([, node], i) => (node.expected = snapshots[i] ?? null));
+    }),
+  );
+}
+
+/** A referrer that blocks the delete: it points at `target` through `model.field` (protect). */
+export interface ProtectHit {
+  readonly target: string;
+  readonly targetModel: string;
+  readonly model: string;
+  readonly field: string;
+  readonly referrers: string[];
+}
+
+/** A target of a delete: its key, and the stored state the caller knows (undefined: read it). */
+export interface DeleteRoot {
+  readonly meta: ModelMeta;
+  readonly key: string;
+  readonly expected?: Snapshot | undefined;
+}
+
+/**
+ * Walks from `roots` through every cascade, setNull and protect reverse set. With `done`, the
+ * roots were deleted by an earlier round (a sweep after the targets went): only what points at
+ * them now is collected. Returns the graph and the protect referrers that block it (members of a
+ * protect set that the delete itself removes do not block).
+ */
+export async function collectDeleteGraph(
+  roots: readonly DeleteRoot[],
+  done?: ReadonlySet<string>,
+): Promise<{ graph: DeleteGraph; blocked: ProtectHit[] }> {
+  const deletes = new Map<string, DeleteNode>();
+  const clears = new Map<string, ClearNode>();
+  const guards: Guard[] = [];
+  const unknown = new Set<string>();
+  const protect: ProtectHit[] = [];
+  for (const root of roots) {
+    if (deletes.has(root.key)) continue;
+    deletes.set(root.key, { meta: root.meta, expected: root.expected ?? null, target: true, referrers: [] });
+    if (root.expected === undefined && !done) unknown.add(root.key);
+  }
+  let frontier = [...deletes.keys()];
+  while (frontier.length > 0) {
+    const reads: {
+      target: string;
+      node: DeleteNode;
+      incoming: ReturnType<typeof incomingRelationships>[number];
+      set: string;
+    }[] = [];
+    for (const key of frontier) {
+      const node = deletes.get(key) as DeleteNode;
+      for (const incoming of incomingRelationships(node.meta.name)) {
+        if (incoming.spec.onDelete === "nothing") continue;
+        reads.push({
+          target: key,
+          node,
+          incoming,
+          set: relationshipSet(incoming.model.meta, incoming.field, key),
+        });
+      }
+    }
+    const members = await membersOf(reads.map((r) => r.set));
+    const next: string[] = [];
+    for (const { target, node, incoming, set } of reads) {
+      const found = members.get(set) ?? [];
+      guards.push({ key: set, members: found });
+      const meta = incoming.model.meta;
+      switch (incoming.spec.onDelete) {
+        case "protect":
+          if (found.length > 0)
+            protect.push({
+              target,
+              targetModel: node.meta.name,
+              model: meta.name,
+              field: incoming.field,
+              referrers: found,
+            });
+          break;
+        case "cascade":
+          for (const member of found) {
+            if (member !== target) node.referrers.push(member);
+            if (deletes.has(member)) continue;
+            deletes.set(member, { meta, expected: null, target: false, referrers: [] });
+            unknown.add(member);
+            next.push(member);
+          }
+          break;
+        default: {
+          for (const member of found) {
+            const clear = clears.get(member) ?? { meta, expected: null, clears: new Map() };
+            if (!clears.has(member)) {
+              clears.set(member, clear);
+              unknown.add(member);
+            }
+            const targets = clear.clears.get(incoming.field) ?? new Set<string>();
+            targets.add(target);
+            clear.clears.set(incoming.field, targets);
+          }
+        }
+      }
+    }
+    frontier = next;
+  }
+  // A referrer both cleared and deleted is deleted.
+  for (const key of clears.keys()) if (deletes.has(key)) clears.delete(key);
+  await fillSnapshots([...deletes, ...clears], unknown);
+  const blocked = protect
+    .map((hit) => ({ ...hit, referrers: hit.referrers.filter((m) => !deletes.has(m)) }))
+    // A sweep cannot refuse for an instance already deleted (docs/storage.md, "Deletes in steps").
+    .filter((hit) => hit.referrers.length > 0 && !done?.has(hit.target));
+  return { graph: { deletes, clears, guards, done }, blocked };
+}

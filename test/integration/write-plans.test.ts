@@ -1,0 +1,148 @@
+/**
+ * The planner's cases of test/unit/write-plans.test.ts, sent to Redis as planned: each call's
+ * keys and arguments go to write.lua / commute.lua as they are, and what Redis then holds is
+ * checked (the script's reply, the bytes written, and every index entry by checkIndexes).
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { Field, IntField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import { getConnection } from "../../src/connection/connection.js";
+import { encodeValue } from "../../src/model/hash.js";
+import { runScript, type ScriptReply } from "../../src/scripts/run-script.js";
+import { scripts } from "../../src/scripts/scripts.generated.js";
+import { saveIntent } from "../../src/write/execute-write.js";
+import { planCommute, type CommuteIntent } from "../../src/write/plan-commute.js";
+import { dirtySaveIntent } from "../../src/write/plan-save.js";
+import { planWrites, type WriteIntent } from "../../src/write/plan-write.js";
+import { raw, useRedis } from "../support/redis.js";
+
+useRedis();
+
+class PTag extends Model("PTag", { name: KeyField() }) {}
+class PBook extends Model("PBook", {
+  title: KeyField(),
+  genre: Field(),
+  pages: SortedField({ type: "int" }),
+  price: SortedField({ type: "int", partitionBy: "genre" }),
+  sold: IntField({ default: 0 }),
+  note: Field({ null: true }),
+  tags: Relationship(PTag, { many: true }),
+}) {}
+class PPrice extends Model("PPrice", { code: KeyField(), rank: SortedField({ type: "decimal" }) }) {}
+
+const meta = PBook.meta;
+const bytes = (field: string, value: unknown): Buffer => encodeValue(meta.fields.get(field)!, value);
+const row: Record<string, unknown> = {
+  title: "Dune",
+  genre: "sf",
+  pages: 412,
+  price: 10,
+  sold: 0,
+  note: null,
+  tags: [],
+};
+const storedOf = (values: Record<string, unknown>): Map<string, Buffer> =>
+  new Map(Object.entries(values).map(([f, v]) => [f, bytes(f, v)]));
+const snapshotOf = (values: Record<string, unknown>) =>
+  new Map(meta.indexedFields.map((f) => [f, bytes(f, values[f])] as [string, Buffer | undefined]));
+
+const text = (reply: ScriptReply | undefined): string =>
+  Buffer.isBuffer(reply) ? reply.toString() : String(reply);
+
+/** Sends one planned write.lua call as it is; returns the script's status. */
+const sendWrite = async (intent: WriteIntent): Promise<string> => {
+  const call = planWrites([intent]);
+  const reply = (await runScript(getConnection(), scripts.write, call.keys, call.args)) as ScriptReply[];
+  return text(reply[0]);
+};
+const sendCommute = async (intent: CommuteIntent): Promise<string> => {
+  const call = planCommute(intent);
+  const reply = (await runScript(getConnection(), scripts.commute, call.keys, call.args)) as ScriptReply[];
+  return text(reply[0]);
+};
+
+const saveOf = (changes: Record<string, unknown>, ifUnchanged = false): WriteIntent =>
+  dirtySaveIntent(
+    meta,
+    "PBook:Dune",
+    new Map(Object.entries({ ...row, ...changes })),
+    storedOf(row),
+    snapshotOf(row),
+    ifUnchanged,
+  ).intent;
+
+beforeEach(async () => {
+  await PTag.create({ name: "a" });
+  await PBook.create(row as never);
+});
+
+describe("write.lua calls as planned", () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ["a plain field", { sold: 5 }],
+    ["an unpartitioned sorted field", { pages: 500 }],
+    ["a partition field", { genre: "fantasy" }],
+    ["a many-relationship", { tags: ["PTag:a"] }],
+    ["a key move", { title: "Dune 2" }],
+  ];
+  for (const [name, changes] of cases)
+    it(`${name}: applied, bytes and index entries as planned`, async () => {
+      expect(await sendWrite(saveOf(changes))).toBe("OK");
+      const key = changes["title"] === undefined ? "PBook:Dune" : `PBook:${String(changes["title"])}`;
+      for (const [field, value] of Object.entries(changes))
+        expect((await raw.hgetBuffer(key, field))?.toString("hex"), field).toBe(
+          bytes(field, value).toString("hex"),
+        );
+      expect((await PBook.checkIndexes()).differences).toEqual([]);
+    });
+
+  it("ifUnchanged against the loaded bytes: applied; then stale: nothing written", async () => {
+    expect(await sendWrite(saveOf({ sold: 1 }, true))).toBe("OK");
+    expect(await sendWrite(saveOf({ sold: 2 }, true))).toBe("STALE");
+    expect((await raw.hgetBuffer("PBook:Dune", "sold"))?.toString("hex")).toBe("01");
+  });
+
+  it("a create over an existing row plans from nothing stored: STALE, nothing written", async () => {
+    const { intent } = saveIntent(meta, new Map(Object.entries({ ...row, sold: 9 })), undefined, undefined);
+    expect(await sendWrite(intent)).toBe("STALE");
+    expect((await raw.hgetBuffer("PBook:Dune", "sold"))?.toString("hex")).toBe("00");
+  });
+
+  it("a delete: every entry removed", async () => {
+    expect(await sendWrite({ meta, kind: "delete", oldKey: "PBook:Dune", expected: snapshotOf(row) })).toBe(
+      "OK",
+    );
+    expect(await raw.exists("PBook:Dune")).toBe(0);
+    expect((await PBook.checkIndexes()).differences).toEqual([]);
+    expect(await raw.scard("$Class:PBook")).toBe(0);
+  });
+});
+
+describe("commute.lua calls as planned", () => {
+  it("increments, several deltas in one call, and related adds", async () => {
+    expect(
+      await sendCommute({ op: "incr", meta, key: "PBook:Dune", field: "sold", deltas: ["2", "-1", "5"] }),
+    ).toBe("OK");
+    expect((await raw.hgetBuffer("PBook:Dune", "sold"))?.toString("hex")).toBe("06");
+    expect(await sendCommute({ op: "incr", meta, key: "PBook:Dune", field: "pages", deltas: ["-2"] })).toBe(
+      "OK",
+    );
+    expect(await raw.zscore("$SortF:PBook:pages", "PBook:Dune")).toBe("410");
+    expect(
+      await sendCommute({ op: "add", meta, key: "PBook:Dune", field: "tags", targets: ["PTag:a"] }),
+    ).toBe("OK");
+    expect((await PBook.checkIndexes()).differences).toEqual([]);
+  });
+
+  it("a decimal: 0.1 + 0.2 in one call", async () => {
+    await PPrice.create({ code: "x", rank: "0.1" });
+    const intent = {
+      op: "incr",
+      meta: PPrice.meta,
+      key: "PPrice:x",
+      field: "rank",
+      deltas: ["0.2"],
+    } as const;
+    expect(await sendCommute(intent)).toBe("OK");
+    expect((await PPrice.load({ code: "x" }))?.rank).toBe("0.3");
+    expect((await PPrice.checkIndexes()).differences).toEqual([]);
+  });
+});
