@@ -1,6 +1,9 @@
 /**
  * The public types of models: the class `Model()` returns, its instances, and the options and
  * reports of their methods. Type-only.
+ *
+ * Over 300 lines because it is the public contract of a model in one place: each type is a
+ * documented declaration users read in their editor, and splitting them would scatter that page.
  */
 import type { ResumeReport } from "./delete-resume.js";
 import type { FieldKind, OnDelete } from "../fields/field.js";
