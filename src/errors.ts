@@ -2,6 +2,9 @@
  * Every error popoto throws extends PopotoError and carries a stable `code`, so callers can branch
  * on `err.code` (or `isPopotoError(err, "UNIQUE_VIOLATION")`) without relying on `instanceof`
  * across two installed copies of the package.
+ *
+ * Over 300 lines: every error class in one file, so the list of codes and the classes that carry
+ * them are checked together (one short class per code, each with its message and fix).
  */
 export type PopotoErrorCode =
   | "VALIDATION"

@@ -1,4 +1,5 @@
-import { decodeField, decodeGeo, encodeField, encodeGeo, encodeGeoNull } from "../encoding/msgpack.js";
+import { decodeField, decodeGeo } from "../encoding/codec/decode.js";
+import { encodeField, encodeGeo, encodeGeoNull } from "../encoding/codec/encode.js";
 import { CorruptDataError, ValidationError, type ValidationIssue } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";

@@ -1,6 +1,9 @@
 /**
  * The public types of models: the class `Model()` returns, its instances, and the options and
  * reports of their methods. Type-only.
+ *
+ * Over 300 lines because it is the public contract of a model in one place: each type is a
+ * documented declaration users read in their editor, and splitting them would scatter that page.
  */
 import type { ResumeReport } from "./delete-resume.js";
 import type { FieldKind, OnDelete } from "../fields/field.js";
@@ -22,7 +25,6 @@ import type {
   Values,
 } from "./value-types.js";
 
-/** Members every model instance has, besides its fields. */
 /** Options of `save()`. */
 export interface SaveOptions<TFields extends Fields = Fields> {
   /**
@@ -52,6 +54,7 @@ export type ManyRelationshipName<TFields extends Fields> = {
   [K in keyof TFields & string]: ConfigOf<TFields[K]> extends { readonly many: true } ? K : never;
 }[keyof TFields & string];
 
+/** Members every model instance has, besides its fields. */
 export interface InstanceMembers<TFields extends Fields = Fields, TName extends string = string> {
   /** The instance key computed from the current key-field values (`Book:The Hobbit`). */
   readonly redisKey: string;

@@ -1,5 +1,5 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
-import { encodeMessage } from "../encoding/msgpack.js";
+import { encodeMessage } from "../encoding/codec/encode.js";
 import { clause, PopotoError } from "../errors.js";
 
 /*

@@ -1,7 +1,7 @@
 import type { RedisClient } from "../connection/connection.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { redactSecrets, sanitizeError } from "../connection/redact.js";
-import { decodeMessage } from "../encoding/msgpack.js";
+import { decodeMessage } from "../encoding/codec/decode.js";
 import { clause, PopotoError } from "../errors.js";
 
 /** Called with each decoded message; a rejected promise or exception goes to `onError`. */

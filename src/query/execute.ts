@@ -259,6 +259,12 @@ export interface QueryExplanation {
   readonly order: "none" | "redis-score" | "redis-key" | "redis-geo" | "client";
   /** Round trips to load the result: one per relationship hop resolved first, one for the script, one more when ordering by key fields in Node. */
   readonly roundTrips: number;
+  /**
+   * The query.lua call that loads the result, as data: KEYS (the same list as `indexKeys`) and
+   * ARGV (the plan as JSON first, then the strings it names by position). `offset`/`limit` and
+   * the scan budget of the real call are left out, so the call is the same for every page.
+   */
+  readonly script: { readonly keys: readonly string[]; readonly args: readonly (string | number)[] };
 }
 
 export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
@@ -280,5 +286,9 @@ export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<Qu
     indexKeys: call.keys,
     order: order === undefined ? "none" : order === "client" ? "client" : (`redis-${order.by}` as const),
     roundTrips: depth + 1 + (keyOrdered ? 1 : 0),
+    script: {
+      keys: call.keys,
+      args: call.args.map((arg) => (Buffer.isBuffer(arg) ? arg.toString("utf8") : arg)),
+    },
   };
 }

@@ -1,3 +1,10 @@
+/**
+ * The query planner: parsed lookups to a plan tree (`PlanNode`) of index keys and the set
+ * operations between them, which compile.ts turns into one query.lua call. Pure: reads no Redis.
+ *
+ * Over 300 lines: one node builder per field kind (key, auto key, sorted, lex, geo, nulls) over
+ * shared value and score conversion; a candidate for a split per kind.
+ */
 import { coerceValue } from "../encoding/coerce.js";
 import { toScore } from "../encoding/scores.js";
 import { QueryError, formatValue } from "../errors.js";

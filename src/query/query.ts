@@ -1,3 +1,10 @@
+/**
+ * The query: its public type (`Query`, what users' editors show) and `QueryImpl`, the immutable
+ * builder behind it (each call returns a new query; awaiting one runs it through execute.ts).
+ *
+ * Over 300 lines because the public interface, with its documented overloads, and the class that
+ * implements it are kept side by side, so the two are read and changed together.
+ */
 import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } from "../errors.js";
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";

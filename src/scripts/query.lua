@@ -4,6 +4,9 @@
 -- round trip, and intersections start from the smallest input and test membership in the others,
 -- so the work follows the size of the answer rather than the size of the model.
 --
+-- Over 300 lines: Redis runs one script source per call (no modules), so every node kind, the
+-- ordering, paging, budget and row loading live in this one file.
+--
 -- KEYS: every index key the plan reads (class set, $KeyF/$UniqueKeyF/$RelationshipF sets, sorted
 --       sets, lex indexes) and any literal instance keys; the plan names them by 1-based position.
 -- ARGV[1]: the plan as JSON, all keys and strings given as positions:

@@ -2,6 +2,9 @@
  * The studio's HTTP server (node:http, no framework): routes, access checks, and the responses.
  * Every request passes `checkAccess` (Host header, token) before anything else; writes are POSTs
  * with the token in the body, accepted only when the studio runs with --write.
+ *
+ * Over 300 lines: one route table with its handlers, kept together so every route is seen to pass
+ * the same access check (the pages themselves live in studio/pages/).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

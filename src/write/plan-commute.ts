@@ -1,4 +1,4 @@
-import { encodeMessage } from "../encoding/msgpack.js";
+import { encodeMessage } from "../encoding/codec/encode.js";
 import { indexValuesHash, modelEventsChannel, relationshipSet, sortedSet } from "../keys/keys.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { ModelMeta } from "../model/meta.js";

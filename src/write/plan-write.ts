@@ -1,4 +1,4 @@
-import { encodeMessage } from "../encoding/msgpack.js";
+import { encodeMessage } from "../encoding/codec/encode.js";
 import { indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";

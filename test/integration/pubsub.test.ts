@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Redis } from "ioredis";
 import { isPopotoError, Publisher, Subscriber } from "../../src/index.js";
 import type { SubscriberMessage } from "../../src/index.js";
-import { encodeMessage } from "../../src/encoding/msgpack.js";
+import { encodeMessage } from "../../src/encoding/codec/encode.js";
 import { raw, TEST_DB, useRedis } from "../support/redis.js";
 
 useRedis();

@@ -74,6 +74,16 @@ describe("query builder", () => {
     expect((await Book.query.orderBy("title").explain()).order).toBe("client");
   });
 
+  it("explain gives the script's keys and arguments, and running them gives the query's keys", async () => {
+    await library();
+    const query = Book.query.filter({ genre: "fantasy", pages__gte: 300 });
+    const { script, indexKeys } = await query.explain();
+    expect(script.keys).toEqual(indexKeys);
+    expect(script.keys).toEqual(expect.arrayContaining(["$KeyF:Book:genre:fantasy", "$SortF:Book:pages"]));
+    expect(typeof script.args[0]).toBe("string");
+    expect(JSON.parse(String(script.args[0]))).toMatchObject({ mode: "load" });
+  });
+
   it("first, exists, keys, values and paging", async () => {
     await library();
     expect((await Book.query.orderBy("-pages").first())?.title).toBe("LOTR");

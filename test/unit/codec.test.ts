@@ -1,14 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeField, decodeGeo, decodeMessage } from "../../src/encoding/codec/decode.js";
 import {
-  decodeField,
-  decodeGeo,
-  decodeMessage,
   encodeField,
   encodeGeo,
   encodeMessage,
   encodeRelationship,
-} from "../../src/encoding/msgpack.js";
+} from "../../src/encoding/codec/encode.js";
 import type { FieldType } from "../../src/fields/field-type.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
