@@ -4,9 +4,8 @@
  * checked (the script's reply, the bytes written, and every index entry by checkIndexes).
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { Field, IntField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import { KeyField, Model, SortedField } from "../../src/index.js";
 import { getConnection } from "../../src/connection/connection.js";
-import { encodeValue } from "../../src/model/hash.js";
 import { runScript, type ScriptReply } from "../../src/scripts/run-script.js";
 import { scripts } from "../../src/scripts/scripts.generated.js";
 import { saveIntent } from "../../src/write/execute-write.js";
@@ -14,36 +13,11 @@ import { planCommute, type CommuteIntent } from "../../src/write/plan-commute.js
 import { dirtySaveIntent } from "../../src/write/plan-save.js";
 import { planWrites, type WriteIntent } from "../../src/write/plan-write.js";
 import { raw, useRedis } from "../support/redis.js";
+import { bytes, meta, PBook, PTag, row, snapshotOf, storedOf } from "../support/write-plan-models.js";
 
 useRedis();
 
-class PTag extends Model("PTag", { name: KeyField() }) {}
-class PBook extends Model("PBook", {
-  title: KeyField(),
-  genre: Field(),
-  pages: SortedField({ type: "int" }),
-  price: SortedField({ type: "int", partitionBy: "genre" }),
-  sold: IntField({ default: 0 }),
-  note: Field({ null: true }),
-  tags: Relationship(PTag, { many: true }),
-}) {}
 class PPrice extends Model("PPrice", { code: KeyField(), rank: SortedField({ type: "decimal" }) }) {}
-
-const meta = PBook.meta;
-const bytes = (field: string, value: unknown): Buffer => encodeValue(meta.fields.get(field)!, value);
-const row: Record<string, unknown> = {
-  title: "Dune",
-  genre: "sf",
-  pages: 412,
-  price: 10,
-  sold: 0,
-  note: null,
-  tags: [],
-};
-const storedOf = (values: Record<string, unknown>): Map<string, Buffer> =>
-  new Map(Object.entries(values).map(([f, v]) => [f, bytes(f, v)]));
-const snapshotOf = (values: Record<string, unknown>) =>
-  new Map(meta.indexedFields.map((f) => [f, bytes(f, values[f])] as [string, Buffer | undefined]));
 
 const text = (reply: ScriptReply | undefined): string =>
   Buffer.isBuffer(reply) ? reply.toString() : String(reply);

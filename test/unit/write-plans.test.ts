@@ -1,34 +1,16 @@
 /**
  * The write planner's output as plain data (keys and arguments of write.lua / commute.lua), per
  * operation, the way a client library tests each command's arguments. The same operations run
- * against Redis in test/integration/contention.test.ts and partial-writes.test.ts.
+ * against Redis in test/integration/write-plans.test.ts (models and rows: test/support/write-plan-models.ts).
  */
 import { describe, expect, it } from "vitest";
-import {
-  DecimalField,
-  Field,
-  IntField,
-  KeyField,
-  Model,
-  Relationship,
-  SortedField,
-} from "../../src/index.js";
-import { encodeValue } from "../../src/model/hash.js";
+import { DecimalField, KeyField, Model, SortedField } from "../../src/index.js";
 import { planCommute, commutingIncrement } from "../../src/write/plan-commute.js";
 import { dependentFields, dirtyFields, dirtySaveIntent } from "../../src/write/plan-save.js";
 import { planWrites } from "../../src/write/plan-write.js";
 import { saveIntent } from "../../src/write/execute-write.js";
+import { meta, row, snapshotOf, storedOf } from "../support/write-plan-models.js";
 
-class PTag extends Model("PTag", { name: KeyField() }) {}
-class PBook extends Model("PBook", {
-  title: KeyField(),
-  genre: Field(),
-  pages: SortedField({ type: "int" }),
-  price: SortedField({ type: "int", partitionBy: "genre" }),
-  sold: IntField({ default: 0 }),
-  note: Field({ null: true }),
-  tags: Relationship(PTag, { many: true }),
-}) {}
 class PPrice extends Model("PPrice", {
   code: KeyField({ type: "decimal" }),
   amount: DecimalField(),
@@ -36,21 +18,6 @@ class PPrice extends Model("PPrice", {
 }) {}
 class PShort extends Model("PShort", { id: KeyField(), hits: SortedField({ type: "int" }) }, { ttl: 60 }) {}
 
-const meta = PBook.meta;
-const bytes = (field: string, value: unknown): Buffer => encodeValue(meta.fields.get(field)!, value);
-const row: Record<string, unknown> = {
-  title: "Dune",
-  genre: "sf",
-  pages: 412,
-  price: 10,
-  sold: 0,
-  note: null,
-  tags: [],
-};
-const storedOf = (values: Record<string, unknown>): Map<string, Buffer> =>
-  new Map(Object.entries(values).map(([f, v]) => [f, bytes(f, v)]));
-const snapshotOf = (values: Record<string, unknown>) =>
-  new Map(meta.indexedFields.map((f) => [f, bytes(f, values[f])] as [string, Buffer | undefined]));
 const show = (args: readonly unknown[]): unknown[] =>
   args.map((a) => (Buffer.isBuffer(a) ? `0x${a.toString("hex")}` : a));
 
