@@ -19,6 +19,9 @@
 --   add / remove: [5] position of the relationship's None set (member while the list is empty),
 --                 [6] t, then t pairs: target key, position of its reverse set; then the event
 --   event: e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied
+--   then, optionally (absent means none), the change feed: "1", the position of the model's
+--     stream, its MAXLEN and the model's name: the write is appended to it as an update of the
+--     field once applied (docs/storage.md, "Change feed")
 --
 -- Returns:
 --   {"OK", bytes, before} the msgpack bytes now stored in the field, and those it replaced
@@ -167,6 +170,12 @@ local bad = wrongTypeReply(stored, hash)
 if bad then return bad end
 if not stored and redis.call("EXISTS", hash) == 0 then return { "MISSING" } end
 
+-- The change feed's stream follows the event; its type is checked before anything is written.
+local eventAt = op == "incr" and 8 + tonumber(ARGV[7]) or 7 + 2 * tonumber(ARGV[6])
+local changeAt = eventAt + (ARGV[eventAt] == "1" and 3 or 1)
+local stream = ARGV[changeAt] == "1" and KEYS[tonumber(ARGV[changeAt + 1])] or nil
+if stream and wrongType(stream, "stream") then return { "WRONGTYPE", stream } end
+
 local bytes, after
 local event = 5
 if op == "incr" then
@@ -280,4 +289,10 @@ if ttl > 0 then redis.call("EXPIRE", hash, ttl) end
 -- The shadow keeps the indexed values of a ttl model, so its entries can be found after expiry.
 if shadow then redis.call("HSET", shadow, field, bytes) end
 if ARGV[event] == "1" then redis.call("PUBLISH", ARGV[event + 1], ARGV[event + 2]) end
+if stream then
+  local now = redis.call("TIME")
+  redis.call("XADD", stream, "MAXLEN", "~", ARGV[changeAt + 2], "*", "model", ARGV[changeAt + 3], "pk", hash,
+    "op", "update", "ts", now[1] .. "." .. string.format("%06d", tonumber(now[2])), "changed_fields", field,
+    "v:" .. field, bytes)
+end
 return { "OK", bytes, stored }
