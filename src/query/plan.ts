@@ -21,6 +21,7 @@ import {
   relatedPartitionPart,
   relationshipSet,
   sortedSet,
+  tagSet,
   valuePart,
   valuePartForms,
 } from "../keys/keys.js";
@@ -418,6 +419,34 @@ function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
 }
 
 /**
+ * `tags__contains: t` is the tag's set; `tags__any: [...]` their union, `tags__all: [...]` their
+ * intersection. An empty list matches nothing, as in Popoto.
+ */
+function tagNode(meta: ModelMeta, lookup: Lookup): PlanNode {
+  const setFor = (tag: unknown): PlanNode => {
+    if (typeof tag !== "string")
+      throw new QueryError(
+        meta.name,
+        `${lookup.source} expects tags (strings), received ${formatValue(tag)}.`,
+        lookup.field,
+      );
+    return { t: "set", key: tagSet(meta, lookup.field, tag) };
+  };
+  switch (lookup.op) {
+    case "contains":
+      return setFor(lookup.value);
+    case "any":
+      return union(listValue(meta, lookup).map(setFor));
+    case "all": {
+      const sets = [...new Set(listValue(meta, lookup))].map(setFor);
+      return sets.length === 0 ? NONE : intersect(sets);
+    }
+    default:
+      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+  }
+}
+
+/**
  * The node for a filter's lookups on one model (AND of all of them). Relationship traversals
  * (`path` not empty) must already be resolved into key lists by the caller.
  */
@@ -445,6 +474,7 @@ export function planLookups(meta: ModelMeta, lookups: readonly Lookup[]): PlanNo
     else if (spec.kind === "geo") nodes.push(geoNode(meta, lookup));
     else if (spec.kind === "autoKey") nodes.push(autoKeyNode(meta, spec, lookup));
     else if (spec.kind === "relationship") nodes.push(relationshipNode(meta, lookup));
+    else if (spec.kind === "tag") nodes.push(tagNode(meta, lookup));
     else if (spec.kind === "plain") nodes.push(partitionNode(meta, lookup, direct));
     // A sorted field's lookups were consumed above.
   }

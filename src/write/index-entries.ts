@@ -11,6 +11,8 @@ import {
   relatedPartitionPart,
   relationshipSet,
   sortedSet,
+  tagPointer,
+  tagSet,
   valuePart,
 } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -128,6 +130,17 @@ export function indexEntries(
           entries.push({ kind: "s", key: relationshipSet(meta, name, null), member: key });
         for (const target of targets)
           entries.push({ kind: "s", key: relationshipSet(meta, name, target), member: key });
+        break;
+      }
+      case "tag": {
+        // Each tag's set holds the instance; the pointer set names those sets (Popoto 1.x's
+        // `$TagPtr`, which Python reads its previous tags from).
+        const tags = Array.isArray(value) ? (value as unknown[]).map(String) : [];
+        for (const tag of tags) {
+          const set = tagSet(meta, name, tag);
+          entries.push({ kind: "s", key: set, member: key });
+          entries.push({ kind: "s", key: tagPointer(key, name), member: set });
+        }
         break;
       }
       default:

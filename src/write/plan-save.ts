@@ -37,7 +37,7 @@ const sameValue = (meta: ModelMeta, key: string, name: string, old: Buffer, byte
 };
 
 /** Kinds whose entry names the old value (a set per value), or is removed when the value is null (geo). */
-const VALUE_SET_KINDS = new Set(["key", "uniqueKey", "indexed", "unique", "relationship", "geo"]);
+const VALUE_SET_KINDS = new Set(["key", "uniqueKey", "indexed", "unique", "relationship", "geo", "tag"]);
 
 /**
  * The fields whose stored bytes a save of `changed` depends on, so the script checks exactly
