@@ -91,6 +91,15 @@ export const relationshipSet = (model: ModelMeta, field: string, relatedKey: str
   `$RelationshipF:${modelTag(model)}:${field}:${relatedKey ?? "None"}`;
 
 /**
+ * `$CompositeF:Book:author+year:Tolkien:1937`: the instances whose `author` and `year` have those
+ * values (parts escaped, `None` for null, a related key escaped again as one part), for a
+ * composite index (model option `indexes`). popoto's own structure: field names are identifiers,
+ * so `+` between them and `:` between the parts keep every index and combination apart.
+ */
+export const compositeSet = (model: ModelMeta, fields: readonly string[], parts: readonly string[]): string =>
+  joinKey([`$CompositeF`, modelTag(model), fields.join("+"), ...parts]);
+
+/**
  * `$TagF:Book:tags:<part>` (Popoto 1.x TagField): the instances carrying the tag; the tag is
  * escaped as a key part (`agent:valor` gives `agent{&#58;}valor`).
  */
@@ -141,6 +150,7 @@ export const indexKeyPatterns = (
     { pattern: `$LexF:${tag}:*`, type: "zset" },
     { pattern: `$LexRevF:${tag}:*`, type: "zset" },
     { pattern: `$TagF:${tag}:*`, type: "set" },
+    { pattern: `$CompositeF:${tag}:*`, type: "set" },
     { pattern: `$TagPtr:${tag}:*`, type: "set" },
   ];
 };
@@ -167,6 +177,7 @@ const SET_PREFIXES = [
   "$RelationshipF:",
   "$TagF:",
   "$TagPtr:",
+  "$CompositeF:",
 ];
 const ZSET_PREFIXES = ["$SortF:", "$SortedKeyF:", "$GeoF:", "$LexF:", "$LexRevF:"];
 

@@ -3,7 +3,7 @@
  * and `__all`; its value is a string array, and create() takes an array or a Set of strings.
  */
 import { describe, expectTypeOf, test } from "vitest";
-import { IntField, KeyField, Model, TagField } from "../../src/index.js";
+import { IndexedField, IntField, KeyField, Model, SortedField, TagField } from "../../src/index.js";
 import type { ShallowFilter } from "../../src/index.js";
 
 class Post extends Model("TypesPost", { slug: KeyField(), tags: TagField(), views: IntField() }) {}
@@ -51,5 +51,28 @@ describe("TagField", () => {
     await Post.create({ slug: "e", views: 1, tags: null });
     // @ts-expect-error TagField has no null option
     TagField({ null: true });
+  });
+});
+
+describe("composite indexes (model option indexes)", () => {
+  test("name fields filterable by equality, as a list or { fields, unique }", () => {
+    Model(
+      "TypesEdition",
+      { isbn: IndexedField(), number: SortedField({ type: "int" }), slug: KeyField() },
+      { indexes: [["isbn", "number"], { fields: ["slug", "isbn"], unique: true }] },
+    );
+  });
+
+  test("a plain field, an unknown field or a wrong unique flag does not compile", () => {
+    // @ts-expect-error views is a plain field: it cannot be filtered, so it cannot be indexed
+    Model("TypesBad1", { slug: KeyField(), views: IntField() }, { indexes: [["slug", "views"]] });
+    // @ts-expect-error nope is not a field of the model
+    Model("TypesBad2", { slug: KeyField(), isbn: IndexedField() }, { indexes: [["slug", "nope"]] });
+    Model(
+      "TypesBad3",
+      { slug: KeyField(), isbn: IndexedField() },
+      // @ts-expect-error unique is a boolean
+      { indexes: [{ fields: ["slug", "isbn"], unique: "yes" }] },
+    );
   });
 });
