@@ -17,6 +17,12 @@ export interface ModelOptions<TFieldName extends string = string, TIndexName ext
    * delete (from inside the write script, so only committed writes are announced).
    */
   readonly events?: boolean | undefined;
+  /**
+   * Append every committed create, update and delete to the model's change feed, the Redis
+   * stream `stream:<Model>` (from inside the write script, so only committed writes appear),
+   * trimmed to about `maxLen` entries (default 10 000). Read it with `Model.changes`.
+   */
+  readonly changes?: boolean | ChangeFeedOptions | undefined;
   /** Default order of query results: field names, `-` for descending. */
   readonly orderBy?: `${"" | "-"}${TFieldName}` | readonly `${"" | "-"}${TFieldName}`[] | undefined;
   /**
@@ -26,6 +32,12 @@ export interface ModelOptions<TFieldName extends string = string, TIndexName ext
    * @example indexes: [["author", "year"], { fields: ["isbn", "edition"], unique: true }]
    */
   readonly indexes?: readonly CompositeIndex<TIndexName>[] | undefined;
+}
+
+/** The `changes` model option in its object form. */
+export interface ChangeFeedOptions {
+  /** The stream is trimmed (XADD MAXLEN ~) to about this many entries; default 10 000. */
+  readonly maxLen?: number | undefined;
 }
 
 /**
@@ -49,4 +61,6 @@ export interface ModelMeta {
   readonly events: boolean;
   /** Composite indexes, as declared (fields in the order given). */
   readonly compositeIndexes: readonly { readonly fields: readonly string[]; readonly unique: boolean }[];
+  /** The change feed's bound when the model has one (`changes`), else undefined. */
+  readonly changes: { readonly maxLen: number } | undefined;
 }
