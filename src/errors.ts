@@ -101,7 +101,10 @@ export class UniqueViolationError extends PopotoError {
       "UNIQUE_VIOLATION",
       (field.includes("+")
         ? `${model} fields ${field.split("+").join(", ")} must be unique together (a unique index), but ` +
-          `${formatValue(value)} is already held by ${holder}. `
+          `${field
+            .split("+")
+            .map((name, i) => `${name} ${formatValue(Array.isArray(value) ? value[i] : undefined)}`)
+            .join(", ")} is already held by ${holder}. `
         : `${model}.${field} must be unique, but ${formatValue(value)} is already held by ${holder}. `) +
         `Choose another value, or load and update ${holder} instead.`,
       { model },
