@@ -91,6 +91,7 @@ export class ModelDefinitionError extends PopotoError {
 
 /** A unique value already held by another instance; nothing was written. */
 export class UniqueViolationError extends PopotoError {
+  /** The unique field, or a unique composite index's fields joined with `+` (`author+year`). */
   readonly field: string;
   readonly value: unknown;
   /** Instance key of the instance that holds the value. */
@@ -98,7 +99,13 @@ export class UniqueViolationError extends PopotoError {
   constructor(model: string, field: string, value: unknown, holder: string) {
     super(
       "UNIQUE_VIOLATION",
-      `${model}.${field} must be unique, but ${formatValue(value)} is already held by ${holder}. ` +
+      (field.includes("+")
+        ? `${model} fields ${field.split("+").join(", ")} must be unique together (a unique index), but ` +
+          `${field
+            .split("+")
+            .map((name, i) => `${name} ${formatValue(Array.isArray(value) ? value[i] : undefined)}`)
+            .join(", ")} is already held by ${holder}. `
+        : `${model}.${field} must be unique, but ${formatValue(value)} is already held by ${holder}. `) +
         `Choose another value, or load and update ${holder} instead.`,
       { model },
     );

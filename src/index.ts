@@ -66,6 +66,8 @@ export {
 export type { FieldOptions } from "./fields/plain.js";
 export { SortedField, SortedKeyField } from "./fields/sorted.js";
 export type { SortedFieldOptions } from "./fields/sorted.js";
+export { TagField } from "./fields/tag.js";
+export type { TagConfig, TagFieldOptions } from "./fields/tag.js";
 export { UniqueKeyField } from "./fields/unique-key.js";
 export type { UniqueKeyFieldOptions } from "./fields/unique-key.js";
 export type { FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";

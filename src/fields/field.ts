@@ -19,7 +19,8 @@ export type FieldKind =
   | "relationship" // the related instance's key, `$RelationshipF` reverse set per target
   | "indexed" // not part of the key, `$IndexF` set per value (Popoto 1.x IndexedField)
   | "unique" // not part of the key, `$UniquF` set per value, uniqueness enforced (Popoto 1.x UniqueField)
-  | "geo"; // { latitude, longitude }, `$GeoF` geo set
+  | "geo" // { latitude, longitude }, `$GeoF` geo set
+  | "tag"; // a set of strings, `$TagF` set per tag and a `$TagPtr` pointer (Popoto 1.x TagField)
 
 /** What a relationship field points at: a model class, a function returning one, or a model name. */
 export type RelationshipTarget = string | (() => unknown) | { readonly modelName: string };

@@ -3,6 +3,7 @@ import { describeReceived, ValidationError, type ValidationIssue } from "../erro
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { Reference } from "../fields/reference.js";
+import { normalizeTags } from "../fields/tag.js";
 import { isEscapedPart, splitKey } from "../keys/escape.js";
 import { inLayout, instanceKey, modelTag, valuePart } from "../keys/keys.js";
 import type { ModelMeta } from "./meta.js";
@@ -93,6 +94,30 @@ function checkGeo(
   return { ok: true, value: { latitude, longitude } };
 }
 
+/**
+ * Tags: an array or Set of strings, held as Popoto stores them (unique, sorted by code point).
+ * No value (undefined, or null as Popoto reads None) is no tags.
+ */
+function checkTags(
+  value: unknown,
+  fail: (expected: string, message: string) => { ok: false },
+): { ok: true; value: unknown } | { ok: false } {
+  const expected = "an array or Set of strings (tags)";
+  if (value === undefined || value === null) return { ok: true, value: [] };
+  if (!Array.isArray(value) && !(value instanceof Set))
+    return fail(expected, `expected ${expected}, received ${describeReceived(value)}`);
+  const tags: string[] = [];
+  for (const tag of value as Iterable<unknown>) {
+    if (typeof tag !== "string")
+      return fail(
+        expected,
+        `expected ${expected}, received a tag ${describeReceived(tag)}; tags are strings`,
+      );
+    tags.push(tag);
+  }
+  return { ok: true, value: normalizeTags(tags) };
+}
+
 /** Checks and converts one field's value; `undefined` counts as missing. */
 export function checkField(
   meta: ModelMeta,
@@ -119,6 +144,7 @@ export function checkField(
     }
     return { ok: true, value: keys };
   }
+  if (spec.kind === "tag") return checkTags(value, fail);
   if (value === undefined || value === null) {
     if (spec.nullable) return { ok: true, value: null };
     const expected =

@@ -13,6 +13,9 @@ export const DATA = {
     "$KeyF:CQ:genre:fantasy": ["CQ:d"],
     "$KeyF:CQ:lang:en": ["CQ:a", "CQ:d"],
     "$Class:CQ": ["CQ:a", "CQ:b", "CQ:c", "CQ:d"],
+    "$TagF:CQ:tags:a": ["CQ:a", "CQ:b"],
+    "$TagF:CQ:tags:b": ["CQ:b", "CQ:c"],
+    "$CompositeF:CQ:genre+lang:sf:en": ["CQ:a"],
   },
   sortedSets: { "$SortF:CQ:pages": { "CQ:a": 100, "CQ:b": 300, "CQ:c": 500, "CQ:d": 412 } },
 } as const;
@@ -137,5 +140,42 @@ export const CASES: readonly CompileCase[] = [
     plan: { n: { t: "keys", k: [1, 2] }, mode: "keys", offset: 0, limit: -1, exists: true },
     strings: [],
     answer: [],
+  },
+  {
+    name: "tags__all: the intersection of the tags' $TagF sets (tags__any is their union)",
+    query: {
+      ...keys,
+      node: {
+        t: "and",
+        c: [
+          { t: "set", key: "$TagF:CQ:tags:a" },
+          { t: "set", key: "$TagF:CQ:tags:b" },
+        ],
+      },
+    },
+    keys: ["$TagF:CQ:tags:a", "$TagF:CQ:tags:b"],
+    plan: {
+      n: {
+        t: "and",
+        c: [
+          { t: "set", k: 1 },
+          { t: "set", k: 2 },
+        ],
+      },
+      mode: "keys",
+      offset: 0,
+      limit: -1,
+      exists: false,
+    },
+    strings: [],
+    answer: ["CQ:b"],
+  },
+  {
+    name: "every field of a composite index by equality: its one $CompositeF set",
+    query: { ...keys, node: { t: "set", key: "$CompositeF:CQ:genre+lang:sf:en" } },
+    keys: ["$CompositeF:CQ:genre+lang:sf:en"],
+    plan: { n: { t: "set", k: 1 }, mode: "keys", offset: 0, limit: -1, exists: false },
+    strings: [],
+    answer: ["CQ:a"],
   },
 ];
