@@ -99,6 +99,9 @@ export type {
   ToDictOptions,
 } from "./model/model.js";
 export type { ModelEvent } from "./write/plan-write.js";
+export { ChangeFeed, type ReadChangesOptions } from "./changes/feed.js";
+export type { ChangeEvent, ChangeOp } from "./changes/entry.js";
+export type { ConsumedChange, ConsumeOptions } from "./changes/consume.js";
 export type {
   CorruptAction,
   CorruptRow,
@@ -112,7 +115,7 @@ export type {
   WrongTypeKey,
 } from "./maintenance/indexes.js";
 export type { ResumeReport } from "./model/delete-resume.js";
-export type { ModelOptions } from "./model/meta.js";
+export type { ChangeFeedOptions, ModelOptions } from "./model/meta.js";
 export type {
   StandardSchemaIssue,
   StandardSchemaProps,

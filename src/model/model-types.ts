@@ -5,6 +5,7 @@
  * Over 300 lines because it is the public contract of a model in one place: each type is a
  * documented declaration users read in their editor, and splitting them would scatter that page.
  */
+import type { ChangeFeed } from "../changes/feed.js";
 import type { ResumeReport } from "./delete-resume.js";
 import type { FieldKind, OnDelete } from "../fields/field.js";
 import type { FieldType } from "../fields/field-type.js";
@@ -22,6 +23,7 @@ import type {
   CreateInput,
   Fields,
   KeyLookup,
+  PlainValues,
   StoredFields,
   Values,
 } from "./value-types.js";
@@ -294,6 +296,11 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
    * before its write, without writing. Frameworks that take a Standard Schema take the model.
    */
   readonly schema: StandardSchemaV1<CreateInput<TFields>, CreateInput<TFields>>;
+  /**
+   * The durable change feed (`stream:<Model>`) of a model declared with `changes`: every committed
+   * create, update and delete, with the new values; replay by id, or consume as a group.
+   */
+  readonly changes: ChangeFeed<PlainValues<TFields>>;
   /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */
   readonly eventsChannel: string;
   /** Subscribes to this model's change events (declare the model with `events: true`). */

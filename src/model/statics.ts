@@ -3,6 +3,7 @@
  * `load()`, maintenance and events. `this` is the class the method was called on (the user's
  * subclass, or the class `Model()` returned), so results are built with its getters and methods.
  */
+import { ChangeFeed } from "../changes/feed.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { inLayout, modelEventsChannel } from "../keys/keys.js";
 import {
@@ -163,6 +164,11 @@ export class ModelStatics extends InstanceBase {
   /** The `create()` input as a Standard Schema v1 (README "Validation"). */
   static get schema(): StandardSchemaV1 {
     return modelSchema(this.meta);
+  }
+
+  /** The model's change feed (declared with the `changes` option): replay, consumer groups. */
+  static get changes(): ChangeFeed<Record<string, unknown>> {
+    return new ChangeFeed(this.meta);
   }
 
   static get eventsChannel(): string {
