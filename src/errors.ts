@@ -49,6 +49,11 @@ export class PopotoError extends Error {
 /** One invalid field of a ValidationError. */
 export interface ValidationIssue {
   readonly field: string;
+  /**
+   * The value given; for a failed value check (`min`, `choices`…), as converted to the field's
+   * type (`"09:00"` as `"09:00:00.000000"`). Absent where the issue is about the input as a whole.
+   */
+  readonly value?: unknown;
   /** What the field accepts, e.g. `int (a safe integer)` or `string of at most 10 characters`. */
   readonly expected: string;
   /** A short description of what was given, e.g. `string "12"` or `undefined`. */
@@ -300,7 +305,7 @@ export class HookError extends PopotoError {
     const done = hook === "postSave" ? "saved" : "deleted";
     super(
       "HOOK",
-      `${model}: ${key} was ${done}, but its ${hook}() threw: ${reason.replace(/\.$/, "")}. The write stands; ` +
+      `${model}: ${key} was ${done}, but its ${hook}() threw: ${clause(reason)}. The write stands; ` +
         `make ${hook}() handle its own failures, or retry its work (error.cause is what it threw).`,
       { model, cause },
     );

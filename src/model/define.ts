@@ -4,6 +4,7 @@ import { ModelDefinitionError } from "../errors.js";
 import { AutoKeyField } from "../fields/auto-key.js";
 import { FieldDef, type AnyField, type FieldSpec } from "../fields/field.js";
 import { FIELD_TYPES, KEY_TYPES, SORTED_TYPES } from "../fields/field-type.js";
+import { checkValueOptions } from "./define-checks.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 
 /** Field names that would shadow instance members or query options. */
@@ -74,6 +75,7 @@ function checkSpec(
     fail(
       `has type ${JSON.stringify(spec.type)}, which is not a valid Field type; use one of ${Object.keys(FIELD_TYPES).join(", ")}.`,
     );
+  checkValueOptions(spec, fail);
   // Each factory's option table is checked against its options interface (fields/*.ts).
   const known = spec.accepts;
   for (const option of Object.keys(spec.options)) {

@@ -6,6 +6,7 @@ import { Reference } from "../fields/reference.js";
 import { normalizeTags } from "../fields/tag.js";
 import { isEscapedPart, splitKey } from "../keys/escape.js";
 import { inLayout, instanceKey, modelTag, valuePart } from "../keys/keys.js";
+import { checkValue } from "./constraints.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
 
@@ -127,7 +128,7 @@ export function checkField(
   issues: ValidationIssue[],
 ): { ok: true; value: unknown } | { ok: false } {
   const fail = (expected: string, message: string): { ok: false } => {
-    issues.push({ field: name, expected, received: describeReceived(value), message });
+    issues.push({ field: name, value, expected, received: describeReceived(value), message });
     return { ok: false };
   };
   if (spec.kind === "relationship" && spec.many) {
@@ -194,8 +195,12 @@ export function validateForSave(
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
   for (const name of meta.fieldNames) {
-    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
-    if (result.ok) values.set(name, result.value);
+    const spec = meta.fields.get(name) as FieldSpec;
+    const result = checkField(meta, spec, name, source[name], issues);
+    if (result.ok) {
+      checkValue(spec, name, result.value, issues);
+      values.set(name, result.value);
+    }
   }
   if (issues.length > 0) throw new ValidationError(meta.name, issues);
   return values;
@@ -210,8 +215,12 @@ export function validateFields(
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
   for (const name of fields) {
-    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
-    if (result.ok) values.set(name, result.value);
+    const spec = meta.fields.get(name) as FieldSpec;
+    const result = checkField(meta, spec, name, source[name], issues);
+    if (result.ok) {
+      checkValue(spec, name, result.value, issues);
+      values.set(name, result.value);
+    }
   }
   if (issues.length > 0) throw new ValidationError(meta.name, issues);
   return values;
@@ -254,6 +263,7 @@ export function unknownFieldIssues(meta: ModelMeta, source: object): ValidationI
     .filter((name) => !meta.fields.has(name))
     .map((field) => ({
       field,
+      value: (source as Record<string, unknown>)[field],
       expected: `one of ${meta.fieldNames.join(", ")}`,
       received: "an unknown field",
       message: `is not a field of ${meta.name}; remove it or declare it in the model`,
