@@ -15,6 +15,7 @@ export {
   ClusterError,
   ConnectionError,
   CorruptDataError,
+  HookError,
   isPopotoError,
   KeyConflictError,
   ModelDefinitionError,
@@ -33,7 +34,7 @@ export {
   ValidationError,
   WrongTypeError,
 } from "./errors.js";
-export type { ConnectionFailure, PopotoErrorCode, RowProblem, ValidationIssue } from "./errors.js";
+export type { ConnectionFailure, PopotoErrorCode, PostHook, RowProblem, ValidationIssue } from "./errors.js";
 export { AutoKeyField } from "./fields/auto-key.js";
 export type { AutoKeyFieldOptions } from "./fields/auto-key.js";
 export type { AutoKeyKind } from "./keys/ids.js";

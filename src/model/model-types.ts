@@ -76,8 +76,25 @@ export interface InstanceMembers<TFields extends Fields = Fields, TName extends 
   ): Promise<NonNullable<Values<TFields>[TField]>>;
   /** Deletes the hash and every index entry of its stored values; true if it existed. */
   delete(): Promise<boolean>;
-  /** Runs before validation on every save; override it to derive values. */
+  /**
+   * Lifecycle hook: runs before validation and planning on every save (`save()`, `create()`,
+   * `getOrCreate()`, `updateOrCreate()`, `bulkCreate()`, `bulkUpdate()`). Override it to derive
+   * values; throw to cancel the save (nothing is written). May be async.
+   */
   preSave(): void | Promise<void>;
+  /**
+   * Lifecycle hook: runs after a save Redis committed, on the same operations as `preSave`; never
+   * for a save that failed. A throw here becomes a HookError (`HOOK`): the write stands.
+   */
+  postSave(): void | Promise<void>;
+  /**
+   * Lifecycle hook: runs before `instance.delete()` plans anything; throw to cancel (nothing is
+   * deleted). Deletes by key (`bulkDelete()`, `query.delete()`, `deleteAll()`, onDelete cascades)
+   * do not load instances and run no hooks.
+   */
+  preDelete(): void | Promise<void>;
+  /** Lifecycle hook: runs after `instance.delete()` removed a stored instance (not when none was stored). */
+  postDelete(): void | Promise<void>;
   /** The non-hidden fields as a plain object (relationships as instance keys). */
   toJSON(): Record<string, unknown>;
   /** The non-hidden fields as a plain object, relationships as keys or (loaded ones) nested objects. */

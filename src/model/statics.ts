@@ -93,7 +93,7 @@ export class ModelStatics extends InstanceBase {
       rejectUnknownFields(meta, item as Record<string, unknown>, "created");
       return new this(item as Record<string, unknown>);
     });
-    await saveMany(() => Promise.all(instances.map((i) => i[PREPARE_SAVE]({}))), options);
+    await saveMany(meta.name, instances, (i) => i[PREPARE_SAVE]({}), options);
     return instances;
   }
 
@@ -102,10 +102,7 @@ export class ModelStatics extends InstanceBase {
     options: BulkOptions & { fields?: readonly string[] } = {},
   ): Promise<number> {
     const fields = options.fields;
-    return saveMany(
-      () => Promise.all(instances.map((i) => i[PREPARE_SAVE](fields ? { fields } : {}))),
-      options,
-    );
+    return saveMany(this.meta.name, instances, (i) => i[PREPARE_SAVE](fields ? { fields } : {}), options);
   }
 
   static async bulkDelete(items: readonly (InstanceBase | string)[], options?: BulkOptions): Promise<number> {
