@@ -36,6 +36,16 @@ class Book extends Model(
 ) {}
 class Short extends Model("FeedShort", { n: KeyField({ type: "int" }) }, { changes: { maxLen: 10 } }) {}
 class Plain extends Model("FeedPlain", { name: KeyField() }) {}
+class Owner extends Model("FeedOwner", { name: KeyField() }, { changes: true }) {}
+class Pet extends Model(
+  "FeedPet",
+  {
+    name: KeyField(),
+    owner: Relationship(Owner, { onDelete: "cascade" }),
+    vet: Relationship(Owner, { null: true, onDelete: "setNull" }),
+  },
+  { changes: true },
+) {}
 
 const STREAM = "stream:FeedBook";
 
@@ -115,6 +125,31 @@ describe("the stream entries", () => {
     expect(entries[3]?.values).toEqual({ pages: bytes("pages", 415) });
     expect(entries[4]?.values).toEqual({ shelves: bytes("shelves", [layoutKey("FeedShelf:sf")]) });
     expect(entries[5]?.values).toEqual({});
+  });
+
+  it("records the writes of a delete's onDelete actions in each model's own stream", async () => {
+    const ann = await Owner.create({ name: "ann" });
+    const bob = await Owner.create({ name: "bob" });
+    await Pet.create({ name: "rex", owner: ann, vet: bob });
+    await Pet.create({ name: "tom", owner: bob, vet: bob });
+    await bob.delete(); // cascades to tom, sets rex's vet to null
+    const owners = await rawEntries("stream:FeedOwner");
+    expect(owners.map((e) => `${e.text["op"]} ${e.text["pk"]}`)).toEqual([
+      "create FeedOwner:ann",
+      "create FeedOwner:bob",
+      "delete FeedOwner:bob",
+    ]);
+    const pets = await rawEntries("stream:FeedPet");
+    expect(pets.map((e) => `${e.text["op"]} ${e.text["pk"]} ${e.text["changed_fields"]}`)).toEqual([
+      "create FeedPet:rex name,owner,vet",
+      "create FeedPet:tom name,owner,vet",
+      ...(pets[2]?.text["op"] === "delete"
+        ? ["delete FeedPet:tom ", "update FeedPet:rex vet"]
+        : ["update FeedPet:rex vet", "delete FeedPet:tom "]),
+    ]);
+    expect(pets.find((e) => e.text["op"] === "update")?.values).toEqual({
+      vet: encodeValue(Pet.meta.fields.get("vet") as never, null),
+    });
   });
 
   it("decodes entries into typed events; read({ after }) replays what followed an id", async () => {
