@@ -71,6 +71,24 @@ describe("consumer groups", () => {
     expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(0);
   });
 
+  it("a pending event trimmed from the stream meanwhile is acknowledged, not delivered", async () => {
+    await Book.create({ title: "T1", pages: 1 });
+    await Book.create({ title: "T2", pages: 1 });
+    const before = Book.changes.consume({ group: "g", consumer: "trim", blockMs: 50 });
+    await next(before);
+    await next(before);
+    await before.return();
+    expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(2);
+    await raw.xtrim(layoutKey(STREAM), "MAXLEN", 0);
+    await Book.create({ title: "T3", pages: 1 });
+    const after = Book.changes.consume({ group: "g", consumer: "trim", blockMs: 50 });
+    const fresh = await next(after);
+    expect(fresh.key).toBe(layoutKey("FeedBook:T3"));
+    await fresh.ack();
+    await after.return();
+    expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(0);
+  });
+
   it("another consumer claims the events a crashed consumer left unacknowledged", async () => {
     await Book.create({ title: "Lost", pages: 1 });
     const crashed = Book.changes.consume({ group: "g", consumer: "crashed", blockMs: 50 });
