@@ -138,6 +138,39 @@ describe("the stream entries", () => {
     expect(await Book.changes.length()).toBe(3);
   });
 
+  it("reads an entry Popoto 1.x's EventStreamMixin appends to the same key (stream:<_stream_name>)", async () => {
+    // What Python's `_xadd_mutation("update", update_fields=["note"])` sends for a model whose
+    // _stream_name is "FeedBook", with a metadata field ("source").
+    await raw.xadd(
+      layoutKey(STREAM),
+      "MAXLEN",
+      "~",
+      10000,
+      "*",
+      "model",
+      "FeedBook",
+      "pk",
+      layoutKey("FeedBook:Py"),
+      "op",
+      "update",
+      "ts",
+      "1764000000.25",
+      "changed_fields",
+      "note",
+      "source",
+      "python",
+    );
+    const [event] = await Book.changes.read();
+    expect(event).toMatchObject({
+      model: "FeedBook",
+      op: "update",
+      key: layoutKey("FeedBook:Py"),
+      at: new Date(1_764_000_000_250),
+      fields: ["note"],
+      values: {},
+    });
+  });
+
   it("is written only for models declared with changes", async () => {
     await Plain.create({ name: "x" });
     expect(await raw.exists(layoutKey("stream:FeedPlain"))).toBe(0);
