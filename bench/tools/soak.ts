@@ -143,7 +143,7 @@ try {
   await run("rebuild --corrupt=quarantine", "rebuild", "--corrupt=quarantine");
   await run("check (after rebuild)", "check");
   await slowest(admin);
-  await queries(url, admin);
+  await queries(port, admin);
   console.log(`\n${rows.join("\n")}`);
 } finally {
   admin.disconnect();
