@@ -296,6 +296,14 @@ local function inside(node, list)
     end
     return found
   end
+  if t == "keys" then
+    -- A literal key list: one lookup table, not a scan of the list per member.
+    local named = {}
+    for _, k in ipairs(node.k) do named[KEYS[k]] = true end
+    work = work + #node.k + #list
+    for _, m in ipairs(list) do if named[m] then found[m] = true end end
+    return found
+  end
   if t == "and" then
     local kept = list
     for _, child in ipairs(node.c) do
