@@ -175,7 +175,8 @@ async function test(
   node: PlanNode | undefined,
 ): Promise<string[]> {
   const per = 1 + (node === undefined ? 0 : leaves(node));
-  const size = Math.max(1, Math.min(queryLimits().chunkSize, Math.floor(queryLimits().scriptBudget / per)));
+  const limits = queryLimits();
+  const size = Math.max(1, Math.min(limits.maxScriptArgs, Math.floor(limits.scriptBudget / per)));
   const kept: string[] = [];
   for (const piece of pieces(chunk, size)) {
     const candidates: PlanNode = { t: "keys", keys: piece };
@@ -275,7 +276,7 @@ async function* members(
       yield* scanRange(node.key, node.min, node.max);
       return;
     case "keys":
-      for (const piece of pieces(node.keys, chunk)) yield test(meta, piece, undefined);
+      for (const piece of pieces(node.keys, queryLimits().maxScriptArgs)) yield test(meta, piece, undefined);
       return;
     case "part":
       for await (const batch of scanSet(node.key)) yield test(meta, batch, node);
@@ -370,7 +371,11 @@ export async function loadRows(
   problems?: RowProblem[],
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const piece of pieces(keys, queryLimits().chunkSize)) {
+  // A script loads at most maxScriptArgs rows, and no more than its budget's worth: query.lua
+  // counts a loaded row as five members of work, and checks each listed key exists (one more).
+  const limits = queryLimits();
+  const size = Math.max(1, Math.min(limits.maxScriptArgs, Math.floor(limits.scriptBudget / 6)));
+  for (const piece of pieces(keys, want.kind === "keys" ? keys.length || 1 : size)) {
     if (want.kind === "keys") {
       rows.push(...piece.map((key) => ({ key, values: valuesFromKey(meta, key), hash: undefined })));
       continue;

@@ -11,7 +11,7 @@ import { deleteSequenceHooks, type DeleteStepInfo } from "../../src/model/delete
 import { DEFAULT_STEP_LIMITS } from "../../src/write/plan-delete.js";
 import { createLibrary, DlAuthor, DlBook, DlChapter, DlFan, DlLoan } from "../fixtures/delete-models.js";
 import { caught, members, mpstr } from "../support/inspect.js";
-import { allKeys, hexOf, layoutKey, ON_CLUSTER, raw, useRedis } from "../support/redis.js";
+import { allKeys, hexOf, layoutKey, ON_CLUSTER, raw, TEST_DB, useRedis } from "../support/redis.js";
 
 useRedis();
 
@@ -104,6 +104,38 @@ describe("a cascade of any size", () => {
     expect(await raw.scard("$Class:DlChapter")).toBe(2000);
   });
 
+  it("a reverse set larger than a read batch is read by SSCAN, never whole by one SMEMBERS", async () => {
+    const author = await createLibrary("wide", 2500);
+    const reverse = "$RelationshipF:DlBook:author:DlAuthor:wide";
+    expect(await raw.scard(reverse)).toBe(2500);
+    const seen: string[][] = [];
+    const monitor = await raw.duplicate().monitor();
+    // Only this test database's commands, and not those run inside scripts: other clients may be
+    // using the same server.
+    monitor.on("monitor", (_time: string, args: string[], source: string, database: string) => {
+      if (Number(database) === TEST_DB && source !== "lua") seen.push(args);
+    });
+    try {
+      expect(await author.delete()).toBe(true);
+      const marker = `settle-${Math.random()}`;
+      await raw.echo(marker);
+      for (let i = 0; i < 400 && !seen.some((a) => a.includes(marker)); i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      monitor.disconnect();
+    }
+    const reads = seen.filter((a) => a[1] === reverse).map((a) => String(a[0]).toUpperCase());
+    expect(reads).not.toContain("SMEMBERS");
+    // 2,500 members at COUNT 1000: several SSCAN calls
+    expect(reads.filter((c) => c === "SSCAN").length).toBeGreaterThanOrEqual(3);
+    // every SMEMBERS the delete sent read a set of at most 1,000 members (a chapter's reverse set
+    // of a book holds one)
+    const smembers = seen.filter((a) => String(a[0]).toUpperCase() === "SMEMBERS");
+    expect(smembers.length).toBeGreaterThan(0);
+    expect(smembers.every((a) => a[1]?.startsWith("$RelationshipF:DlChapter:book:"))).toBe(true);
+    expect(await keysOf("DlAuthor", "DlBook", "DlChapter", "$DeleteJournal")).toEqual([]);
+  });
+
   it("filter().delete() and bulkDelete() of cascading targets: one sequence per batch", async () => {
     const a = await createLibrary("fa", 1500);
     await createLibrary("fb", 10);
@@ -150,6 +182,22 @@ describe("a failure between steps", () => {
     expect(await author.delete()).toBe(true);
     expect(await keysOf("DlAuthor", "DlBook", "DlChapter", "$DeleteJournal")).toEqual([]);
     await expectIndexesClean();
+  });
+
+  it("resuming redoes none of the finished work: its steps write only what remains", async () => {
+    const author = await createLibrary("rest", 100);
+    deleteSequenceHooks.limits = { maxKeys: 50, maxArgs: 20_000 };
+    const first = recordSteps((info) => {
+      if (info.index === 3) throw new Error("injected failure");
+    });
+    await expect(author.delete()).rejects.toThrow("injected failure");
+    const done = first.slice(0, -1).reduce((n, s) => n + s.writes, 0); // the last one threw before running
+    expect(done).toBeGreaterThan(0);
+    const again = recordSteps();
+    expect(await author.delete()).toBe(true);
+    // 100 chapters, 100 books and the author: the resumed plan holds exactly the rest
+    expect(again.reduce((n, s) => n + s.writes, 0)).toBe(201 - done);
+    expect(await keysOf("DlAuthor", "DlBook", "DlChapter", "$DeleteJournal")).toEqual([]);
   });
 
   it("resumeDeletes() (what `popoto repair` runs) finishes it", async () => {
