@@ -15,6 +15,7 @@ export {
   ClusterError,
   ConnectionError,
   CorruptDataError,
+  InvalidCursorError,
   isPopotoError,
   KeyConflictError,
   ModelDefinitionError,
@@ -118,8 +119,12 @@ export type {
   CreateInput,
   Fields,
   KeyLookup,
+  GroupFieldName,
+  NumericSortedFieldName,
   OrderName,
+  SortedFieldName,
   StoredFields,
+  UpdateInput,
   Values,
 } from "./model/value-types.js";
 export type {
@@ -135,6 +140,7 @@ export type {
 export type {
   IncludePath,
   Included,
+  Page,
   Query,
   QueryExplanation,
   RelationshipName,

@@ -26,6 +26,8 @@ const text = (reply: unknown): string => (Buffer.isBuffer(reply) ? reply.toStrin
 export async function executeBulk(
   intents: readonly WriteIntent[],
   options: BulkOptions = {},
+  /** Errors of single writes to pass over (their intent counts as not existing), not throw. */
+  tolerate?: (error: unknown) => boolean,
 ): Promise<boolean[]> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
   const existed: boolean[] = new Array<boolean>(intents.length).fill(false);
@@ -54,7 +56,7 @@ export async function executeBulk(
         const [was] = await executeWrites([batch[i] as WriteIntent]);
         existed[start + i] = was === true;
       } catch (error) {
-        failure ??= error;
+        if (!tolerate?.(error)) failure ??= error;
       }
     }
     options.onProgress?.(Math.min(start + batch.length, intents.length), intents.length);
