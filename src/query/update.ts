@@ -72,7 +72,12 @@ export async function updateKeys(
       if (snapshot) intents.push(partialIntent(meta, key, snapshot, updates).intent);
     });
     // An instance deleted after it matched has nothing left to update: it is not counted.
-    const existed = await executeBulk(intents, { batchSize }, (error) => error instanceof NotSavedError);
+    const existed = await executeBulk(
+      intents,
+      { batchSize },
+      undefined,
+      (error) => error instanceof NotSavedError,
+    );
     written += existed.filter(Boolean).length;
     options.onProgress?.(Math.min(start + batch.length, keys.length), keys.length);
   }
