@@ -13,7 +13,7 @@ import {
   QueryError,
   SortedField,
 } from "../../src/index.js";
-import { useRedis } from "../support/redis.js";
+import { raw, useRedis } from "../support/redis.js";
 import { countTraffic } from "../support/round-trips.js";
 
 useRedis();
@@ -137,6 +137,47 @@ describe("page() by a sorted field", () => {
     }
     expect(cursor).toBeNull();
     expect(costs.every((c) => c.roundTrips === 1 && c.commands.join() === "EVALSHA")).toBe(true);
+  });
+});
+
+class Score extends Model("PageScore", {
+  player: KeyField(),
+  league: KeyField(),
+  points: SortedField({ type: "int", partitionBy: "league" }),
+}) {}
+
+class Visit extends Model("PageVisit", { id: KeyField(), at: SortedField({ type: "int" }) }, { ttl: 3600 }) {}
+
+describe("page() on partitioned sorted fields and ttl models", () => {
+  it("pages within the partition the filter names, and refuses an order across partitions", async () => {
+    for (let i = 0; i < 9; i++)
+      await Score.create({ player: `p${i}`, league: i % 2 ? "east" : "west", points: i * 3 });
+    const east = Score.query.filter({ league: "east" }).orderBy("-points").limit(2);
+    const titles: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Score[]; next: string | null } = await east.page(cursor);
+      titles.push(...page.items.map((s) => s.player));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(titles).toEqual(["p7", "p5", "p3", "p1"]);
+    await expect(Score.query.orderBy("points").limit(2).page()).rejects.toThrow(/league/);
+  });
+
+  it("skips instances whose hash expired (their entries are left behind)", async () => {
+    for (let i = 0; i < 8; i++) await Visit.create({ id: `v${i}`, at: i });
+    await raw.del("PageVisit:v2", "PageVisit:v5"); // as if they expired
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Visit[]; next: string | null } = await Visit.query
+        .orderBy("at")
+        .limit(3)
+        .page(cursor);
+      ids.push(...page.items.map((v) => v.id));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(ids).toEqual(["v0", "v1", "v3", "v4", "v6", "v7"]);
   });
 });
 
