@@ -22,6 +22,7 @@ export type PopotoErrorCode =
   | "AUTH"
   | "PERMISSION"
   | "TLS"
+  | "INVALID_CURSOR"
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
@@ -82,6 +83,24 @@ export class QueryError extends PopotoError {
   constructor(model: string, message: string, field?: string) {
     super("QUERY", `${model} query: ${message}`, { model });
     this.field = field;
+  }
+}
+
+/**
+ * A `page()` cursor that this query did not give out: damaged, edited, or the `next` of a query
+ * with another model or order. Nothing was read.
+ */
+export class InvalidCursorError extends PopotoError {
+  readonly cursor: string;
+  constructor(model: string, cursor: string, reason: string) {
+    const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor;
+    super(
+      "INVALID_CURSOR",
+      `${model} query: page() cannot continue from the cursor "${shown}": ${reason.replace(/\.+$/, "")}. Pass the \`next\` ` +
+        `of a page of this same query (same model and orderBy), or nothing for the first page.`,
+      { model },
+    );
+    this.cursor = cursor;
   }
 }
 

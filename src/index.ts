@@ -16,6 +16,7 @@ export {
   ConnectionError,
   CorruptDataError,
   HookError,
+  InvalidCursorError,
   isPopotoError,
   KeyConflictError,
   ModelDefinitionError,
@@ -130,8 +131,12 @@ export type {
   CreateInput,
   Fields,
   KeyLookup,
+  GroupFieldName,
+  NumericSortedFieldName,
   OrderName,
+  SortedFieldName,
   StoredFields,
+  UpdateInput,
   Values,
 } from "./model/value-types.js";
 export type {
@@ -147,6 +152,7 @@ export type {
 export type {
   IncludePath,
   Included,
+  Page,
   Query,
   QueryExplanation,
   RelationshipName,

@@ -78,7 +78,7 @@ function serverOrder(
  * filter, and reports each as drift (src/query/row-problems.ts): the index named them, the data
  * does not, so returning them would return a wrong row.
  */
-function dropDrifted(meta: ModelMeta, lookups: readonly Lookup[], rows: Row[]): Row[] {
+export function dropDrifted(meta: ModelMeta, lookups: readonly Lookup[], rows: Row[]): Row[] {
   if (lookups.length === 0) return rows;
   return rows.filter((row) => {
     const found = contradiction(meta, row.key, row.values, lookups);

@@ -23,18 +23,27 @@
 --           without adding them to the None set)
 --         | {"t":"and","c":[node…]} | {"t":"or","c":[node…]} | {"t":"diff","a":node,"b":[node…]}
 --         | {"t":"none"}
---   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields", "f":[A…] (fields for "fields"),
+--   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields"|"stats"|"countBy", "f":[A…] (fields for "fields"),
 --            "order": {"k":K,"desc":bool} (by score in a sorted set) | {"key":true,"desc":bool}
 --                     | {"geo":true} (nearest first, by the geo node's distances) | absent,
 --            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone),
 --            "budget":int (most work one call may do: members listed, tested or visited, 5 per row
 --                     loaded; 0 or absent: no limit),
---            "from":int (continue an ordered walk at this position of the ordered range)}
+--            "from":int (continue an ordered walk at this position of the ordered range),
+--            "after":{"s":A score,"k":A instance key} (a keyset cursor, page(): only the matches
+--                    after that score and key in the order; "s" absent in key order),
+--            "z":K (stats: the sorted set whose scores are summed), "hf":A (stats: the field whose
+--                  stored bytes are returned for the min and max keys),
+--            "by":{"p":int key part} | {"f":A field} (countBy: group by a key part, or by the
+--                  stored bytes of a hash field)}
 -- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
 --
 -- Reply: {"STEP"} when answering would cost more than the budget: the caller then runs the query
 -- in bounded steps (src/query/stepwise.ts), so no one script blocks Redis for long.
--- Count mode {n, gone}; otherwise {total, gone, dists, resume, key1, data1, key2, data2, …} where
+-- Count mode {n, gone}; stats {n, gone, sum, minKey, minScore, minBytes, maxKey, maxScore,
+-- maxBytes} (numbers as "%.17g" strings, false for none); countBy {n, gone, value, count, …} where
+-- value is an instance key holding that key part ("p"), or the field's stored bytes ("" for no
+-- value, "f"); otherwise {total, gone, dists, resume, key1, data1, key2, data2, …} where
 -- resume is 0, or {position, skipped} when an ordered walk or range read spent its budget before
 -- filling the page
 -- (call again with "from" = position, offset lowered by skipped and limit by the rows returned);
@@ -575,9 +584,50 @@ end
 -- |matches|, is shorter than listing every match. Each page of the walk is tested against the
 -- filter in batches (inside), not one command per member. Stops when its work reaches the budget
 -- and reports where it stopped, so the caller continues in another call.
+-- The position, in the walk's direction, of the first member after the cursor (score s, key k).
+-- Redis orders members of one score by their bytes (reversed for ZREVRANGE), as the cursor does.
+-- When the cursor's member still holds score s its rank is the answer (O(log n)); when it was
+-- deleted or moved, the members before score s are counted and the cursor's place among those of
+-- score s found by binary search over ranks: the cost never depends on how far the page is.
+local function cursorPosition(orderKey, desc)
+  local sText, k = arg(plan.after.s), arg(plan.after.k)
+  local s = tonumber(sText)
+  local here = redis.call("ZSCORE", orderKey, k)
+  if here and tonumber(here) == s then
+    if desc then return redis.call("ZREVRANK", orderKey, k) + 1 end
+    return redis.call("ZRANK", orderKey, k) + 1
+  end
+  local before
+  if desc then
+    before = redis.call("ZCOUNT", orderKey, "(" .. sText, "+inf")
+  else
+    before = redis.call("ZCOUNT", orderKey, "-inf", "(" .. sText)
+  end
+  local lo, hi = 0, redis.call("ZCOUNT", orderKey, sText, sText)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local m
+    if desc then
+      m = redis.call("ZREVRANGE", orderKey, before + mid, before + mid)[1]
+    else
+      m = redis.call("ZRANGE", orderKey, before + mid, before + mid)[1]
+    end
+    if (desc and m >= k) or (not desc and m <= k) then lo = mid + 1 else hi = mid end
+  end
+  return before + lo
+end
+
 local function walk(orderKey, desc)
   local out, skipped = {}, 0
   local first, size = orderedRange(orderKey, desc)
+  if plan.after then
+    -- Start after the cursor when it lies inside the filter's range.
+    local at = cursorPosition(orderKey, desc)
+    if at > first then
+      size = math.max(0, size - (at - first))
+      first = at
+    end
+  end
   local start = plan.from or 0
   -- Each visited member is tested against every index the filter reads: a page of n members costs
   -- about n * (1 + indexes) work, so pages shrink as the budget runs out.
@@ -642,7 +692,7 @@ end
 -- range, so the page can be read from that range's bound and stop once full (a walk), rather than
 -- listing every match to keep a few.
 local implicit = false
-if not order and limit >= 0 and mode ~= "count" then
+if not order and limit >= 0 and mode ~= "count" and mode ~= "stats" and mode ~= "countBy" then
   local range = nil
   if root.t == "zr" then range = root end
   if root.t == "and" then
@@ -660,7 +710,59 @@ if not order and limit >= 0 and mode ~= "count" then
   end
 end
 
-if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists then
+local function number(n) return string.format("%.17g", n) end
+
+-- Sum, least and greatest score of the matches in the sorted set "z" (ZMSCORE in batches), and
+-- the stored bytes of field "hf" of the least and greatest: aggregates without loading instances.
+-- A match missing from the sorted set (no score) is left out of every figure, n included.
+local function stats(list)
+  local n, sum, minKey, minScore, maxKey, maxScore = 0, 0, false, 0, false, 0
+  for start = 1, #list, BATCH do
+    local slice = { unpack(list, start, math.min(start + BATCH - 1, #list)) }
+    local found = redis.call("ZMSCORE", KEYS[plan.z], unpack(slice))
+    for i, k in ipairs(slice) do
+      if found[i] then
+        local score = tonumber(found[i])
+        n, sum = n + 1, sum + score
+        if not minKey or score < minScore or (score == minScore and k < minKey) then minKey, minScore = k, score end
+        if not maxKey or score > maxScore or (score == maxScore and k < maxKey) then maxKey, maxScore = k, score end
+      end
+    end
+  end
+  local function bytes(k)
+    if not k or not plan.hf then return false end
+    return redis.call("HGET", k, arg(plan.hf))
+  end
+  return { n, gone, number(sum), minKey, number(minScore), bytes(minKey), maxKey, number(maxScore), bytes(maxKey) }
+end
+
+-- How many matches hold each value of one field: by the key part at position "p" of the instance
+-- key (key fields: no hash read), or by the stored bytes of hash field "f" (one HGET a match).
+local function countBy(list)
+  local counts, sample, order = {}, {}, {}
+  for _, k in ipairs(list) do
+    local group
+    if plan.by.p then
+      group = keyPart(k, plan.by.p) or ""
+    else
+      group = redis.call("HGET", k, arg(plan.by.f)) or ""
+    end
+    if not counts[group] then
+      counts[group] = 0
+      sample[group] = plan.by.p and k or group
+      order[#order + 1] = group
+    end
+    counts[group] = counts[group] + 1
+  end
+  local reply = { #list, gone }
+  for _, group in ipairs(order) do
+    reply[#reply + 1] = sample[group]
+    reply[#reply + 1] = counts[group]
+  end
+  return reply
+end
+
+if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists and not plan.after then
   -- The filter is one range of the sorted set we order by: let Redis order and page it.
   local total = redis.call("ZCOUNT", KEYS[root.k], arg(root.min), arg(root.max))
   if mode == "count" then return { total, gone } end
@@ -703,8 +805,10 @@ else
     keys = live
   end
   if mode == "count" then return { #keys, gone } end
+  if mode == "stats" then return stats(keys) end
+  if mode == "countBy" then return countBy(keys) end
+  local scores = {}
   if order and order.k and not implicit then
-    local scores = {}
     for start = 1, #keys, BATCH do
       local slice = { unpack(keys, start, math.min(start + BATCH - 1, #keys)) }
       local found = redis.call("ZMSCORE", KEYS[order.k], unpack(slice))
@@ -723,6 +827,25 @@ else
     end)
   elseif order and order.key then
     if order.desc then table.sort(keys, function(x, y) return x > y end) else table.sort(keys) end
+  end
+  if plan.after then
+    -- A keyset cursor: keep the matches after (score, key) in the order just applied.
+    local k = arg(plan.after.k)
+    local s = plan.after.s and tonumber(arg(plan.after.s))
+    local kept = {}
+    for _, x in ipairs(keys) do
+      local later
+      if order and order.k then
+        local sx = scores[x]
+        if order.desc then later = sx < s or (sx == s and x < k) else later = sx > s or (sx == s and x > k) end
+      elseif order and order.desc then
+        later = x < k
+      else
+        later = x > k
+      end
+      if later then kept[#kept + 1] = x end
+    end
+    keys = kept
   end
   keys.total = #keys
 end

@@ -29,6 +29,8 @@ export interface CompileCase {
   readonly strings: readonly string[];
   /** The instance keys the call answers, in the order it returns them. */
   readonly answer: readonly string[];
+  /** For the modes that answer figures (stats, countBy): the whole reply, bytes as text. */
+  readonly reply?: readonly unknown[];
 }
 
 const keys = { mode: "keys", exists: false } as const;
@@ -132,6 +134,99 @@ export const CASES: readonly CompileCase[] = [
     },
     strings: [],
     answer: ["CQ:b", "CQ:c"],
+  },
+  {
+    name: "a keyset cursor in score order, descending: the matches after (300, CQ:b)",
+    query: {
+      ...keys,
+      node: { t: "set", key: "$KeyF:CQ:genre:sf" },
+      order: { by: "score", key: "$SortF:CQ:pages", desc: true },
+      limit: 2,
+      after: { score: 300, key: "CQ:b" },
+    },
+    keys: ["$KeyF:CQ:genre:sf", "$SortF:CQ:pages"],
+    plan: {
+      n: { t: "set", k: 1 },
+      mode: "keys",
+      offset: 0,
+      limit: 2,
+      exists: false,
+      after: { s: 2, k: 3 },
+      order: { k: 2, desc: true },
+    },
+    strings: ["300", "CQ:b"],
+    answer: ["CQ:a"],
+  },
+  {
+    name: "a keyset cursor whose member is gone: the position comes from its score (ordered walk)",
+    query: {
+      ...keys,
+      node: { t: "set", key: "$Class:CQ" },
+      order: { by: "score", key: "$SortF:CQ:pages", desc: false },
+      limit: 1,
+      after: { score: 400, key: "CQ:x" },
+    },
+    keys: ["$Class:CQ", "$SortF:CQ:pages"],
+    plan: {
+      n: { t: "set", k: 1 },
+      mode: "keys",
+      offset: 0,
+      limit: 1,
+      exists: false,
+      after: { s: 2, k: 3 },
+      order: { k: 2, desc: false },
+    },
+    strings: ["400", "CQ:x"],
+    answer: ["CQ:d"],
+  },
+  {
+    name: "a keyset cursor in key order: the keys after CQ:b",
+    query: {
+      ...keys,
+      node: { t: "set", key: "$Class:CQ" },
+      order: { by: "key", desc: false },
+      after: { key: "CQ:b" },
+    },
+    keys: ["$Class:CQ"],
+    plan: {
+      n: { t: "set", k: 1 },
+      mode: "keys",
+      offset: 0,
+      limit: -1,
+      exists: false,
+      after: { k: 2 },
+      order: { key: true, desc: false },
+    },
+    strings: ["CQ:b"],
+    answer: ["CQ:c", "CQ:d"],
+  },
+  {
+    name: "stats: count, sum, least and greatest score of the matches",
+    query: {
+      mode: "stats",
+      exists: false,
+      node: { t: "set", key: "$KeyF:CQ:genre:sf" },
+      stats: { key: "$SortF:CQ:pages" },
+    },
+    keys: ["$KeyF:CQ:genre:sf", "$SortF:CQ:pages"],
+    plan: { n: { t: "set", k: 1 }, mode: "stats", offset: 0, limit: -1, exists: false, z: 2 },
+    strings: [],
+    answer: [],
+    reply: [3, [], "900", "CQ:a", "100", null, "CQ:c", "500", null],
+  },
+  {
+    name: "countBy a key part: one group per value with an instance key holding it",
+    query: {
+      mode: "countBy",
+      exists: false,
+      node: { t: "set", key: "$KeyF:CQ:genre:fantasy" },
+      countBy: { position: 1 },
+    },
+    keys: ["$KeyF:CQ:genre:fantasy"],
+    plan: { n: { t: "set", k: 1 }, mode: "countBy", offset: 0, limit: -1, exists: false, by: { p: 1 } },
+    strings: [],
+    answer: [],
+    reply: [1, [], "CQ:d", 1],
   },
   {
     name: "literal instance keys (a lookup by key)",
