@@ -206,6 +206,8 @@ export function defineMeta(
       name,
       `ttl must be a positive whole number of seconds, got ${String(ttl)}.`,
     );
+  if (options.expiring !== undefined && typeof options.expiring !== "boolean")
+    throw new ModelDefinitionError(name, `expiring must be true or false, got ${String(options.expiring)}.`);
   const orderBy =
     options.orderBy === undefined
       ? []
@@ -222,10 +224,10 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (option !== "ttl" && option !== "orderBy" && option !== "events")
+    if (option !== "ttl" && option !== "orderBy" && option !== "events" && option !== "expiring")
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl, orderBy and events.`,
+        `unknown model option "${option}"; models accept ttl, expiring, orderBy and events.`,
       );
   }
 
@@ -243,6 +245,7 @@ export function defineMeta(
     keyFields,
     indexedFields,
     ttl,
+    expiring: ttl !== undefined || options.expiring === true,
     orderBy,
     events: options.events === true,
   };

@@ -188,7 +188,7 @@ const isKeyLookup = (meta: ModelMeta, where: unknown): where is Record<string, u
  * which also words any error).
  */
 const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined => {
-  if (meta.ttl !== undefined || where === null || typeof where !== "object") return undefined;
+  if (meta.expiring || where === null || typeof where !== "object") return undefined;
   if (Object.getPrototypeOf(where) !== Object.prototype) return undefined;
   const names = Object.keys(where);
   const [field] = names;
