@@ -218,6 +218,11 @@ export class QueryImpl {
     this.#state = state;
   }
 
+  /** The queried model's name (spans name it: observe/instrument.ts). */
+  get modelName(): string {
+    return this.#target.meta.name;
+  }
+
   #with(change: Partial<State>): QueryImpl {
     return new QueryImpl(this.#target, { ...this.#state, ...change });
   }
