@@ -15,8 +15,20 @@ export interface ModelOptions<TFieldName extends string = string> {
    * delete (from inside the write script, so only committed writes are announced).
    */
   readonly events?: boolean | undefined;
+  /**
+   * Append every committed create, update and delete to the model's change feed, the Redis
+   * stream `stream:<Model>` (from inside the write script, so only committed writes appear),
+   * trimmed to about `maxLen` entries (default 10 000). Read it with `Model.changes`.
+   */
+  readonly changes?: boolean | ChangeFeedOptions | undefined;
   /** Default order of query results: field names, `-` for descending. */
   readonly orderBy?: `${"" | "-"}${TFieldName}` | readonly `${"" | "-"}${TFieldName}`[] | undefined;
+}
+
+/** The `changes` model option in its object form. */
+export interface ChangeFeedOptions {
+  /** The stream is trimmed (XADD MAXLEN ~) to about this many entries; default 10 000. */
+  readonly maxLen?: number | undefined;
 }
 
 /**
@@ -43,4 +55,6 @@ export interface ModelMeta {
   readonly expiring: boolean;
   readonly orderBy: readonly string[];
   readonly events: boolean;
+  /** The change feed's bound when the model has one (`changes`), else undefined. */
+  readonly changes: { readonly maxLen: number } | undefined;
 }
