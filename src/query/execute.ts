@@ -111,7 +111,7 @@ async function fetchMatches(
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(meta, spec, terms, node);
-  const exists = meta.ttl !== undefined;
+  const exists = meta.expiring;
   if (order !== "client") {
     const mode = want.kind;
     return runQuery(
@@ -211,7 +211,7 @@ export async function countRows(
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<number> {
   const node = await planNode(meta, spec);
-  const direct = directCount(node, meta.ttl !== undefined);
+  const direct = directCount(node, meta.expiring);
   if (direct) {
     // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
     const counted = await runDirectCount(direct).catch(async (error: unknown) => {
