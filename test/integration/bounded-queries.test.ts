@@ -17,6 +17,7 @@ import {
   StringField,
 } from "../../src/index.js";
 import { usePrivateServer } from "../support/redis-server.js";
+import { startMonitor } from "../support/monitor.js";
 
 const server = usePrivateServer();
 let raw: Redis;
@@ -109,58 +110,55 @@ async function cost<T>(run: () => PromiseLike<T>): Promise<{ result: T; commands
 }
 
 /**
- * Runs `action` under MONITOR and returns, per script call, how many commands the script ran
- * (MONITOR shows a script's commands with source "lua", right after the EVALSHA that ran them).
+ * Runs `action` under MONITOR and returns, per script call, the sum of `weigh` over the commands
+ * the script ran (MONITOR shows a script's commands with source "lua", right after the EVALSHA
+ * that ran them). Waits for a marker sent after the action, so every line of it has arrived.
  */
-async function perScript<T>(action: () => PromiseLike<T>): Promise<{ result: T; scripts: number[] }> {
-  const watcher = server.current.client();
-  const monitor = await watcher.monitor();
+async function perScript<T>(
+  action: () => PromiseLike<T>,
+  weigh: (command: string, args: string[]) => number,
+): Promise<{ result: T; scripts: number[] }> {
   const scripts: number[] = [];
-  monitor.on("monitor", (_time: string, args: string[], source: string) => {
+  const marker = `settle-${Math.random()}`;
+  let settled = false;
+  const monitor = await startMonitor(raw.options, ({ source, args }) => {
     const command = String(args[0]).toUpperCase();
-    if (command === "EVALSHA" || command === "EVAL") scripts.push(0);
-    else if (source === "lua" && scripts.length > 0) scripts[scripts.length - 1]! += 1;
+    if (args.includes(marker)) settled = true;
+    else if (command === "EVALSHA" || command === "EVAL") scripts.push(0);
+    else if (source === "lua" && scripts.length > 0) scripts[scripts.length - 1]! += weigh(command, args);
   });
-  await watcher.ping(); // MONITOR is live once a command after it is seen
-  const result = await action();
-  await raw.ping();
-  await new Promise((resolve) => setTimeout(resolve, 50)); // let the last monitor lines arrive
-  monitor.disconnect();
-  return { result, scripts };
+  try {
+    const result = await action();
+    await raw.echo(marker);
+    // MONITOR's feed lags behind the replies on a loaded machine: wait for the marker up to 20 s.
+    for (let i = 0; i < 2000 && !settled; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toBe(true);
+    return { result, scripts };
+  } finally {
+    monitor.close();
+  }
 }
 
+/** One per command: how many commands each script ran. */
+const commandsPerScript = <T>(action: () => PromiseLike<T>) => perScript(action, () => 1);
+
 /**
- * Runs `action` under MONITOR and returns, per script call, the index members its commands touched:
- * the members a ZRANGE or ZRANGEBYSCORE … LIMIT asks for, the members an SMISMEMBER or ZMSCORE
- * tests, the sets a SUNION reads (here each holds one member), five per row loaded (HGETALL/HMGET,
- * as query.lua counts them) and one per other command.
+ * The index members each script's commands touched: the members a ZRANGE or ZRANGEBYSCORE … LIMIT
+ * asks for, the members an SMISMEMBER or ZMSCORE tests, the sets a SUNION reads (here each holds
+ * one member), five per row loaded (HGETALL/HMGET, as query.lua counts them) and one per other
+ * command.
  */
-async function workPerScript<T>(action: () => PromiseLike<T>): Promise<{ result: T; scripts: number[] }> {
-  const watcher = server.current.client();
-  const monitor = await watcher.monitor();
-  const scripts: number[] = [];
-  monitor.on("monitor", (_time: string, args: string[], source: string) => {
-    const command = String(args[0]).toUpperCase();
-    if (command === "EVALSHA" || command === "EVAL") scripts.push(0);
-    if (source !== "lua" || scripts.length === 0) return;
-    let work = 1;
-    if (command === "ZRANGE" || command === "ZREVRANGE") work = Number(args[3]) - Number(args[2]) + 1;
-    else if (command === "ZRANGEBYSCORE" || command === "ZREVRANGEBYSCORE")
-      work = args.length > 5 ? Number(args[args.length - 1]) : 1_000_000; // no LIMIT: unbounded
-    else if (command === "SMISMEMBER" || command === "ZMSCORE") work = args.length - 2;
-    else if (command === "HGETALL" || command === "HMGET") work = 5;
-    else if (command === "SUNION")
-      work = args.length - 1; // key-field sets: one member each here
-    else if (command === "SMEMBERS") work = 1_000_000; // a whole set: not expected in these shapes
-    scripts[scripts.length - 1]! += work;
+const workPerScript = <T>(action: () => PromiseLike<T>) =>
+  perScript(action, (command, args) => {
+    if (command === "ZRANGE" || command === "ZREVRANGE") return Number(args[3]) - Number(args[2]) + 1;
+    if (command === "ZRANGEBYSCORE" || command === "ZREVRANGEBYSCORE")
+      return args.length > 5 ? Number(args[args.length - 1]) : 1_000_000; // no LIMIT: unbounded
+    if (command === "SMISMEMBER" || command === "ZMSCORE") return args.length - 2;
+    if (command === "HGETALL" || command === "HMGET") return 5;
+    if (command === "SUNION") return args.length - 1; // key-field sets: one member each here
+    if (command === "SMEMBERS") return 1_000_000; // a whole set: not expected in these shapes
+    return 1;
   });
-  await watcher.ping();
-  const result = await action();
-  await raw.ping();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  monitor.disconnect();
-  return { result, scripts };
-}
 
 describe("the shapes that took hundreds of milliseconds at 1M stay within the budget", () => {
   // At 1M instances (docs/benchmarks.md, "Index tools and scripts at 1M instances") a value filter
@@ -238,7 +236,7 @@ describe("a budget bounds every script", () => {
     configureQueryLimits({ scriptBudget: 200 });
     // Few matches, far apart: the walk must visit many members to fill the page.
     const query = Item.query.filter({ kind: "d", price__gte: 100 }).orderBy("price").offset(250).limit(20);
-    const { result, scripts } = await perScript(() => query.all());
+    const { result, scripts } = await commandsPerScript(() => query.all());
     expect(scripts.length).toBeGreaterThan(2);
     // has() is one or two commands per visited member; a few more to find the range
     expect(Math.max(...scripts)).toBeLessThanOrEqual(2 * 200 + 20);
@@ -256,7 +254,7 @@ describe("a budget bounds every script", () => {
   it("a query over the budget runs in steps: every script stays within it", async () => {
     configureQueryLimits({ scriptBudget: 1000, chunkSize: 500 });
     const q = Item.query.filter({ kind: "a", price__lt: 100 }); // ROWS / 40 matches
-    const { result, scripts } = await perScript(async () => ({
+    const { result, scripts } = await commandsPerScript(async () => ({
       all: await q.orderBy("-price").all(),
       count: await q.count(),
       keys: await q.keys(),
@@ -276,7 +274,7 @@ describe("a budget bounds every script", () => {
 
   it("count of a large intersection runs in steps", async () => {
     configureQueryLimits({ scriptBudget: 500 });
-    const { result, scripts } = await perScript(() =>
+    const { result, scripts } = await commandsPerScript(() =>
       Item.query.filter({ kind: "a", price__gte: 900 }).count(),
     );
     expect(result).toBe(ROWS / 40);
@@ -304,7 +302,7 @@ describe("__in of any length", () => {
     configureQueryLimits({ scriptBudget: 1000, maxScriptArgs: 100 });
     const ids = Array.from({ length: 20_000 }, (_, i) => `i${i * 7}`);
     const expected = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 7 === 0);
-    const { result, scripts } = await perScript(async () => ({
+    const { result, scripts } = await commandsPerScript(async () => ({
       count: await Item.query.filter({ id__in: ids }).count(),
       page: await Item.query.filter({ id__in: ids, kind: "a" }).orderBy("-price").limit(3),
     }));
