@@ -1,7 +1,9 @@
 /**
  * `connect()` and `disconnect()`: checks the target (URL, database, cluster nodes), opens the
  * ioredis client or Cluster, follows its events into the status and failure record, and makes it
- * the current client (current.ts) every command goes through.
+ * the current client (current.ts) every command goes through. Over 300 lines because opening a
+ * client, following its events and failing what it had in flight on a lost connection (reads sent
+ * again, writes reported as lost replies) are one lifecycle with shared state.
  */
 import { Redis } from "ioredis";
 import type { Cluster } from "ioredis";

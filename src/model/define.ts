@@ -1,3 +1,10 @@
+/**
+ * `Model()`'s checks: every field declaration and model option is checked here, before a model
+ * exists, and turned into the `ModelMeta` the rest of popoto reads. Over 300 lines because the
+ * checks of fields and of the options that refer to them (orderBy, ttl, changes, composite
+ * indexes) read the same field table and must agree; the value options of each field kind live in
+ * define-checks.ts.
+ */
 import { AUTO_KEY_KINDS, AUTO_KEY_LENGTHS } from "../keys/ids.js";
 import { coerceValue } from "../encoding/coerce.js";
 import { ModelDefinitionError } from "../errors.js";
