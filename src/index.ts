@@ -13,6 +13,7 @@ export {
   CommandTimeoutError,
   ConcurrentModificationError,
   ClusterError,
+  ShardMoveError,
   ConnectionError,
   CorruptDataError,
   isPopotoError,

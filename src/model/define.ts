@@ -4,6 +4,7 @@ import { ModelDefinitionError } from "../errors.js";
 import { AutoKeyField } from "../fields/auto-key.js";
 import { FieldDef, type AnyField, type FieldSpec } from "../fields/field.js";
 import { FIELD_TYPES, KEY_TYPES, SORTED_TYPES } from "../fields/field-type.js";
+import { defineShards } from "./define-shards.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 
 /** Field names that would shadow instance members or query options. */
@@ -222,10 +223,10 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (option !== "ttl" && option !== "orderBy" && option !== "events")
+    if (!["ttl", "orderBy", "events", "shards", "shardBy"].includes(option))
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl, orderBy and events.`,
+        `unknown model option "${option}"; models accept ttl, orderBy, events, shards and shardBy.`,
       );
   }
 
@@ -236,8 +237,11 @@ export function defineMeta(
     const spec = specs.get(f) as FieldSpec;
     return spec.kind !== "plain" || partitionFields.has(f);
   });
+  const { shards, shardBy } = defineShards(name, specs, keyFields, options);
   return {
     name,
+    shards,
+    shardBy,
     fields: specs,
     fieldNames,
     keyFields,

@@ -9,7 +9,7 @@ import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } f
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
-import { checkRelated, computeKey, keyValues } from "../model/values.js";
+import { checkRelated, computeKey, keyFieldsNameKey, keyValues } from "../model/values.js";
 import type { FieldSpec } from "../fields/field.js";
 import { relationshipSet } from "../keys/keys.js";
 import { deleteKeys } from "../model/delete-many.js";
@@ -188,7 +188,8 @@ const isKeyLookup = (meta: ModelMeta, where: unknown): where is Record<string, u
  * which also words any error).
  */
 const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined => {
-  if (meta.ttl !== undefined || where === null || typeof where !== "object") return undefined;
+  if (meta.ttl !== undefined || meta.shards > 1 || where === null || typeof where !== "object")
+    return undefined;
   if (Object.getPrototypeOf(where) !== Object.prototype) return undefined;
   const names = Object.keys(where);
   const [field] = names;
@@ -319,7 +320,13 @@ export class QueryImpl {
   async get(where: unknown): Promise<unknown> {
     const meta = this.#target.meta;
     // The common case first: exactly the key fields, by value, on a fresh query: no parsing.
-    if (this.#state.lookups.length === 0 && this.#state.conditions.length === 0 && isKeyLookup(meta, where)) {
+    const keyed = keyFieldsNameKey(meta);
+    if (
+      keyed &&
+      this.#state.lookups.length === 0 &&
+      this.#state.conditions.length === 0 &&
+      isKeyLookup(meta, where)
+    ) {
       const found = await this.#target.loadKey(computeKey(meta, keyValues(meta, where, "found")));
       if (found && this.#state.include.length > 0)
         await applyIncludes(meta, [found], includeTree(this.#state.include));
@@ -330,7 +337,7 @@ export class QueryImpl {
       conditions.length === 0 &&
       lookups.every((l) => l.op === "" && l.path.length === 0 && meta.keyFields.includes(l.field));
     const named = new Set(lookups.map((l) => l.field));
-    if (direct && lookups.length === meta.keyFields.length && named.size === lookups.length) {
+    if (keyed && direct && lookups.length === meta.keyFields.length && named.size === lookups.length) {
       // Every key field given: the instance key is known, so read the hash directly (one HGETALL).
       const values = Object.fromEntries(lookups.map((l) => [l.field, l.value]));
       const found = await this.#target.loadKey(computeKey(meta, keyValues(meta, values, "found")));

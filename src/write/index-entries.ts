@@ -3,6 +3,7 @@ import type { KeyType, SortedType } from "../fields/field-type.js";
 import { toScore } from "../encoding/scores.js";
 import {
   classSet,
+  forKey,
   geoSet,
   valueSet,
   type ValueSetKind,
@@ -56,6 +57,8 @@ export function indexEntries(
   key: string,
   values: ReadonlyMap<string, unknown>,
 ): IndexEntry[] {
+  // A sharded model's entries live in the instance's bucket, named by its key's tag.
+  meta = forKey(meta, key);
   const entries: IndexEntry[] = [{ kind: "s", key: classSet(meta), member: key }];
   for (const name of meta.indexedFields) {
     if (!values.has(name)) continue;
@@ -153,10 +156,12 @@ const UNIQUE_KINDS = new Set(["uniqueKey", "unique"]);
  * value in `values` (null is not a value two instances can clash on), with the field it belongs to.
  */
 export const uniqueSets = (
-  meta: ModelMeta,
+  model: ModelMeta,
   values: ReadonlyMap<string, unknown>,
-): (readonly [string, string])[] =>
-  meta.indexedFields
+  key: string,
+): (readonly [string, string])[] => {
+  const meta = forKey(model, key);
+  return meta.indexedFields
     .filter(
       (name) =>
         UNIQUE_KINDS.has(meta.fields.get(name)?.kind ?? "") && values.has(name) && values.get(name) !== null,
@@ -168,6 +173,7 @@ export const uniqueSets = (
         valueSet(meta, name, spec.kind as ValueSetKind, valuePart(spec.type as KeyType, values.get(name))),
       ] as const;
     });
+};
 
 /** What a write must remove (in `before`, not in `after`) and add (new, or with a changed score). */
 export function diffEntries(

@@ -113,21 +113,23 @@ function dirtyContent(
       newKey,
       hash: encodeHash(meta, values),
       newEntries: indexEntries(meta, newKey, values),
-      unique: uniqueSets(meta, values),
+      unique: uniqueSets(meta, values, newKey),
     };
     return { content, full: true };
   }
   const merged = decodeSnapshot(meta, key, assumed);
   // Changed fields that are not indexed may still name entries (as partitions) or the key.
   for (const name of dirty.keys()) merged.set(name, values.get(name));
-  const moves = meta.keyFields.some((name) => dirty.has(name));
+  const moves =
+    meta.keyFields.some((name) => dirty.has(name)) ||
+    (meta.shards > 1 && meta.shardBy !== undefined && dirty.has(meta.shardBy));
   const newKey = moves ? computeKey(meta, merged) : key;
   const uniqueChanged = new Map([...dirty.keys()].map((name) => [name, values.get(name)] as const));
   const content = {
     newKey,
     hash: [...dirty],
     newEntries: indexEntries(meta, newKey, merged),
-    unique: uniqueSets(meta, uniqueChanged),
+    unique: uniqueSets(meta, uniqueChanged, newKey),
   };
   return { content, full: false };
 }
