@@ -1,6 +1,11 @@
+/**
+ * `connect()` and `disconnect()`: checks the target (URL, database, cluster nodes), opens the
+ * ioredis client or Cluster, follows its events into the status and failure record, and makes it
+ * the current client (current.ts) every command goes through.
+ */
 import { Redis } from "ioredis";
 import type { Cluster } from "ioredis";
-import { clause, ConnectionError, NotConnectedError } from "../errors.js";
+import { clause, ConnectionError } from "../errors.js";
 import {
   describeConnectFailure,
   isFatalFailure,
@@ -15,10 +20,12 @@ import { updateStatus } from "./status.js";
 import { parseRedisUrl, type RedisTarget } from "./url.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
 import { setDurability } from "./durability.js";
+import { currentClient, setCurrentClient, type RedisClient } from "./current.js";
 import { loadScripts } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
 
 export { isLostReply, wrapRedisError } from "./failures.js";
+export { getConnection, isClusterMode, type RedisClient } from "./current.js";
 export type { ConnectOptions } from "./options.js";
 
 const DEFAULT_WRITE_DEADLINE_MS = 5000;
@@ -27,10 +34,6 @@ let writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
 /** How long a contended write is retried before it fails (`connect({ writeDeadlineMs })`). */
 export const writeDeadlineMs = (): number => writeDeadline;
 
-/** The client popoto sends commands through: a standalone ioredis client or an ioredis Cluster. */
-export type RedisClient = Redis | Cluster;
-
-let current: RedisClient | undefined;
 let owned = false;
 /** Removes popoto's listeners from the current client. */
 let detach: () => void = () => undefined;
@@ -55,7 +58,7 @@ export const lastConnectionError = (): ConnectionError | undefined => lastFailur
  * @example await connect(); await Book.create({ title: "Dune", pages: 412 });
  */
 export async function connect(target?: string | RedisClient | ConnectOptions): Promise<RedisClient> {
-  if (current) await disconnect();
+  if (currentClient()) await disconnect();
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
     setDurability(undefined);
@@ -86,7 +89,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
     await firstReady(client, options.waitForServer ?? CONNECTION_DEFAULTS.waitForServer, redisTarget);
   } catch (error) {
     // disconnect() (or another connect()) may have replaced this client while it waited
-    if (current === client) {
+    if (currentClient() === client) {
       await disconnect();
       updateStatus({ state: "closed", lastError: error instanceof ConnectionError ? error : undefined });
     } else client.disconnect();
@@ -170,7 +173,7 @@ function useClient(
   isOwned: boolean,
   context: Parameters<typeof setFailureContext>[0],
 ): void {
-  current = client;
+  setCurrentClient(client);
   owned = isOwned;
   setFailureContext(context);
   recordFailure(undefined);
@@ -213,10 +216,10 @@ function useClient(
       while (client.commandQueue.length > 0) {
         client.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
       }
-    if (current === client) updateStatus({ state: "reconnecting" });
+    if (currentClient() === client) updateStatus({ state: "reconnecting" });
   };
   const onEnd = (): void => {
-    if (current === client) updateStatus({ state: "closed" });
+    if (currentClient() === client) updateStatus({ state: "closed" });
   };
   client.on("error", onError);
   client.on("ready", onReady);
@@ -277,8 +280,8 @@ function firstReady(client: Redis, wait: boolean, target: RedisTarget): Promise<
 
 /** Closes the connection popoto opened (a client you passed in is left open for you to close). */
 export async function disconnect(): Promise<void> {
-  const client = current;
-  current = undefined;
+  const client = currentClient();
+  setCurrentClient(undefined);
   detach();
   detach = () => undefined;
   updateStatus({ state: "disconnected", attempts: 0 });
@@ -292,15 +295,4 @@ export async function disconnect(): Promise<void> {
   } catch {
     client.disconnect();
   }
-}
-
-/** The connected client; throws NotConnectedError before `connect()`. */
-export function getConnection(): RedisClient {
-  if (!current) throw new NotConnectedError();
-  return current;
-}
-
-/** True when popoto writes the cluster layout (`{Model}` hash tags): on a Cluster client. */
-export function isClusterMode(): boolean {
-  return current !== undefined && "nodes" in current && typeof current.nodes === "function";
 }

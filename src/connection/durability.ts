@@ -6,7 +6,8 @@
  * fewer replicas than asked for hold it.
  */
 import { ConnectionError, NotReplicatedError } from "../errors.js";
-import { getConnection, wrapRedisError } from "./connection.js";
+import { getConnection } from "./current.js";
+import { wrapRedisError } from "./failures.js";
 
 /** What `connect({ waitReplicas, waitTimeoutMs })` asked for. */
 export interface Durability {

@@ -4,7 +4,7 @@
  * master and the answers combined (a Cluster client would pick a random node per call).
  */
 import type { Cluster, Redis } from "ioredis";
-import type { RedisClient } from "./connection.js";
+import type { RedisClient } from "./current.js";
 
 const isCluster = (client: RedisClient): client is Cluster =>
   "nodes" in client && typeof client.nodes === "function";

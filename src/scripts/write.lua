@@ -7,6 +7,9 @@
 -- if one fails it writes nothing and says which, so the caller can plan again. Index entries
 -- therefore never come from a stale in-memory copy, and a cascade is all or nothing.
 --
+-- Over 300 lines because Lua scripts cannot import: the checks and the writes must share one
+-- atomic script (EVALSHA runs one body), and the ARGV reader below is that script's contract.
+--
 -- KEYS: every key the write touches (hashes, shadow hashes, class sets, index sets); ARGV names
 -- them by 1-based position. Nothing here builds a key name.
 --

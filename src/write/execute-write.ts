@@ -1,3 +1,10 @@
+/**
+ * Sends planned writes to Redis and settles them: the per-key queue (one script in flight per key
+ * and process, so each write is planned from the previous one's result), the retry loop on a moved
+ * stored state until the write deadline, and the replies (uniqueness, key conflicts, lost replies
+ * replayed). Over 300 lines because the queue, the retry loop and the reply handling share one
+ * state machine per write; the save and delete intents at the end are its two small entry points.
+ */
 import { getConnection, isLostReply, wrapRedisError, writeDeadlineMs } from "../connection/connection.js";
 import { awaitReplicas } from "../connection/durability.js";
 import {
