@@ -24,10 +24,16 @@ import {
   type QueryExplanation,
   type QuerySpec,
   type Row,
+  type Want,
 } from "./execute.js";
 export type { QueryExplanation } from "./execute.js";
 import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
 import { iterateRows } from "./iterate.js";
+import { countShardedRows, explainSharded, fetchShardedRows, iterateShardedRows } from "./execute-sharded.js";
+
+/** A query's rows: one script, or one per bucket of a sharded model, merged. */
+const rowsOf = (meta: ModelMeta, spec: QuerySpec, want: Want, problems?: RowProblem[]): Promise<Row[]> =>
+  meta.shards > 1 ? fetchShardedRows(meta, spec, want, problems) : fetchRows(meta, spec, want, problems);
 import { applyIncludes, includeTree } from "./include.js";
 import type { IncludePath, Included } from "./include-types.js";
 
@@ -295,14 +301,14 @@ export class QueryImpl {
     const problems: RowProblem[] = [];
     if (fields === undefined) {
       const instances = await this.#hydrateRows(
-        await fetchRows(meta, this.#state, { kind: "load" }, problems),
+        await rowsOf(meta, this.#state, { kind: "load" }, problems),
         problems,
       );
       return settle(meta.name, problems, instances);
     }
     // Records built from keys alone when every field asked for is a key field: no hash is read.
     const fromKeys = fields.every((f) => meta.keyFields.includes(f));
-    const rows = await fetchRows(
+    const rows = await rowsOf(
       meta,
       this.#state,
       fromKeys ? { kind: "keys" } : { kind: "fields", fields },
@@ -346,7 +352,7 @@ export class QueryImpl {
       return found;
     }
     const problems: RowProblem[] = [];
-    const rows = await fetchRows(
+    const rows = await rowsOf(
       meta,
       { ...this.#state, lookups, conditions, offset: 0, limit: 2 },
       { kind: "load" },
@@ -364,7 +370,7 @@ export class QueryImpl {
       const set = relationshipSetOf(meta, where);
       if (set !== undefined) return countSet(meta, set);
     }
-    return countRows(meta, this.#where(where));
+    return meta.shards > 1 ? countShardedRows(meta, this.#where(where)) : countRows(meta, this.#where(where));
   }
 
   async delete(options?: BulkOptions): Promise<number> {
@@ -376,7 +382,11 @@ export class QueryImpl {
     const batchSize = Math.max(1, options?.batchSize ?? 500);
     // Healthy rows are yielded as they come; the bad ones are reported once the iteration ends.
     const problems: RowProblem[] = [];
-    for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize, problems)) {
+    const batches =
+      meta.shards > 1
+        ? iterateShardedRows(meta, this.#state, batchSize, problems)
+        : iterateRows(meta, await planNode(meta, this.#state), batchSize, problems);
+    for await (const rows of batches) {
       yield* await this.#hydrateRows(rows, problems);
     }
     settle(meta.name, problems, []);
@@ -391,7 +401,7 @@ export class QueryImpl {
         "nearest() orders by distance from a geo filter's centre; add one, e.g. { location__within: { latitude, longitude, radius } }.",
       );
     const problems: RowProblem[] = [];
-    const rows = await fetchRows(meta, this.#state, { kind: "load" }, problems);
+    const rows = await rowsOf(meta, this.#state, { kind: "load" }, problems);
     const healthy: { instance: object; distance: number }[] = [];
     for (const row of rows) {
       const [instance] = await this.#hydrateRows([row], problems);
@@ -401,7 +411,8 @@ export class QueryImpl {
   }
 
   async explain(): Promise<QueryExplanation> {
-    return explainQuery(this.#target.meta, this.#state);
+    const meta = this.#target.meta;
+    return meta.shards > 1 ? explainSharded(meta, this.#state) : explainQuery(meta, this.#state);
   }
 
   async exists(): Promise<boolean> {
@@ -409,7 +420,7 @@ export class QueryImpl {
   }
 
   async keys(): Promise<string[]> {
-    const rows = await fetchRows(this.#target.meta, this.#state, { kind: "keys" });
+    const rows = await rowsOf(this.#target.meta, this.#state, { kind: "keys" });
     return rows.map((row) => row.key);
   }
 
