@@ -17,7 +17,7 @@ export interface BenchConfig {
   /** Redis URL without a database; the benchmark always uses database `db`. */
   readonly redisUrl: string;
   readonly db: number;
-  /** Write docs/benchmarks.svg and refresh the generated parts of docs/benchmarks.md. */
+  /** Refresh the generated parts of docs/benchmarks.md. */
   readonly docs: boolean;
   /** Workload ids to CPU-profile for popoto (written to bench/results/profile-<id>.cpuprofile.json). */
   readonly profile: readonly string[];
@@ -33,7 +33,7 @@ const HELP = `npm run bench -- [options]
   --rounds N         rounds of every pass; the median round is reported (default 3)
   --memory N         instances loaded by the heap measurement, 0 to skip (default 100000)
   --db N             Redis database to use; it is flushed (default 8)
-  --docs             write docs/benchmarks.svg and refresh docs/benchmarks.md
+  --docs             refresh the generated tables of docs/benchmarks.md
   --profile ID,...   CPU-profile popoto on these workloads (e.g. 4,8)
   --only ID,...      run only these workloads (1 and 2 always run: they create the data)`;
 

@@ -27,6 +27,7 @@ export type PopotoErrorCode =
   | "NOT_SAVED"
   | "TEST_DATABASE"
   | "SHARD_MOVE"
+  | "HOOK"
   | "REDIS";
 
 export class PopotoError extends Error {
@@ -295,6 +296,31 @@ export class ProtectedError extends PopotoError {
     );
     this.key = key;
     this.referrers = referrers;
+  }
+}
+
+/** Which lifecycle hook of a model class threw after its write was committed. */
+export type PostHook = "postSave" | "postDelete";
+
+/**
+ * A `postSave` or `postDelete` method threw after the write was committed: the write stands (it is
+ * in Redis, and other clients may already see it); only the hook's work is in doubt. `cause` is
+ * what the hook threw.
+ */
+export class HookError extends PopotoError {
+  readonly hook: PostHook;
+  readonly key: string;
+  constructor(model: string, hook: PostHook, key: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const done = hook === "postSave" ? "saved" : "deleted";
+    super(
+      "HOOK",
+      `${model}: ${key} was ${done}, but its ${hook}() threw: ${reason.replace(/\.$/, "")}. The write stands; ` +
+        `make ${hook}() handle its own failures, or retry its work (error.cause is what it threw).`,
+      { model, cause },
+    );
+    this.hook = hook;
+    this.key = key;
   }
 }
 

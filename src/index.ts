@@ -16,6 +16,7 @@ export {
   ShardMoveError,
   ConnectionError,
   CorruptDataError,
+  HookError,
   isPopotoError,
   KeyConflictError,
   ModelDefinitionError,
@@ -34,7 +35,7 @@ export {
   ValidationError,
   WrongTypeError,
 } from "./errors.js";
-export type { ConnectionFailure, PopotoErrorCode, RowProblem, ValidationIssue } from "./errors.js";
+export type { ConnectionFailure, PopotoErrorCode, PostHook, RowProblem, ValidationIssue } from "./errors.js";
 export { AutoKeyField } from "./fields/auto-key.js";
 export type { AutoKeyFieldOptions } from "./fields/auto-key.js";
 export type { AutoKeyKind } from "./keys/ids.js";
@@ -99,6 +100,9 @@ export type {
   ToDictOptions,
 } from "./model/model.js";
 export type { ModelEvent } from "./write/plan-write.js";
+export { ChangeFeed, type ReadChangesOptions } from "./changes/feed.js";
+export type { ChangeEvent, ChangeOp } from "./changes/entry.js";
+export type { ConsumedChange, ConsumeOptions } from "./changes/consume.js";
 export type {
   CorruptAction,
   CorruptRow,
@@ -112,7 +116,7 @@ export type {
   WrongTypeKey,
 } from "./maintenance/indexes.js";
 export type { ResumeReport } from "./model/delete-resume.js";
-export type { ModelOptions } from "./model/meta.js";
+export type { ChangeFeedOptions, ModelOptions } from "./model/meta.js";
 export type { Models } from "./model/registry.js";
 export type {
   ConstructInput,

@@ -18,7 +18,6 @@ export interface DocSections {
   readonly environment: Environment;
   readonly rounds: number;
   readonly results: Table;
-  readonly ratios: Table;
   readonly memory: Table | undefined;
   readonly redisMemory: string | undefined;
   readonly verification: VerificationSummary;
@@ -94,7 +93,6 @@ export function sections(doc: DocSections): Map<string, string> {
       ].join("\n"),
     ],
     ["results", markdownTable(doc.results)],
-    ["ratios", markdownTable(doc.ratios)],
     [
       "memory",
       doc.memory

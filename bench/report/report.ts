@@ -1,4 +1,4 @@
-/** Everything a run leaves behind: the terminal tables, bench/results/latest.json and, with --docs, the docs. */
+/** Everything a run leaves behind: the terminal tables, bench/results/latest.json and, with --docs, the tables in docs/benchmarks.md. */
 import { mkdir, writeFile } from "node:fs/promises";
 import type { Redis } from "ioredis";
 import type { BenchConfig } from "../config.js";
@@ -11,9 +11,8 @@ import type { VerificationSummary } from "../verify/verifier.js";
 import { compare, SPEED_TARGET } from "./compare.js";
 import { describeMachine } from "./machine.js";
 import { refreshDoc, sections } from "./markdown.js";
-import { chartSvg } from "./svg.js";
 import { textTable } from "./table.js";
-import { memoryTable, ratioTable, resultsTable } from "./tables.js";
+import { memoryTable, resultsTable } from "./tables.js";
 
 export interface RunReport {
   readonly config: BenchConfig;
@@ -39,7 +38,6 @@ export async function report(run: RunReport): Promise<void> {
   const command = ["npm run bench --", ...process.argv.slice(2)].join(" ").replace(/ --$/, "");
   const { config } = run;
   const results = resultsTable(comparisons);
-  const ratios = ratioTable(comparisons);
   const memory = run.memory.length > 0 ? memoryTable(run.memory) : undefined;
 
   console.log(
@@ -49,12 +47,11 @@ export async function report(run: RunReport): Promise<void> {
   console.log(
     `at the start: ${describeSharing(run.environment.start)}; at the end: ${describeSharing(run.environment.end)}`,
   );
-  console.log(`median of ${config.rounds} rounds\n`);
-  console.log(textTable(results));
   console.log(
-    `\npopoto / baseline (target: at least ${SPEED_TARGET}x unless the row says otherwise, no more round trips, no failures)\n`,
+    `median of ${config.rounds} rounds; targets: popoto/baseline at least ${SPEED_TARGET}x unless the row ` +
+      `says otherwise, no more round trips, no failures\n`,
   );
-  console.log(textTable(ratios));
+  console.log(textTable(results));
   const redisMemory =
     run.redisBytesPerBook === undefined
       ? undefined
@@ -92,10 +89,6 @@ export async function report(run: RunReport): Promise<void> {
   console.log("\nwrote bench/results/latest.json");
 
   if (!config.docs) return;
-  const subtitle =
-    `${config.books.toLocaleString("en-US")} books, ${config.authors} authors; ${machine.cpuModel}, ` +
-    `${machine.cores} cores; Node ${machine.node}, Redis ${machine.redis}`;
-  await writeFile("docs/benchmarks.svg", chartSvg(comparisons, subtitle));
   const missing = await refreshDoc(
     "docs/benchmarks.md",
     sections({
@@ -106,14 +99,11 @@ export async function report(run: RunReport): Promise<void> {
       environment: run.environment,
       rounds: config.rounds,
       results,
-      ratios,
       memory,
       redisMemory,
       verification: run.verification,
       profiles: run.profiles,
     }),
   );
-  console.log(
-    `wrote docs/benchmarks.svg and docs/benchmarks.md${missing.length ? ` (no markers for ${missing.join(", ")})` : ""}`,
-  );
+  console.log(`wrote docs/benchmarks.md${missing.length ? ` (no markers for ${missing.join(", ")})` : ""}`);
 }

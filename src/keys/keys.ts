@@ -227,6 +227,14 @@ export const instanceKeyPattern = (model: ModelMeta): string => `${modelTag(mode
 export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${modelTag(model.name)}`;
 
 /**
+ * `stream:Book` (`stream:{Book}` on a cluster): the change feed of a model declared with `changes`,
+ * a Redis stream appended to by the write scripts. Popoto 1.x's `EventStreamMixin` key
+ * (`stream:<_stream_name>`) with the model's name as the stream name; one stream per model, so it
+ * shares the model's slot on a cluster (docs/storage.md, "Change feed").
+ */
+export const changeStream = (model: ModelMeta | string): string => `stream:${modelTag(model)}`;
+
+/**
  * `$IndexValues:Book:Book:The Hobbit`: for models with a ttl, the indexed fields' stored bytes,
  * kept without expiry so the index entries of an expired instance can still be found and removed.
  */

@@ -2,7 +2,9 @@
 import { KeyConflictError, PopotoError, UniqueViolationError, ValidationError } from "../errors.js";
 import type { QueryAccessorImpl } from "../query/accessor.js";
 import { AlreadyExists, executeWrites } from "../write/execute-write.js";
+import { runPostHooks } from "./hooks.js";
 import type { InstanceBase } from "./instance.js";
+import { stateOf } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
 import { PREPARE_SAVE } from "./prepare-save.js";
 import { rejectUnknownFields, unknownFieldIssues, validateForSave } from "./values.js";
@@ -54,6 +56,7 @@ export async function createInstance(
     throw error;
   }
   prepared.commit();
+  await runPostHooks(meta.name, "postSave", [{ instance, key: stateOf(instance).pk ?? instance.redisKey }]);
   return instance;
 }
 
@@ -79,13 +82,15 @@ export async function findOrCreate(
     const prepared = await instance[PREPARE_SAVE]({ createOnly: true });
     try {
       if (prepared) await executeWrites([prepared.intent]);
-      prepared?.commit();
-      return [instance, true];
     } catch (error) {
       // Another caller created it first (same key, or same unique value): find theirs.
       if (error instanceof AlreadyExists || error instanceof UniqueViolationError) continue;
       throw error;
     }
+    prepared?.commit();
+    const key = stateOf(instance).pk ?? instance.redisKey;
+    await runPostHooks(meta.name, "postSave", [{ instance, key }]);
+    return [instance, true];
   }
   throw new PopotoError(
     "CONCURRENT_MODIFICATION",

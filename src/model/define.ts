@@ -25,6 +25,10 @@ export const RESERVED_FIELD_NAMES = new Set([
   "load",
   "related",
   "atomicIncrement",
+  "preSave",
+  "postSave",
+  "preDelete",
+  "postDelete",
   "constructor",
   "prototype",
   "orderBy",
@@ -223,12 +227,13 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (!["ttl", "orderBy", "events", "shards", "shardBy"].includes(option))
+    if (!["ttl", "orderBy", "events", "changes", "shards", "shardBy"].includes(option))
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl, orderBy, events, shards and shardBy.`,
+        `unknown model option "${option}"; models accept ttl, orderBy, events, changes, shards and shardBy.`,
       );
   }
+  const changes = changeFeedOption(name, options.changes);
 
   const fieldNames = [...specs.keys()];
   const keyFields = fieldNames.filter((f) => isKeyKind(specs.get(f) as FieldSpec)).sort(byCodePoint);
@@ -249,5 +254,27 @@ export function defineMeta(
     ttl,
     orderBy,
     events: options.events === true,
+    changes,
   };
+}
+
+/** Popoto 1.x's `_stream_max_length` default. */
+const DEFAULT_CHANGES_MAX_LEN = 10_000;
+
+/** The `changes` option as the write planner reads it: the stream's bound, or no change feed. */
+function changeFeedOption(name: string, option: ModelOptions["changes"]): { maxLen: number } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return { maxLen: DEFAULT_CHANGES_MAX_LEN };
+  if (typeof option !== "object" || option === null)
+    throw new ModelDefinitionError(name, `changes must be true, false or { maxLen }, got ${String(option)}.`);
+  for (const key of Object.keys(option))
+    if (key !== "maxLen")
+      throw new ModelDefinitionError(name, `unknown changes option "${key}"; changes accepts maxLen.`);
+  const maxLen = option.maxLen ?? DEFAULT_CHANGES_MAX_LEN;
+  if (!Number.isSafeInteger(maxLen) || maxLen <= 0)
+    throw new ModelDefinitionError(
+      name,
+      `changes.maxLen must be a positive whole number of stream entries, got ${String(maxLen)}.`,
+    );
+  return { maxLen };
 }

@@ -11,6 +11,7 @@ import { initialValue } from "./defaults.js";
 import { inspectInstance, instanceJSON } from "./display.js";
 import { encodeValue, type Snapshot } from "./hash.js";
 import { stateOf } from "./instance-state.js";
+import { runPostHooks } from "./hooks.js";
 import { changeRelated } from "./many.js";
 import type { ModelMeta } from "./meta.js";
 import type { ToDictOptions } from "./model-types.js";
@@ -63,8 +64,22 @@ export class InstanceBase {
     return computeKey(meta, keyValues(meta, this, "keyed"));
   }
 
+  // The lifecycle hooks: override them on your class (README "Lifecycle hooks" says which
+  // operations run them). Pre-hooks run before anything is planned; post-hooks after the commit.
   preSave(): void | Promise<void> {
-    // Override to derive values before validation.
+    // Override to derive values before validation, or throw to cancel the save.
+  }
+
+  postSave(): void | Promise<void> {
+    // Override to act once the save is committed.
+  }
+
+  preDelete(): void | Promise<void> {
+    // Override to check before a delete, or throw to cancel it.
+  }
+
+  postDelete(): void | Promise<void> {
+    // Override to act once the delete is committed.
   }
 
   async save(options?: { fields?: readonly string[]; ifUnchanged?: boolean }): Promise<this> {
@@ -79,6 +94,9 @@ export class InstanceBase {
       throw error;
     }
     prepared.commit();
+    await runPostHooks(this[MODEL_META].name, "postSave", [
+      { instance: this, key: stateOf(this).pk ?? this.redisKey },
+    ]);
     return this;
   }
 
@@ -122,6 +140,7 @@ export class InstanceBase {
   }
 
   async delete(): Promise<boolean> {
+    await this.preDelete();
     const meta = this[MODEL_META];
     const state = stateOf(this);
     const key = state.pk ?? this.redisKey;
@@ -132,6 +151,8 @@ export class InstanceBase {
     state.pk = undefined;
     state.snapshot = undefined;
     state.stored = undefined;
+    // Only a delete that removed a stored instance runs postDelete: one of an absent key wrote nothing.
+    if (existed) await runPostHooks(meta.name, "postDelete", [{ instance: this, key }]);
     return existed;
   }
 

@@ -9,6 +9,12 @@ export interface ModelOptions<TFieldName extends string = string> {
    * delete (from inside the write script, so only committed writes are announced).
    */
   readonly events?: boolean | undefined;
+  /**
+   * Append every committed create, update and delete to the model's change feed, the Redis
+   * stream `stream:<Model>` (from inside the write script, so only committed writes appear),
+   * trimmed to about `maxLen` entries (default 10 000). Read it with `Model.changes`.
+   */
+  readonly changes?: boolean | ChangeFeedOptions | undefined;
   /** Default order of query results: field names, `-` for descending. */
   readonly orderBy?: `${"" | "-"}${TFieldName}` | readonly `${"" | "-"}${TFieldName}`[] | undefined;
   /**
@@ -22,6 +28,12 @@ export interface ModelOptions<TFieldName extends string = string> {
    * its target's key), so a filter by it reads one bucket. Default: the instance's own key.
    */
   readonly shardBy?: TFieldName | undefined;
+}
+
+/** The `changes` model option in its object form. */
+export interface ChangeFeedOptions {
+  /** The stream is trimmed (XADD MAXLEN ~) to about this many entries; default 10 000. */
+  readonly maxLen?: number | undefined;
 }
 
 /**
@@ -52,4 +64,6 @@ export interface ModelMeta {
    * keys the key builders spell, or -1 for a plan built once and copied to every bucket.
    */
   readonly bucket?: number | undefined;
+  /** The change feed's bound when the model has one (`changes`), else undefined. */
+  readonly changes: { readonly maxLen: number } | undefined;
 }

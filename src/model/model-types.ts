@@ -5,6 +5,7 @@
  * Over 300 lines because it is the public contract of a model in one place: each type is a
  * documented declaration users read in their editor, and splitting them would scatter that page.
  */
+import type { ChangeFeed } from "../changes/feed.js";
 import type { ResumeReport } from "./delete-resume.js";
 import type { FieldKind, OnDelete } from "../fields/field.js";
 import type { FieldType } from "../fields/field-type.js";
@@ -21,6 +22,7 @@ import type {
   CreateInput,
   Fields,
   KeyLookup,
+  PlainValues,
   StoredFields,
   Values,
 } from "./value-types.js";
@@ -74,8 +76,25 @@ export interface InstanceMembers<TFields extends Fields = Fields, TName extends 
   ): Promise<NonNullable<Values<TFields>[TField]>>;
   /** Deletes the hash and every index entry of its stored values; true if it existed. */
   delete(): Promise<boolean>;
-  /** Runs before validation on every save; override it to derive values. */
+  /**
+   * Lifecycle hook: runs before validation and planning on every save (`save()`, `create()`,
+   * `getOrCreate()`, `updateOrCreate()`, `bulkCreate()`, `bulkUpdate()`). Override it to derive
+   * values; throw to cancel the save (nothing is written). May be async.
+   */
   preSave(): void | Promise<void>;
+  /**
+   * Lifecycle hook: runs after a save Redis committed, on the same operations as `preSave`; never
+   * for a save that failed. A throw here becomes a HookError (`HOOK`): the write stands.
+   */
+  postSave(): void | Promise<void>;
+  /**
+   * Lifecycle hook: runs before `instance.delete()` plans anything; throw to cancel (nothing is
+   * deleted). Deletes by key (`bulkDelete()`, `query.delete()`, `deleteAll()`, onDelete cascades)
+   * do not load instances and run no hooks.
+   */
+  preDelete(): void | Promise<void>;
+  /** Lifecycle hook: runs after `instance.delete()` removed a stored instance (not when none was stored). */
+  postDelete(): void | Promise<void>;
   /** The non-hidden fields as a plain object (relationships as instance keys). */
   toJSON(): Record<string, unknown>;
   /** The non-hidden fields as a plain object, relationships as keys or (loaded ones) nested objects. */
@@ -269,6 +288,11 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   resumeDeletes(): Promise<ResumeReport>;
   /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
   readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
+  /**
+   * The durable change feed (`stream:<Model>`) of a model declared with `changes`: every committed
+   * create, update and delete, with the new values; replay by id, or consume as a group.
+   */
+  readonly changes: ChangeFeed<PlainValues<TFields>>;
   /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */
   readonly eventsChannel: string;
   /** Subscribes to this model's change events (declare the model with `events: true`). */

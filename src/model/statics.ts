@@ -3,6 +3,7 @@
  * `load()`, maintenance and events. `this` is the class the method was called on (the user's
  * subclass, or the class `Model()` returned), so results are built with its getters and methods.
  */
+import { ChangeFeed } from "../changes/feed.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { inLayout, modelEventsChannel } from "../keys/keys.js";
 import {
@@ -92,7 +93,7 @@ export class ModelStatics extends InstanceBase {
       rejectUnknownFields(meta, item as Record<string, unknown>, "created");
       return new this(item as Record<string, unknown>);
     });
-    await saveMany(() => Promise.all(instances.map((i) => i[PREPARE_SAVE]({}))), options);
+    await saveMany(meta.name, instances, (i) => i[PREPARE_SAVE]({}), options);
     return instances;
   }
 
@@ -101,10 +102,7 @@ export class ModelStatics extends InstanceBase {
     options: BulkOptions & { fields?: readonly string[] } = {},
   ): Promise<number> {
     const fields = options.fields;
-    return saveMany(
-      () => Promise.all(instances.map((i) => i[PREPARE_SAVE](fields ? { fields } : {}))),
-      options,
-    );
+    return saveMany(this.meta.name, instances, (i) => i[PREPARE_SAVE](fields ? { fields } : {}), options);
   }
 
   static async bulkDelete(items: readonly (InstanceBase | string)[], options?: BulkOptions): Promise<number> {
@@ -162,6 +160,11 @@ export class ModelStatics extends InstanceBase {
   static get fields(): Record<string, FieldInfo> {
     const meta = this.meta;
     return Object.fromEntries(meta.fieldNames.map((field) => [field, fieldInfo(meta, field)]));
+  }
+
+  /** The model's change feed (declared with the `changes` option): replay, consumer groups. */
+  static get changes(): ChangeFeed<Record<string, unknown>> {
+    return new ChangeFeed(this.meta);
   }
 
   static get eventsChannel(): string {

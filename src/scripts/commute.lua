@@ -19,6 +19,9 @@
 --   add / remove: [5] position of the relationship's None set (member while the list is empty),
 --                 [6] t, then t pairs: target key, position of its reverse set; then the event
 --   event: e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied
+--   then, optionally (absent means none), the change feed: "1", the position of the model's
+--     stream, its MAXLEN and the model's name: the write is appended to it as an update of the
+--     field once applied (docs/storage.md, "Change feed")
 --
 -- Returns:
 --   {"OK", bytes, before} the msgpack bytes now stored in the field, and those it replaced
@@ -42,8 +45,9 @@ local shadowPos = tonumber(ARGV[4])
 local shadow = shadowPos > 0 and KEYS[shadowPos] or nil
 local op = ARGV[1]
 
--- msgpack as Python and popoto write it: the smallest int format, float64 always, str8 for
--- 32..255 bytes. (cmsgpack.pack would write a float32 when it is exact.)
+-- Numbers in msgpack as Python and popoto write them: the smallest int format, float64 always, str8
+-- for 32..255 bytes. (cmsgpack.pack would write a float32 when it is exact, so numbers are packed
+-- here; lists of keys, strings only, go through cmsgpack.)
 local TWO32 = 4294967296
 local function packInt(n)
   if n >= 0 then
@@ -67,15 +71,6 @@ local function packStr(s)
   if n < 256 then return "\217" .. string.char(n) .. s end
   if n < 65536 then return "\218" .. struct.pack(">I2", n) .. s end
   return "\219" .. struct.pack(">I4", n) .. s
-end
-local function packList(list)
-  local n = #list
-  local parts = {}
-  if n < 16 then parts[1] = string.char(144 + n)
-  elseif n < 65536 then parts[1] = "\220" .. struct.pack(">I2", n)
-  else parts[1] = "\221" .. struct.pack(">I4", n) end
-  for j = 1, n do parts[j + 1] = packStr(list[j]) end
-  return table.concat(parts)
 end
 
 -- Decimals as { neg, digits, scale }: the value is -digits * 10^-scale when neg, else +; digits
@@ -175,6 +170,12 @@ local bad = wrongTypeReply(stored, hash)
 if bad then return bad end
 if not stored and redis.call("EXISTS", hash) == 0 then return { "MISSING" } end
 
+-- The change feed's stream follows the event; its type is checked before anything is written.
+local eventAt = op == "incr" and 8 + tonumber(ARGV[7]) or 7 + 2 * tonumber(ARGV[6])
+local changeAt = eventAt + (ARGV[eventAt] == "1" and 3 or 1)
+local stream = ARGV[changeAt] == "1" and KEYS[tonumber(ARGV[changeAt + 1])] or nil
+if stream and wrongType(stream, "stream") then return { "WRONGTYPE", stream } end
+
 local bytes, after
 local event = 5
 if op == "incr" then
@@ -226,24 +227,40 @@ else
     sets[j] = KEYS[tonumber(ARGV[6 + 2 * j])]
   end
   event = 7 + 2 * t
+  -- The list is decoded and encoded by cmsgpack, in C: for a list of strings its bytes are
+  -- Python's and popoto's (fixarray/array16/array32 of fixstr/str8/str16/str32), and the Lua
+  -- loops below only compare and append. Per item, Lua-side encoding cost more than the
+  -- commands themselves on a shelf of a few hundred keys (docs/benchmarks.md, workload 13).
   local list = {}
   if stored and stored ~= "\192" then
     local ok, value = pcall(cmsgpack.unpack, stored)
     if not ok or type(value) ~= "table" then return { "BAD", stored } end
-    for j, item in ipairs(value) do
-      if type(item) ~= "string" then return { "BAD", stored } end
-      list[j] = item
+    for j = 1, #value do
+      if type(value[j]) ~= "string" then return { "BAD", stored } end
     end
+    list = value
   end
-  local present = {}
-  for _, item in ipairs(list) do present[item] = true end
-  after = {}
+  local n = #list
+  -- Lua strings are interned, so == is a pointer comparison: a scan of the list per target is
+  -- cheaper than a table of the list unless many targets arrive at once (coalesced calls).
+  local present
+  if t > 8 then
+    present = {}
+    for j = 1, n do present[list[j]] = true end
+  end
+  local function holds(item)
+    if present then return present[item] == true end
+    for j = 1, #list do
+      if list[j] == item then return true end
+    end
+    return false
+  end
   if op == "add" then
-    for _, item in ipairs(list) do after[#after + 1] = item end
+    after = list
     for _, target in ipairs(targets) do
-      if not present[target] then
+      if not holds(target) then
         after[#after + 1] = target
-        present[target] = true
+        if present then present[target] = true end
       end
     end
     for _, key in ipairs(sets) do
@@ -252,12 +269,14 @@ else
   else
     local drop = {}
     for _, target in ipairs(targets) do drop[target] = true end
-    for _, item in ipairs(list) do
-      if not drop[item] then after[#after + 1] = item end
+    after = {}
+    for j = 1, n do
+      if not drop[list[j]] then after[#after + 1] = list[j] end
     end
   end
   if #after == 0 and wrongType(noneSet, "set") then return { "WRONGTYPE", noneSet } end
-  bytes = packList(after)
+  -- cmsgpack writes an empty table as an array too; spelled out so the bytes never depend on it.
+  bytes = #after == 0 and "\144" or cmsgpack.pack(after)
   -- HSET first (a hash, proven by the HGET): under maxmemory it is refused before anything else.
   redis.call("HSET", hash, field, bytes)
   for _, key in ipairs(sets) do
@@ -270,4 +289,10 @@ if ttl > 0 then redis.call("EXPIRE", hash, ttl) end
 -- The shadow keeps the indexed values of a ttl model, so its entries can be found after expiry.
 if shadow then redis.call("HSET", shadow, field, bytes) end
 if ARGV[event] == "1" then redis.call("PUBLISH", ARGV[event + 1], ARGV[event + 2]) end
+if stream then
+  local now = redis.call("TIME")
+  redis.call("XADD", stream, "MAXLEN", "~", ARGV[changeAt + 2], "*", "model", ARGV[changeAt + 3], "pk", hash,
+    "op", "update", "ts", now[1] .. "." .. string.format("%06d", tonumber(now[2])), "changed_fields", field,
+    "v:" .. field, bytes)
+end
 return { "OK", bytes, stored }

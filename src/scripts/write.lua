@@ -44,6 +44,11 @@
 --       "s" position member | "z" position member score | "g" position member longitude latitude
 --     e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied (model change
 --       events: sent from here so a subscriber never hears of a write that did not happen)
+--   then, optionally (absent means none): c, the number of change-feed entries; then c groups:
+--     w (the write recorded), position of the model's stream, its MAXLEN, the model's name.
+--     Once every write is applied, each recorded write that changed something is appended to its
+--     stream (docs/storage.md, "Change feed"): a create, an update (a save that wrote fields), or a
+--     delete of a hash that existed. So a write that fails a check appends nothing.
 --
 -- Returns:
 --   {"OK", existed1, …, dead}     per write: whether its stored hash existed (1) or not (0); then the
@@ -120,6 +125,10 @@ for w = 1, takeNumber() do
   end
   if takeNumber() == 1 then op.event = { take(), take() } end
   writes[w] = op
+end
+local changes = {}
+if ARGV[i] then
+  for c = 1, takeNumber() do changes[c] = { op = writes[takeNumber()], key = takeKey(), maxLen = take(), model = take() } end
 end
 
 -- Wrong-typed keys. A command on a key of another type (another client's) fails, and Lua does not
@@ -279,6 +288,10 @@ for _, op in ipairs(writes) do
   end
   if bad then return bad end
 end
+for _, change in ipairs(changes) do
+  local bad = checkType(change.key, "stream")
+  if bad then return bad end
+end
 
 -- Phase 2: every check passed; only writes from here on.
 
@@ -346,6 +359,37 @@ end
 
 for _, op in ipairs(writes) do
   if op.event then redis.call("PUBLISH", op.event[1], op.event[2]) end
+end
+
+-- The change feed: Popoto 1.x's entry fields (model, pk, op, ts, changed_fields), then popoto's
+-- previous_pk (a key move) and each written field's stored bytes under "v:<field>".
+if #changes > 0 then
+  local now = redis.call("TIME")
+  local ts = now[1] .. "." .. string.format("%06d", tonumber(now[2]))
+  for _, change in ipairs(changes) do
+    local op = change.op
+    local kind
+    if op.kind == "delete" then
+      if op.exists then kind = "delete" end
+    elseif op.kind == "save" and #op.hash > 0 then
+      kind = op.exists and "update" or "create"
+    end
+    if kind then
+      local pk = op.newKey or op.oldKey
+      local names = {}
+      for j = 1, #op.hash, 2 do names[#names + 1] = op.hash[j] end
+      local entry = { "model", change.model, "pk", pk, "op", kind, "ts", ts, "changed_fields", table.concat(names, ",") }
+      if op.exists and pk ~= op.oldKey then
+        entry[#entry + 1] = "previous_pk"
+        entry[#entry + 1] = op.oldKey
+      end
+      for j = 1, #op.hash, 2 do
+        entry[#entry + 1] = "v:" .. op.hash[j]
+        entry[#entry + 1] = op.hash[j + 1]
+      end
+      redis.call("XADD", change.key, "MAXLEN", "~", change.maxLen, "*", unpack(entry))
+    end
+  end
 end
 
 local reply = { "OK" }

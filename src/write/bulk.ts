@@ -21,11 +21,13 @@ const text = (reply: unknown): string => (Buffer.isBuffer(reply) ? reply.toStrin
  * script, so batching only saves round trips. A write whose assumption failed (stored state
  * changed, script not loaded, unique holder expired…) is retried alone, with the full handling
  * of `executeWrites`. Returns per intent whether its stored hash existed; the first error that a
- * retry cannot resolve is thrown after the batch it belongs to has been sent.
+ * retry cannot resolve is thrown after the batch it belongs to has been sent. `onWritten` hears
+ * the index of every intent Redis committed, as soon as its reply is in (before that throw).
  */
 export async function executeBulk(
   intents: readonly WriteIntent[],
   options: BulkOptions = {},
+  onWritten?: (index: number) => void,
 ): Promise<boolean[]> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
   const existed: boolean[] = new Array<boolean>(intents.length).fill(false);
@@ -46,13 +48,16 @@ export async function executeBulk(
     const retry: number[] = [];
     results.forEach(([error, reply], i) => {
       const list = reply as ScriptReply[] | null;
-      if (!error && list && text(list[0]) === "OK") existed[start + i] = list[1] === 1;
-      else retry.push(i);
+      if (!error && list && text(list[0]) === "OK") {
+        existed[start + i] = list[1] === 1;
+        onWritten?.(start + i);
+      } else retry.push(i);
     });
     for (const i of retry) {
       try {
         const [was] = await executeWrites([batch[i] as WriteIntent]);
         existed[start + i] = was === true;
+        onWritten?.(start + i);
       } catch (error) {
         failure ??= error;
       }

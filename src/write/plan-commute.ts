@@ -1,5 +1,11 @@
 import { encodeMessage } from "../encoding/codec/encode.js";
-import { indexValuesHash, modelEventsChannel, relationshipSet, sortedSet } from "../keys/keys.js";
+import {
+  changeStream,
+  indexValuesHash,
+  modelEventsChannel,
+  relationshipSet,
+  sortedSet,
+} from "../keys/keys.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptArg } from "../scripts/run-script.js";
@@ -70,5 +76,7 @@ export function planCommute(intent: CommuteIntent): CommuteCall {
     for (const target of intent.targets) args.push(target, position(relationshipSet(meta, field, target)));
   }
   args.push(...eventArgs(meta, key, field));
+  // The change feed (optional trailing section): the script appends the update once applied.
+  if (meta.changes) args.push(1, position(changeStream(meta)), meta.changes.maxLen, meta.name);
   return { keys, args };
 }

@@ -1,6 +1,6 @@
 import { encodeMessage } from "../encoding/codec/encode.js";
 import { ShardMoveError } from "../errors.js";
-import { indexValuesHash, modelEventsChannel } from "../keys/keys.js";
+import { changeStream, indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { KeyList } from "../scripts/key-list.js";
@@ -160,7 +160,8 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
   const uniqueFields: string[][] = [];
   const newKeys: string[] = [];
   const contents: (SaveContent | undefined)[] = [];
-  for (const intent of intents) {
+  const changes: ScriptArg[] = [];
+  for (const [w, intent] of intents.entries()) {
     const { meta, oldKey, expected } = intent;
     const kind = plannedKind(intent);
     const checked = checkedFields(intent);
@@ -197,9 +198,14 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
       meta.events && intent.kind !== "purge" ? modelEvent(meta, intent, newKey, content) : undefined;
     if (event) args.push(1, event.channel, event.message);
     else args.push(0);
+    // The change feed: the script appends the write if it commits and changes something.
+    if (meta.changes && intent.kind !== "purge")
+      changes.push(w + 1, keys.position(changeStream(meta)), meta.changes.maxLen, meta.name);
     uniqueFields.push(unique.map(([field]) => field));
     newKeys.push(newKey);
     contents.push(content);
   }
+  // A trailing section, sent only when some model keeps a change feed (write.lua's header).
+  if (changes.length > 0) args.push(changes.length / 4, ...changes);
   return { keys: keys.keys, args, uniqueFields, newKeys, contents };
 }

@@ -1,3 +1,4 @@
+import { encode } from "@msgpack/msgpack";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { KeyField, Model, Relationship } from "../../src/index.js";
@@ -51,5 +52,32 @@ describe("many-relationships", () => {
     expect(await raw.exists("$RelationshipF:Post:tags:None")).toBe(0);
     const other = new Redis(raw.options);
     await other.quit();
+  });
+
+  it("addRelated and removeRelated store the list in the bytes a full save writes, at every msgpack size class", async () => {
+    // Keys of 31, 32, 255 and 256 bytes cross fixstr → str8 → str16; 20 targets cross fixarray →
+    // array16. commute.lua merges with cmsgpack; a full save encodes with @msgpack/msgpack.
+    const names = ["x".repeat(27), "y".repeat(28), "z".repeat(251), "w".repeat(252)];
+    names.push(...Array.from({ length: 16 }, (_, i) => `t${i}`));
+    const tags = await Promise.all(names.map((name) => Tag.create({ name })));
+    const post = await Post.create({ slug: "sizes" });
+    for (const tag of tags) await post.addRelated("tags", tag);
+    const keys = tags.map((t) => t.redisKey);
+    expect(keys[0]).toHaveLength(31);
+    expect(keys[3]).toHaveLength(256);
+    const stored = await raw.hgetBuffer("Post:sizes", "tags");
+    expect(stored?.equals(Buffer.from(encode(keys)))).toBe(true);
+    expect(stored?.[0]).toBe(0xdc);
+    await post.removeRelated("tags", ...tags.slice(4));
+    expect((await raw.hgetBuffer("Post:sizes", "tags"))?.equals(Buffer.from(encode(keys.slice(0, 4))))).toBe(
+      true,
+    );
+    await post.removeRelated("tags", ...tags.slice(0, 4));
+    expect((await raw.hgetBuffer("Post:sizes", "tags"))?.equals(Buffer.from([0x90]))).toBe(true);
+    expect(await raw.smembers("$RelationshipF:Post:tags:None")).toContain("Post:sizes");
+    // A full save of the same list writes the same bytes.
+    post.tags = tags as never;
+    await post.save();
+    expect((await raw.hgetBuffer("Post:sizes", "tags"))?.equals(Buffer.from(encode(keys)))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { saveIntent } from "../../src/write/execute-write.js";
 import { planCommute, type CommuteIntent } from "../../src/write/plan-commute.js";
 import { dirtySaveIntent } from "../../src/write/plan-save.js";
 import { planWrites, type WriteIntent } from "../../src/write/plan-write.js";
-import { raw, useRedis } from "../support/redis.js";
+import { layoutKey, raw, useRedis } from "../support/redis.js";
 import { bytes, meta, PBook, PTag, row, snapshotOf, storedOf } from "../support/write-plan-models.js";
 
 useRedis();
@@ -34,11 +34,24 @@ const sendCommute = async (intent: CommuteIntent): Promise<string> => {
   return text(reply[0]);
 };
 
+/**
+ * The calls name keys as the connected layout spells them (`{PBook}:Dune` on a cluster), as the
+ * library's callers do: planned after connect(), through the key module's rules. `raw` takes the
+ * standalone spelling on both layouts (test/support/cluster-keys.ts).
+ */
+const DUNE = "PBook:Dune";
+const dune = (): string => layoutKey(DUNE);
+/** A row's changes with related keys in the layout's spelling (a stored relationship holds the key). */
+const inLayoutValues = (changes: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(changes).map(([f, v]) => [f, Array.isArray(v) ? v.map((k) => layoutKey(String(k))) : v]),
+  );
+
 const saveOf = (changes: Record<string, unknown>, ifUnchanged = false): WriteIntent =>
   dirtySaveIntent(
     meta,
-    "PBook:Dune",
-    new Map(Object.entries({ ...row, ...changes })),
+    dune(),
+    new Map(Object.entries({ ...row, ...inLayoutValues(changes) })),
     storedOf(row),
     snapshotOf(row),
     ifUnchanged,
@@ -60,8 +73,8 @@ describe("write.lua calls as planned", () => {
   for (const [name, changes] of cases)
     it(`${name}: applied, bytes and index entries as planned`, async () => {
       expect(await sendWrite(saveOf(changes))).toBe("OK");
-      const key = changes["title"] === undefined ? "PBook:Dune" : `PBook:${String(changes["title"])}`;
-      for (const [field, value] of Object.entries(changes))
+      const key = changes["title"] === undefined ? DUNE : `PBook:${String(changes["title"])}`;
+      for (const [field, value] of Object.entries(inLayoutValues(changes)))
         expect((await raw.hgetBuffer(key, field))?.toString("hex"), field).toBe(
           bytes(field, value).toString("hex"),
         );
@@ -81,9 +94,7 @@ describe("write.lua calls as planned", () => {
   });
 
   it("a delete: every entry removed", async () => {
-    expect(await sendWrite({ meta, kind: "delete", oldKey: "PBook:Dune", expected: snapshotOf(row) })).toBe(
-      "OK",
-    );
+    expect(await sendWrite({ meta, kind: "delete", oldKey: dune(), expected: snapshotOf(row) })).toBe("OK");
     expect(await raw.exists("PBook:Dune")).toBe(0);
     expect((await PBook.checkIndexes()).differences).toEqual([]);
     expect(await raw.scard("$Class:PBook")).toBe(0);
@@ -93,15 +104,13 @@ describe("write.lua calls as planned", () => {
 describe("commute.lua calls as planned", () => {
   it("increments, several deltas in one call, and related adds", async () => {
     expect(
-      await sendCommute({ op: "incr", meta, key: "PBook:Dune", field: "sold", deltas: ["2", "-1", "5"] }),
+      await sendCommute({ op: "incr", meta, key: dune(), field: "sold", deltas: ["2", "-1", "5"] }),
     ).toBe("OK");
     expect((await raw.hgetBuffer("PBook:Dune", "sold"))?.toString("hex")).toBe("06");
-    expect(await sendCommute({ op: "incr", meta, key: "PBook:Dune", field: "pages", deltas: ["-2"] })).toBe(
-      "OK",
-    );
+    expect(await sendCommute({ op: "incr", meta, key: dune(), field: "pages", deltas: ["-2"] })).toBe("OK");
     expect(await raw.zscore("$SortF:PBook:pages", "PBook:Dune")).toBe("410");
     expect(
-      await sendCommute({ op: "add", meta, key: "PBook:Dune", field: "tags", targets: ["PTag:a"] }),
+      await sendCommute({ op: "add", meta, key: dune(), field: "tags", targets: [layoutKey("PTag:a")] }),
     ).toBe("OK");
     expect((await PBook.checkIndexes()).differences).toEqual([]);
   });
@@ -111,7 +120,7 @@ describe("commute.lua calls as planned", () => {
     const intent = {
       op: "incr",
       meta: PPrice.meta,
-      key: "PPrice:x",
+      key: layoutKey("PPrice:x"),
       field: "rank",
       deltas: ["0.2"],
     } as const;

@@ -25,7 +25,7 @@ import {
   type Outcome,
   type Row,
 } from "../support/property-models.js";
-import { raw } from "../support/redis.js";
+import { raw, scanStoredKeys } from "../support/redis.js";
 import {
   AUTHOR_KEYS,
   AUTHOR_NAMES,
@@ -148,17 +148,8 @@ export class RemoteClient implements Client {
   }
 }
 
-/** Every instance hash of a model, by SCAN (never KEYS). */
-async function scanInstances(model: ModelName): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await raw.scan(cursor, "MATCH", `${model}:*`, "COUNT", 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== "0");
-  return keys.sort();
-}
+/** Every instance hash of a model, by SCAN (never KEYS), over every master of a cluster. */
+const scanInstances = (model: ModelName): Promise<string[]> => scanStoredKeys(`${model}:*`);
 
 /**
  * The state Redis holds, read from the hashes alone (SCAN, HGETALL, popoto's decode), with every

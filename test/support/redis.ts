@@ -111,6 +111,25 @@ export async function allKeys(): Promise<string[]> {
   return keys.sort();
 }
 
+/**
+ * The keys matching a SCAN pattern given in the standalone spelling (`Book:*`), over every master
+ * of the cluster, returned as stored (`{Book}:Dune` on the cluster): for comparing with the keys
+ * popoto hands out. (A Cluster client's own SCAN reads one node picked at random.)
+ */
+export async function scanStoredKeys(pattern: string): Promise<string[]> {
+  const nodes = ON_CLUSTER ? (raw as unknown as Cluster).nodes("master") : [raw];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await node.scan(cursor, "MATCH", layoutKey(pattern), "COUNT", 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== "0");
+  }
+  return keys.sort();
+}
+
 /** Hex of a hash field's raw bytes. */
 export async function hexOf(key: string, field: string): Promise<string | null> {
   const value = await raw.hgetBuffer(key, field);
