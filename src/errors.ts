@@ -22,6 +22,7 @@ export type PopotoErrorCode =
   | "AUTH"
   | "PERMISSION"
   | "TLS"
+  | "INVALID_CURSOR"
   | "MULTIPLE_RESULTS"
   | "PROTECTED"
   | "NOT_SAVED"
@@ -50,6 +51,11 @@ export class PopotoError extends Error {
 /** One invalid field of a ValidationError. */
 export interface ValidationIssue {
   readonly field: string;
+  /**
+   * The value given; for a failed value check (`min`, `choices`…), as converted to the field's
+   * type (`"09:00"` as `"09:00:00.000000"`). Absent where the issue is about the input as a whole.
+   */
+  readonly value?: unknown;
   /** What the field accepts, e.g. `int (a safe integer)` or `string of at most 10 characters`. */
   readonly expected: string;
   /** A short description of what was given, e.g. `string "12"` or `undefined`. */
@@ -81,6 +87,24 @@ export class QueryError extends PopotoError {
   }
 }
 
+/**
+ * A `page()` cursor that this query did not give out: damaged, edited, or the `next` of a query
+ * with another model or order. Nothing was read.
+ */
+export class InvalidCursorError extends PopotoError {
+  readonly cursor: string;
+  constructor(model: string, cursor: string, reason: string) {
+    const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor;
+    super(
+      "INVALID_CURSOR",
+      `${model} query: page() cannot continue from the cursor "${shown}": ${reason.replace(/\.+$/, "")}. Pass the \`next\` ` +
+        `of a page of this same query (same model and orderBy), or nothing for the first page.`,
+      { model },
+    );
+    this.cursor = cursor;
+  }
+}
+
 /** A model declared in a way popoto cannot store; thrown when `Model()` runs. */
 export class ModelDefinitionError extends PopotoError {
   readonly field: string | undefined;
@@ -92,6 +116,7 @@ export class ModelDefinitionError extends PopotoError {
 
 /** A unique value already held by another instance; nothing was written. */
 export class UniqueViolationError extends PopotoError {
+  /** The unique field, or a unique composite index's fields joined with `+` (`author+year`). */
   readonly field: string;
   readonly value: unknown;
   /** Instance key of the instance that holds the value. */
@@ -99,7 +124,13 @@ export class UniqueViolationError extends PopotoError {
   constructor(model: string, field: string, value: unknown, holder: string) {
     super(
       "UNIQUE_VIOLATION",
-      `${model}.${field} must be unique, but ${formatValue(value)} is already held by ${holder}. ` +
+      (field.includes("+")
+        ? `${model} fields ${field.split("+").join(", ")} must be unique together (a unique index), but ` +
+          `${field
+            .split("+")
+            .map((name, i) => `${name} ${formatValue(Array.isArray(value) ? value[i] : undefined)}`)
+            .join(", ")} is already held by ${holder}. `
+        : `${model}.${field} must be unique, but ${formatValue(value)} is already held by ${holder}. `) +
         `Choose another value, or load and update ${holder} instead.`,
       { model },
     );
@@ -315,7 +346,7 @@ export class HookError extends PopotoError {
     const done = hook === "postSave" ? "saved" : "deleted";
     super(
       "HOOK",
-      `${model}: ${key} was ${done}, but its ${hook}() threw: ${reason.replace(/\.$/, "")}. The write stands; ` +
+      `${model}: ${key} was ${done}, but its ${hook}() threw: ${clause(reason)}. The write stands; ` +
         `make ${hook}() handle its own failures, or retry its work (error.cause is what it threw).`,
       { model, cause },
     );

@@ -17,6 +17,7 @@ export {
   ConnectionError,
   CorruptDataError,
   HookError,
+  InvalidCursorError,
   isPopotoError,
   KeyConflictError,
   ModelDefinitionError,
@@ -42,7 +43,7 @@ export type { AutoKeyKind } from "./keys/ids.js";
 export { DatetimeField } from "./fields/datetime.js";
 export type { DatetimeOptions } from "./fields/datetime.js";
 export { FieldDef } from "./fields/field.js";
-export type { CommonOptions, FieldConfig, FieldKind, OnDelete } from "./fields/field.js";
+export type { CommonOptions, FieldConfig, FieldKind, OnDelete, ValueChecks } from "./fields/field.js";
 export { GeoField } from "./fields/geo.js";
 export type { GeoFieldOptions, GeoPoint } from "./fields/geo.js";
 export { IndexedField, UniqueField } from "./fields/indexed.js";
@@ -67,9 +68,11 @@ export {
 export type { FieldOptions } from "./fields/plain.js";
 export { SortedField, SortedKeyField } from "./fields/sorted.js";
 export type { SortedFieldOptions } from "./fields/sorted.js";
+export { TagField } from "./fields/tag.js";
+export type { TagConfig, TagFieldOptions } from "./fields/tag.js";
 export { UniqueKeyField } from "./fields/unique-key.js";
 export type { UniqueKeyFieldOptions } from "./fields/unique-key.js";
-export type { FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";
+export type { ChoiceType, FieldType, FieldTypeValues, KeyType, SortedType } from "./fields/field-type.js";
 export { Reference } from "./fields/reference.js";
 export type { ReferenceModelName } from "./fields/reference.js";
 export { Relationship } from "./fields/relationship.js";
@@ -117,14 +120,24 @@ export type {
 } from "./maintenance/indexes.js";
 export type { ResumeReport } from "./model/delete-resume.js";
 export type { ChangeFeedOptions, ModelOptions } from "./model/meta.js";
+export type {
+  StandardSchemaIssue,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./model/standard-schema.js";
 export type { Models } from "./model/registry.js";
 export type {
   ConstructInput,
   CreateInput,
   Fields,
   KeyLookup,
+  GroupFieldName,
+  NumericSortedFieldName,
   OrderName,
+  SortedFieldName,
   StoredFields,
+  UpdateInput,
   Values,
 } from "./model/value-types.js";
 export type {
@@ -140,6 +153,7 @@ export type {
 export type {
   IncludePath,
   Included,
+  Page,
   Query,
   QueryExplanation,
   RelationshipName,

@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { encodeHash } from "../../src/model/hash.js";
 import type { ModelMeta } from "../../src/model/meta.js";
 import { indexEntries } from "../../src/write/index-entries.js";
@@ -65,3 +66,7 @@ export async function fill(port: number, N: number): Promise<void> {
   const [code] = (await once(pipe, "exit")) as [number];
   if (code !== 0) throw new Error(`redis-cli --pipe exited with ${code}`);
 }
+
+// `tsx bench/tools/fill.ts <port> <instances>`: fills a server of your own for `soak.ts --port`.
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  await fill(Number(process.argv[2]), Number(process.argv[3]));

@@ -2,9 +2,13 @@
  * Soak of the index tools and the scripts at scale (not part of `npm test`; docs/benchmarks.md,
  * "Index tools and scripts at 1M instances"):
  *
- *   npm run bench:tools -- [--instances 1000000] [--batch-size 1000] [--all]
+ *   npm run bench:tools -- [--instances 1000000] [--batch-size 1000] [--all | --rebuild-check]
+ *                          [--port <n>]
  *
- * (`--all` adds clean and rebuild of the healthy data and a check of the damaged data.)
+ * (`--all` adds clean and rebuild of the healthy data and a check of the damaged data;
+ * `--rebuild-check` runs only `rebuild` then `check` on the healthy data, then the queries;
+ * `--port` uses a server a previous run filled, e.g. `redis-server --port <n>` filled by
+ * `tsx bench/tools/fill.ts <port> <instances>`, and leaves it running.)
  *
  * 1. starts a private redis-server on a free loopback port (never the shared 6379), with the slow
  *    log catching every command over 1 ms;
@@ -25,7 +29,13 @@ import { fill, GENRES } from "./fill.js";
 import { queries, slowest } from "./queries.js";
 
 const { values: options } = parseArgs({
-  options: { instances: { type: "string" }, "batch-size": { type: "string" }, all: { type: "boolean" } },
+  options: {
+    instances: { type: "string" },
+    "batch-size": { type: "string" },
+    all: { type: "boolean" },
+    "rebuild-check": { type: "boolean" },
+    port: { type: "string" },
+  },
 });
 const N = Number(options.instances ?? 1_000_000);
 const BATCH = options["batch-size"] ?? "1000";
@@ -43,13 +53,19 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const port = await freePort();
-const server = spawn(
-  "redis-server",
-  ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-  { stdio: "ignore" },
-);
-process.on("exit", () => server.kill("SIGKILL"));
+const given = options.port === undefined ? undefined : Number(options.port);
+const port = given ?? (await freePort());
+const server =
+  given === undefined
+    ? spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        {
+          stdio: "ignore",
+        },
+      )
+    : undefined;
+process.on("exit", () => server?.kill("SIGKILL"));
 const url = `redis://127.0.0.1:${port}/0`;
 const admin = new Redis(port, "127.0.0.1", { retryStrategy: (n) => (n > 100 ? null : 50) });
 await admin.ping();
@@ -119,15 +135,24 @@ async function damage(): Promise<void> {
 }
 
 try {
-  const filling = Date.now();
-  await fill(port, N);
-  console.log(
-    `filled ${N} books, 1000 authors in ${seconds(Date.now() - filling)}; dbsize ${await admin.dbsize()}, used_memory ${await usedMemory()}`,
-  );
+  if (given === undefined) {
+    const filling = Date.now();
+    await fill(port, N);
+    console.log(`filled ${N} books, 1000 authors in ${seconds(Date.now() - filling)}`);
+  }
+  console.log(`dbsize ${await admin.dbsize()}, used_memory ${await usedMemory()}`);
   await admin.call("SLOWLOG", "RESET");
   console.log(`| command | exit | peak RSS | time |\n|---|---|---|---|`);
   // The CLI's fixed cost (node, tsx, ioredis, the models): a check of 1000 authors.
   await run("check --model Author (1000 instances)", "check", "--model", "Author");
+  if (options["rebuild-check"] === true) {
+    await run("rebuild (healthy)", "rebuild");
+    await run("check (after rebuild)", "check");
+    await slowest(admin);
+    await queries(port, admin);
+    console.log(`\n${rows.join("\n")}`);
+    process.exit(0);
+  }
   await run("check (healthy)", "check");
   if (options.all === true) {
     await run("clean (healthy)", "clean");
@@ -143,9 +168,9 @@ try {
   await run("rebuild --corrupt=quarantine", "rebuild", "--corrupt=quarantine");
   await run("check (after rebuild)", "check");
   await slowest(admin);
-  await queries(url, admin);
+  await queries(port, admin);
   console.log(`\n${rows.join("\n")}`);
 } finally {
   admin.disconnect();
-  server.kill("SIGKILL");
+  server?.kill("SIGKILL");
 }

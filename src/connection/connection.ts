@@ -20,6 +20,7 @@ import { updateStatus } from "./status.js";
 import { parseRedisUrl, type RedisTarget } from "./url.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
 import { setDurability } from "./durability.js";
+import { isReadOnlyCommand } from "./reads.js";
 import { currentClient, setCurrentClient, type RedisClient } from "./current.js";
 import { loadScripts } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
@@ -145,17 +146,26 @@ async function connectCluster(options: ConnectOptions): Promise<Cluster> {
   return client;
 }
 
+/** ioredis's error for a command whose node connection closed: the Cluster sends it again. */
+const CONNECTION_CLOSED = "Connection is closed.";
+
 /**
- * A cluster node's connection: the commands in flight when it closed are rejected as lost
- * replies. Otherwise ioredis rejects them with "Connection is closed.", which the Cluster takes
- * for a command never sent and sends again elsewhere: a create re-sent so met its own write and
- * reported KEY_CONFLICT, and popoto's write path could not know a reply was lost. ioredis settles
- * that queue in the socket's own close handler, before it emits "close" (a node connection is
- * never reconnected), so popoto's handler goes first on each new socket.
+ * A cluster node's connection: the writes in flight when it closed are rejected as lost replies.
+ * Otherwise ioredis rejects them with "Connection is closed.", which the Cluster takes for a
+ * command never sent and sends again elsewhere: a create re-sent so met its own write and
+ * reported KEY_CONFLICT, and popoto's write path could not know a reply was lost. A read in
+ * flight is left to that resend (reads.ts: running it again changes nothing): the Cluster
+ * refreshes its slots and retries it every 100 ms within the same budget as a redirection
+ * (`clusterRetryMs`), then fails with a ClusterError. ioredis settles that queue in the socket's
+ * own close handler, before it emits "close" (a node connection is never reconnected), so
+ * popoto's handler goes first on each new socket.
  */
 function rejectInFlightOnClose(node: Redis): void {
   const reject = (): void => {
-    while (node.commandQueue.length > 0) node.commandQueue.shift()?.command.reject(new Error(IN_FLIGHT_LOST));
+    for (let item = node.commandQueue.shift(); item !== undefined; item = node.commandQueue.shift()) {
+      const { name, args } = item.command;
+      item.command.reject(new Error(isReadOnlyCommand(name, args) ? CONNECTION_CLOSED : IN_FLIGHT_LOST));
+    }
   };
   node.on("connect", () => node.stream.prependListener("close", reject));
   node.on("close", reject);

@@ -78,3 +78,30 @@ export const addDecimals = (a: string, b: string): string => {
   const text = places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
   return sum < 0n ? `-${text}` : text;
 };
+
+/**
+ * Orders two canonical decimal texts (PLAIN_DECIMAL) exactly, as Python compares Decimals:
+ * "1.10" equals "1.1", "-0" equals "0". Negative when a < b, 0 when equal, positive when a > b.
+ */
+export const compareDecimals = (a: string, b: string): number => {
+  const parse = (text: string): { negative: boolean; whole: string; fraction: string } => {
+    const negative = text.startsWith("-");
+    const [whole = "0", fraction = ""] = (negative ? text.slice(1) : text).split(".");
+    return { negative, whole: whole.replace(/^0+(?=\d)/, ""), fraction: fraction.replace(/0+$/, "") };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const isZero = (d: { whole: string; fraction: string }): boolean => d.whole === "0" && d.fraction === "";
+  const sign = (d: { negative: boolean; whole: string; fraction: string }): number =>
+    isZero(d) ? 0 : d.negative ? -1 : 1;
+  if (sign(x) !== sign(y)) return sign(x) - sign(y);
+  if (sign(x) === 0) return 0;
+  let magnitude = x.whole.length - y.whole.length;
+  if (magnitude === 0) {
+    const width = Math.max(x.fraction.length, y.fraction.length);
+    const left = x.whole + x.fraction.padEnd(width, "0");
+    const right = y.whole + y.fraction.padEnd(width, "0");
+    magnitude = left < right ? -1 : left > right ? 1 : 0;
+  }
+  return sign(x) * Math.sign(magnitude);
+};

@@ -1,8 +1,16 @@
 /** `DatetimeField()`: a plain datetime field that can stamp the current instant on save. */
-import { FieldDef, makeSpec, type CommonOptions, type FactoryConfig, type OptionTable } from "./field.js";
+import {
+  FieldDef,
+  makeSpec,
+  type CommonOptions,
+  type FactoryConfig,
+  type OptionTable,
+  type ValueChecks,
+} from "./field.js";
 
 /** Options of `DatetimeField()`. */
-export interface DatetimeOptions<TNull extends boolean> extends CommonOptions<Date, TNull> {
+export interface DatetimeOptions<TNull extends boolean>
+  extends CommonOptions<Date, TNull>, ValueChecks<"datetime"> {
   /** Set to the current instant on every save. */
   readonly autoNow?: boolean | undefined;
   /** Set to the current instant on save when empty. */
@@ -15,7 +23,10 @@ const DATETIME_OPTIONS = {
   maxLength: true,
   autoNow: true,
   autoNowAdd: true,
-} as const satisfies OptionTable<DatetimeOptions<boolean>>;
+  min: true,
+  max: true,
+  validate: true,
+} as const satisfies Omit<OptionTable<DatetimeOptions<boolean>>, "pattern" | "choices">; // both `never` for a datetime
 
 type AutoStamped<TOptions> = TOptions extends { readonly autoNow: true }
   ? true

@@ -92,3 +92,13 @@ export type SortedType = keyof typeof SORTED_TYPES;
 
 export const isFieldType = (value: unknown): value is FieldType =>
   typeof value === "string" && Object.hasOwn(FIELD_TYPES, value);
+
+/** Types a `choices` list can hold: compared by value (a Date, a list or a set is not). */
+export const CHOICE_TYPES = {
+  string: true,
+  int: true,
+  float: true,
+  decimal: true,
+  time: true,
+} as const satisfies Partial<Record<FieldType, true>>;
+export type ChoiceType = keyof typeof CHOICE_TYPES;

@@ -3,7 +3,14 @@
  * the factories (one file per kind, beside this one) build on.
  */
 import type { AutoKeyKind } from "../keys/ids.js";
-import type { FieldType, FieldTypeValues } from "./field-type.js";
+import {
+  CHOICE_TYPES,
+  SORTED_TYPES,
+  type ChoiceType,
+  type FieldType,
+  type FieldTypeValues,
+  type SortedType,
+} from "./field-type.js";
 
 /**
  * How a field takes part in indexing. Each kind decides which Redis structures a save writes
@@ -19,7 +26,8 @@ export type FieldKind =
   | "relationship" // the related instance's key, `$RelationshipF` reverse set per target
   | "indexed" // not part of the key, `$IndexF` set per value (Popoto 1.x IndexedField)
   | "unique" // not part of the key, `$UniquF` set per value, uniqueness enforced (Popoto 1.x UniqueField)
-  | "geo"; // { latitude, longitude }, `$GeoF` geo set
+  | "geo" // { latitude, longitude }, `$GeoF` geo set
+  | "tag"; // a set of strings, `$TagF` set per tag and a `$TagPtr` pointer (Popoto 1.x TagField)
 
 /** What a relationship field points at: a model class, a function returning one, or a model name. */
 export type RelationshipTarget = string | (() => unknown) | { readonly modelName: string };
@@ -101,6 +109,47 @@ export interface CommonOptions<TValue, TNull extends boolean> {
   /** Longest accepted string, in characters. */
   readonly maxLength?: number | undefined;
 }
+
+/**
+ * Checks of a field's value beyond its type, run on every save before anything is written (all
+ * problems of an instance reported together in one ValidationError). An option a type has no use
+ * for is `never`, so `StringField({ min: 1 })` or `IntField({ pattern: /x/ })` does not compile;
+ * `Model()` refuses them at run time as well (model/define-checks.ts).
+ */
+export interface ValueChecks<TType extends FieldType> {
+  /** Smallest accepted value (inclusive); numeric, decimal, date, datetime and time fields. */
+  readonly min?: (TType extends SortedType ? FieldTypeValues[TType] : never) | undefined;
+  /** Largest accepted value (inclusive); numeric, decimal, date, datetime and time fields. */
+  readonly max?: (TType extends SortedType ? FieldTypeValues[TType] : never) | undefined;
+  /** A regular expression the whole string must match (anchor it: `/^[a-z-]+$/`); string fields. */
+  readonly pattern?: (TType extends "string" ? RegExp : never) | undefined;
+  /** The only values accepted; string, int, float, decimal and time fields. */
+  readonly choices?: (TType extends ChoiceType ? readonly FieldTypeValues[TType][] : never) | undefined;
+  /**
+   * Your own check of a non-null value (already converted to the field's type): return a message
+   * when it is invalid, `undefined` when it is fine. Runs only when the other checks passed.
+   */
+  readonly validate?: ((value: FieldTypeValues[TType]) => string | undefined) | undefined;
+}
+
+/** The names of `ValueChecks`, in message order. */
+export const VALUE_CHECK_OPTIONS = {
+  min: true,
+  max: true,
+  pattern: true,
+  choices: true,
+  validate: true,
+} as const satisfies OptionTable<ValueChecks<FieldType>>;
+
+/** The types a value-check option has a use for; undefined for an option that is not a check. */
+export const checkTypes = (option: string): readonly FieldType[] | undefined =>
+  option === "min" || option === "max"
+    ? (Object.keys(SORTED_TYPES) as FieldType[])
+    : option === "pattern"
+      ? ["string"]
+      : option === "choices"
+        ? (Object.keys(CHOICE_TYPES) as FieldType[])
+        : undefined;
 
 /**
  * The option names of an options interface, one entry each: `satisfies OptionTable<TOptions>`
@@ -197,6 +246,7 @@ export const makeSpec = ({
     onDelete: "nothing",
     many: false,
     options,
-    accepts: Object.keys(accepts),
+    // A check the field's type has no use for (`min` on a string) is not accepted by this field.
+    accepts: Object.keys(accepts).filter((name) => checkTypes(name)?.includes(type) ?? true),
   };
 };

@@ -12,9 +12,13 @@ export interface GeoFieldOptions<TNull extends boolean> {
   /** Allow no location (default false). */
   readonly null?: TNull | undefined;
   readonly default?: GeoPoint | (TNull extends true ? null : never) | (() => GeoPoint) | undefined;
+  /** Your own check of a location: a message when it is invalid, `undefined` when it is fine. */
+  readonly validate?: ((value: GeoPoint) => string | undefined) | undefined;
 }
 
-const GEO_OPTIONS = { null: true, default: true } as const satisfies OptionTable<GeoFieldOptions<boolean>>;
+const GEO_OPTIONS = { null: true, default: true, validate: true } as const satisfies OptionTable<
+  GeoFieldOptions<boolean>
+>;
 
 /**
  * A location `{ latitude, longitude }`, indexed in the geo set `$GeoF:Model:field` so a filter can

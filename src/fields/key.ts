@@ -4,19 +4,19 @@
  */
 import {
   FieldDef,
+  VALUE_CHECK_OPTIONS,
   makeSpec,
   type CommonOptions,
   type FactoryConfig,
   type OptionTable,
   type TypeGiven,
+  type ValueChecks,
 } from "./field.js";
 import type { FieldTypeValues, KeyType } from "./field-type.js";
 
 /** Options of `KeyField()`. */
-export interface KeyFieldOptions<TType extends KeyType, TNull extends boolean> extends CommonOptions<
-  FieldTypeValues[TType],
-  TNull
-> {
+export interface KeyFieldOptions<TType extends KeyType, TNull extends boolean>
+  extends CommonOptions<FieldTypeValues[TType], TNull>, ValueChecks<TType> {
   /** Key value type; `"string"` when left out. Lists, dicts and other containers cannot be keys. */
   readonly type?: TType | undefined;
   /**
@@ -34,6 +34,7 @@ export const KEY_FIELD_OPTIONS = {
   default: true,
   maxLength: true,
   lexIndex: true,
+  ...VALUE_CHECK_OPTIONS,
 } as const satisfies OptionTable<KeyFieldOptions<KeyType, boolean>>;
 
 /**

@@ -2,19 +2,19 @@
 import {
   COMMON_OPTIONS,
   FieldDef,
+  VALUE_CHECK_OPTIONS,
   makeSpec,
   type CommonOptions,
   type FactoryConfig,
   type OptionTable,
   type TypeGiven,
+  type ValueChecks,
 } from "./field.js";
 import type { FieldType, FieldTypeValues } from "./field-type.js";
 
 /** Options of `Field()`. */
-export interface FieldOptions<TType extends FieldType, TNull extends boolean> extends CommonOptions<
-  FieldTypeValues[TType],
-  TNull
-> {
+export interface FieldOptions<TType extends FieldType, TNull extends boolean>
+  extends CommonOptions<FieldTypeValues[TType], TNull>, ValueChecks<TType> {
   /** Value type; `"string"` when left out. */
   readonly type?: TType | undefined;
 }
@@ -24,6 +24,7 @@ const FIELD_OPTIONS = {
   null: true,
   default: true,
   maxLength: true,
+  ...VALUE_CHECK_OPTIONS,
 } as const satisfies OptionTable<FieldOptions<FieldType, boolean>>;
 
 /**
@@ -51,7 +52,14 @@ export function Field<
 type ShortcutOptions<TType extends FieldType, TNull extends boolean> = CommonOptions<
   FieldTypeValues[TType],
   TNull
->;
+> &
+  ValueChecks<TType>;
+
+// Each shortcut's table names the checks its type has a use for (ValueChecks types the rest `never`).
+const SHORTCUT_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...VALUE_CHECK_OPTIONS,
+} as const satisfies OptionTable<ShortcutOptions<FieldType, boolean>>;
 
 const shortcut =
   <TType extends FieldType>(type: TType, factory: string) =>
@@ -61,7 +69,7 @@ const shortcut =
   >(
     options?: TOptions & ShortcutOptions<TType, TNull>,
   ): FieldDef<FactoryConfig<"plain", TType, TOptions>> =>
-    new FieldDef(makeSpec({ kind: "plain", type, factory, accepts: COMMON_OPTIONS, options }));
+    new FieldDef(makeSpec({ kind: "plain", type, factory, accepts: SHORTCUT_OPTIONS, options }));
 
 /** `Field({ type: "int" })`: a safe integer. */
 export const IntField = shortcut("int", "IntField");

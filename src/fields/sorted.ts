@@ -6,14 +6,13 @@ import {
   type FactoryConfig,
   type OptionTable,
   type TypeGiven,
+  type ValueChecks,
 } from "./field.js";
 import type { FieldTypeValues, SortedType } from "./field-type.js";
 
 /** Options of `SortedField()` and `SortedKeyField()`. Sorted fields cannot be null. */
-export interface SortedFieldOptions<TType extends SortedType> extends CommonOptions<
-  FieldTypeValues[TType],
-  false
-> {
+export interface SortedFieldOptions<TType extends SortedType>
+  extends CommonOptions<FieldTypeValues[TType], false>, ValueChecks<TType> {
   /** Numeric value type; `"float"` when left out, as in Popoto. */
   readonly type?: TType | undefined;
   /** Keep one sorted set per value of these fields; queries must then give them by equality. */
@@ -21,13 +20,18 @@ export interface SortedFieldOptions<TType extends SortedType> extends CommonOpti
   readonly null?: false | undefined;
 }
 
-// maxLength is in CommonOptions but was never accepted by sorted fields (numbers have no length).
+// maxLength is in CommonOptions but was never accepted by sorted fields (numbers have no length);
+// pattern is typed `never` for every sorted type (ValueChecks), so the table leaves it out too.
 const SORTED_OPTIONS = {
   type: true,
   null: true,
   default: true,
   partitionBy: true,
-} as const satisfies Omit<OptionTable<SortedFieldOptions<SortedType>>, "maxLength">;
+  min: true,
+  max: true,
+  choices: true,
+  validate: true,
+} as const satisfies Omit<OptionTable<SortedFieldOptions<SortedType>>, "maxLength" | "pattern">;
 
 /** The names a sorted field is partitioned by, from its options. */
 export type PartitionOf<TOptions> = TOptions extends { readonly partitionBy: infer P }

@@ -1,19 +1,19 @@
 /** `UniqueKeyField()`: a key field whose value no two instances may share. */
 import {
   FieldDef,
+  VALUE_CHECK_OPTIONS,
   makeSpec,
   type CommonOptions,
   type FactoryConfig,
   type OptionTable,
   type TypeGiven,
+  type ValueChecks,
 } from "./field.js";
 import type { FieldTypeValues, KeyType } from "./field-type.js";
 
 /** Options of `UniqueKeyField()`: never nullable. */
-export interface UniqueKeyFieldOptions<TType extends KeyType> extends CommonOptions<
-  FieldTypeValues[TType],
-  false
-> {
+export interface UniqueKeyFieldOptions<TType extends KeyType>
+  extends CommonOptions<FieldTypeValues[TType], false>, ValueChecks<TType> {
   readonly type?: TType | undefined;
   readonly null?: false | undefined;
   /** As `KeyField({ lexIndex })`. */
@@ -26,6 +26,7 @@ const UNIQUE_KEY_OPTIONS = {
   default: true,
   maxLength: true,
   lexIndex: true,
+  ...VALUE_CHECK_OPTIONS,
 } as const satisfies OptionTable<UniqueKeyFieldOptions<KeyType>>;
 
 /**

@@ -186,6 +186,33 @@ export const relationshipSet = (model: ModelMeta, field: string, relatedKey: str
   `$RelationshipF:${modelTag(model)}:${field}:${relatedKey ?? "None"}`;
 
 /**
+ * `$CompositeF:Book:author+year:Tolkien:1937`: the instances whose `author` and `year` have those
+ * values (parts escaped, `None` for null, a related key escaped again as one part), for a
+ * composite index (model option `indexes`). popoto's own structure: field names are identifiers,
+ * so `+` between them and `:` between the parts keep every index and combination apart.
+ */
+export const compositeSet = (model: ModelMeta, fields: readonly string[], parts: readonly string[]): string =>
+  joinKey([`$CompositeF`, modelTag(model), fields.join("+"), ...parts]);
+
+/**
+ * `$TagF:Book:tags:<part>` (Popoto 1.x TagField): the instances carrying the tag; the tag is
+ * escaped as a key part (`agent:valor` gives `agent{&#58;}valor`).
+ */
+export const tagSet = (model: ModelMeta, field: string, tag: string): string =>
+  `$TagF:${modelTag(model)}:${field}:${escapePart(tag)}`;
+
+/**
+ * `$TagPtr:Book:Dune:tags` (Popoto 1.x): the `$TagF` sets the instance at `key` is in, kept so
+ * Python Popoto (which reads its previous tags from here) removes the right entries on its saves.
+ * The instance key carries the model's hash tag on a cluster, so the pointer shares its slot.
+ */
+export const tagPointer = (key: string, field: string): string => `$TagPtr:${key}:${field}`;
+
+/** The instance key a `$TagPtr` pointer set is named after, or undefined for any other key. */
+export const tagPointerInstance = (pointer: string): string | undefined =>
+  pointer.startsWith("$TagPtr:") ? pointer.slice("$TagPtr:".length, pointer.lastIndexOf(":")) : undefined;
+
+/**
  * `$LexF:Book:title`: a sorted set (all scores 0) of `<value>\0\0<instance key>` for the string key
  * field `title`, so `__startswith` is a ZRANGEBYLEX whose cost follows the answer. popoto's own
  * structure; Python Popoto does not write it, `rebuildIndexes()` can.
@@ -217,6 +244,9 @@ export const indexKeyPatterns = (
     { pattern: `$GeoF:${tag}:*`, type: "zset" },
     { pattern: `$LexF:${tag}:*`, type: "zset" },
     { pattern: `$LexRevF:${tag}:*`, type: "zset" },
+    { pattern: `$TagF:${tag}:*`, type: "set" },
+    { pattern: `$CompositeF:${tag}:*`, type: "set" },
+    { pattern: `$TagPtr:${tag}:*`, type: "set" },
   ];
 };
 
@@ -241,7 +271,17 @@ export const changeStream = (model: ModelMeta | string): string => `stream:${mod
 export const indexValuesHash = (model: ModelMeta, key: string): string =>
   `$IndexValues:${modelTag(forKey(model, key))}:${key}`;
 
-const SET_PREFIXES = ["$Class:", "$KeyF:", "$UniqueKeyF:", "$IndexF:", "$UniquF:", "$RelationshipF:"];
+const SET_PREFIXES = [
+  "$Class:",
+  "$KeyF:",
+  "$UniqueKeyF:",
+  "$IndexF:",
+  "$UniquF:",
+  "$RelationshipF:",
+  "$TagF:",
+  "$TagPtr:",
+  "$CompositeF:",
+];
 const ZSET_PREFIXES = ["$SortF:", "$SortedKeyF:", "$GeoF:", "$LexF:", "$LexRevF:"];
 
 /** The Redis type popoto keeps at a key it reads: index sets, sorted sets, or instance (and shadow) hashes. */

@@ -8,7 +8,7 @@
  * gone. Holds one chunk at a time.
  */
 import { splitKey } from "../keys/escape.js";
-import { indexValuesHash } from "../keys/keys.js";
+import { indexValuesHash, tagPointerInstance } from "../keys/keys.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { indexEntries } from "../write/index-entries.js";
@@ -29,8 +29,13 @@ interface Item {
   readonly score?: number | undefined;
 }
 
-/** The instance an index member is about: the member itself, or the key after a lex member's value. */
-export const instanceOf = (member: string): string => {
+/**
+ * The instance an index member is about: the member itself, the key after a lex member's value,
+ * or, in a `$TagPtr` pointer set (whose members are tag sets), the instance the set is named after.
+ */
+export const instanceOf = (index: string, member: string): string => {
+  const pointed = tagPointerInstance(index);
+  if (pointed !== undefined) return pointed;
   const at = member.indexOf("\0\0");
   return at === -1 ? member : member.slice(at + 2);
 };
@@ -66,7 +71,7 @@ async function checkItems(
   const needsHash = new Set<string>();
   const needsExists = new Set<string>();
   for (const { index, member } of items) {
-    const instance = instanceOf(member);
+    const instance = instanceOf(index, member);
     let entries = named.get(instance);
     if (!entries) named.set(instance, (entries = keyEntries(meta, instance)));
     (entries.has(entryId(index, member)) ? needsExists : needsHash).add(instance);
@@ -85,7 +90,7 @@ async function checkItems(
     // SSCAN / ZSCAN may return a member twice while the set is rehashed.
     if (seen.has(id)) continue;
     seen.add(id);
-    const instance = instanceOf(member);
+    const instance = instanceOf(index, member);
     const row = rows.get(instance);
     if (row === undefined) {
       if (exists.get(instance) === false)

@@ -4,6 +4,7 @@ import { ModelDefinitionError } from "../errors.js";
 import { AutoKeyField } from "../fields/auto-key.js";
 import { FieldDef, type AnyField, type FieldSpec } from "../fields/field.js";
 import { FIELD_TYPES, KEY_TYPES, SORTED_TYPES } from "../fields/field-type.js";
+import { checkValueOptions } from "./define-checks.js";
 import { defineShards } from "./define-shards.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 
@@ -75,6 +76,7 @@ function checkSpec(
     fail(
       `has type ${JSON.stringify(spec.type)}, which is not a valid Field type; use one of ${Object.keys(FIELD_TYPES).join(", ")}.`,
     );
+  checkValueOptions(spec, fail);
   // Each factory's option table is checked against its options interface (fields/*.ts).
   const known = spec.accepts;
   for (const option of Object.keys(spec.options)) {
@@ -227,13 +229,14 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (!["ttl", "orderBy", "events", "changes", "shards", "shardBy"].includes(option))
+    if (!["ttl", "orderBy", "events", "changes", "indexes", "shards", "shardBy"].includes(option))
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl, orderBy, events, changes, shards and shardBy.`,
+        `unknown model option "${option}"; models accept ttl, orderBy, events, changes, indexes, shards and shardBy.`,
       );
   }
   const changes = changeFeedOption(name, options.changes);
+  const compositeIndexes = checkIndexes(name, options.indexes, specs);
 
   const fieldNames = [...specs.keys()];
   const keyFields = fieldNames.filter((f) => isKeyKind(specs.get(f) as FieldSpec)).sort(byCodePoint);
@@ -254,6 +257,7 @@ export function defineMeta(
     ttl,
     orderBy,
     events: options.events === true,
+    compositeIndexes,
     changes,
   };
 }
@@ -277,4 +281,71 @@ function changeFeedOption(name: string, option: ModelOptions["changes"]): { maxL
       `changes.maxLen must be a positive whole number of stream entries, got ${String(maxLen)}.`,
     );
   return { maxLen };
+}
+
+/** Kinds a composite index may cover: fields filterable by equality on one value. */
+const COMPOSITE_KINDS = new Set([
+  "key",
+  "uniqueKey",
+  "autoKey",
+  "sortedKey",
+  "indexed",
+  "unique",
+  "sorted",
+  "relationship",
+]);
+
+/** Checks the `indexes` model option and returns the composite indexes it declares. */
+function checkIndexes(
+  model: string,
+  given: ModelOptions["indexes"],
+  specs: ReadonlyMap<string, FieldSpec>,
+): ModelMeta["compositeIndexes"] {
+  if (given === undefined) return [];
+  const example = 'e.g. indexes: [["author", "year"], { fields: ["isbn", "edition"], unique: true }]';
+  if (!Array.isArray(given))
+    throw new ModelDefinitionError(model, `indexes must be an array of composite indexes, ${example}.`);
+  const seen = new Set<string>();
+  return given.map((entry: unknown) => {
+    const isList = Array.isArray(entry);
+    const fields: unknown = isList ? entry : (entry as { fields?: unknown } | null)?.fields;
+    const unique: unknown = isList ? false : ((entry as { unique?: unknown }).unique ?? false);
+    if (!Array.isArray(fields) || typeof unique !== "boolean")
+      throw new ModelDefinitionError(
+        model,
+        `indexes has ${JSON.stringify(entry)}; each index is an array of field names or { fields, unique }, ${example}.`,
+      );
+    const names = fields as unknown[];
+    const label = names.map(String).join("+");
+    const fail = (why: string, field?: string): never => {
+      throw new ModelDefinitionError(
+        model,
+        `index [${names.map((n) => JSON.stringify(n)).join(", ")}] ${why}`,
+        field,
+      );
+    };
+    if (names.length < 2)
+      fail(
+        "names fewer than two fields; a one-field index is IndexedField() (or UniqueField()) on that field.",
+      );
+    if (new Set(names).size !== names.length) fail("names a field twice; list each field once.");
+    for (const field of names) {
+      const spec = typeof field === "string" ? specs.get(field) : undefined;
+      if (!spec)
+        return fail(
+          `names ${JSON.stringify(field)}, which is not a field of ${model}; name declared fields.`,
+          String(field),
+        );
+      if (!COMPOSITE_KINDS.has(spec.kind) || (spec.kind === "relationship" && spec.many))
+        fail(
+          `names "${field}", a ${spec.factory} (${spec.kind === "relationship" ? "with many targets" : "not filterable by one value"}); ` +
+            "index fields must each be filterable by equality: KeyField, IndexedField, UniqueField, SortedField or a Relationship. " +
+            "Declare it as one of those, or leave it out of the index.",
+          field as string,
+        );
+    }
+    if (seen.has(label)) fail("is declared twice; remove one.");
+    seen.add(label);
+    return { fields: names as string[], unique };
+  });
 }

@@ -1,10 +1,10 @@
 /**
  * Reads what a delete with `onDelete` actions reaches: from the targets, every reverse set of a
  * relationship declared with cascade, setNull or protect, level by level, and the stored state of
- * every instance found. Reads only; one pipeline per slot and level (a cluster pipeline must stay
- * on one node). The result is data for the step planner (src/write/plan-delete.ts).
+ * every instance found. Reads only, in bounded commands: pipelines per slot (a cluster pipeline
+ * must stay on one node) of at most READ_BATCH commands or members, and SSCAN for a large set. The result is data for the step planner (src/write/plan-delete.ts).
  */
-import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { getConnection, wrapRedisError, type RedisClient } from "../connection/connection.js";
 import { relationshipSet, slotGroup } from "../keys/keys.js";
 import { readSnapshots } from "../write/bulk.js";
 import type { ClearNode, DeleteGraph, DeleteNode } from "../write/plan-delete.js";
@@ -15,7 +15,52 @@ import { incomingRelationships } from "./targets.js";
 /** Commands per pipeline: a round trip stays small whatever the delete's size. */
 const READ_BATCH = 1000;
 
-/** Members of many sets: one pipeline per slot (and per READ_BATCH sets). */
+/** Runs a pipeline of commands on `keys`, naming the key of a failed command in its error. */
+async function pipelined(
+  keys: readonly string[],
+  queue: (pipeline: ReturnType<RedisClient["pipeline"]>, key: string) => void,
+): Promise<unknown[]> {
+  const pipeline = getConnection().pipeline();
+  for (const key of keys) queue(pipeline, key);
+  let results: [Error | null, unknown][];
+  try {
+    results = (await pipeline.exec()) ?? [];
+  } catch (error) {
+    throw wrapRedisError(error, keys);
+  }
+  return results.map(([error, reply], i) => {
+    if (error) throw wrapRedisError(error, [keys[i] as string]);
+    return reply;
+  });
+}
+
+/**
+ * The members of one large set, READ_BATCH at a time (SSCAN): no single command reads a reverse
+ * set of any size whole. SSCAN may return a member twice; the set removes repeats. A member
+ * added or removed during the scan may or may not be seen, as with one SMEMBERS a moment earlier
+ * or later: the delete's steps guard what they act on (docs/storage.md, "Deletes in steps").
+ */
+async function scanMembers(key: string): Promise<string[]> {
+  const found = new Set<string>();
+  let cursor = "0";
+  do {
+    let reply: [string, string[]];
+    try {
+      reply = await getConnection().sscan(key, cursor, "COUNT", READ_BATCH);
+    } catch (error) {
+      throw wrapRedisError(error, [key]);
+    }
+    cursor = reply[0];
+    for (const member of reply[1]) found.add(member);
+  } while (cursor !== "0");
+  return [...found];
+}
+
+/**
+ * Members of many sets: their sizes first (SCARD, one pipeline per slot and READ_BATCH sets),
+ * then the small ones whole (SMEMBERS, pipelined up to READ_BATCH members per round trip) and
+ * the large ones by SSCAN, so no command reads more than about READ_BATCH members.
+ */
 export async function membersOf(keys: readonly string[]): Promise<Map<string, string[]>> {
   const groups = new Map<string, string[]>();
   for (const key of keys) {
@@ -29,18 +74,26 @@ export async function membersOf(keys: readonly string[]): Promise<Map<string, st
     [...groups.values()].map(async (group) => {
       for (let start = 0; start < group.length; start += READ_BATCH) {
         const batch = group.slice(start, start + READ_BATCH);
-        const pipeline = getConnection().pipeline();
-        for (const key of batch) pipeline.smembers(key);
-        let results: [Error | null, unknown][];
-        try {
-          results = (await pipeline.exec()) ?? [];
-        } catch (error) {
-          throw wrapRedisError(error, batch);
+        const sizes = (await pipelined(batch, (p, key) => p.scard(key))).map(Number);
+        let small: string[] = [];
+        let members = 0;
+        const flush = async (): Promise<void> => {
+          const lists = await pipelined(small, (p, key) => p.smembers(key));
+          small.forEach((key, i) => found.set(key, lists[i] as string[]));
+          small = [];
+          members = 0;
+        };
+        for (const [i, key] of batch.entries()) {
+          const size = sizes[i] ?? 0;
+          if (size === 0) found.set(key, []);
+          else if (size > READ_BATCH) found.set(key, await scanMembers(key));
+          else {
+            if (members + size > READ_BATCH) await flush();
+            small.push(key);
+            members += size;
+          }
         }
-        results.forEach(([error, members], i) => {
-          if (error) throw wrapRedisError(error, [batch[i] as string]);
-          found.set(batch[i] as string, members as string[]);
-        });
+        if (small.length > 0) await flush();
       }
     }),
   );

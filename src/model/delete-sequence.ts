@@ -21,6 +21,7 @@ import { PopotoError, ProtectedError } from "../errors.js";
 import { deleteJournal, relationshipSet, slotGroup } from "../keys/keys.js";
 import { ConcurrentModificationError } from "../errors.js";
 import { executeWrites, GuardChanged } from "../write/execute-write.js";
+import type { Guard } from "../write/plan-write.js";
 import {
   DEFAULT_STEP_LIMITS,
   planDeleteSteps,
@@ -43,6 +44,8 @@ export interface DeleteStepInfo {
   readonly args: number;
   readonly writes: number;
   readonly atomic: boolean;
+  /** The instance keys the step deletes. */
+  readonly deletes: readonly string[];
 }
 
 /**
@@ -151,8 +154,15 @@ async function journalPhases(roots: readonly DeleteRoot[]): Promise<string[]> {
   return values.map((v) => (typeof v === "string" ? v : ""));
 }
 
-/** Reads again the protect sets of the instances a step deletes: a referrer written since refuses. */
-async function recheckProtect(step: DeleteStep, graph: DeleteGraph): Promise<void> {
+/**
+ * Reads again the protect sets of the instances a step deletes: a referrer written since refuses.
+ * Returns, for the sets in the step's own slot (all of them on a standalone server), guards that
+ * the step's script checks before it writes: a set that gained (or lost) a member between this
+ * read and the step fails the step, and the delete is read again (and refused), so no protect
+ * referrer there can slip in between. A set in another slot (another model's, on a cluster)
+ * cannot be checked by the step's script: docs/storage.md states that round trip's gap.
+ */
+async function recheckProtect(step: DeleteStep, graph: DeleteGraph): Promise<Guard[]> {
   const reads: ProtectHit[] = [];
   for (const intent of step.intents) {
     if (intent.kind !== "delete" && intent.kind !== "purge") continue;
@@ -166,12 +176,17 @@ async function recheckProtect(step: DeleteStep, graph: DeleteGraph): Promise<voi
           referrers: [relationshipSet(incoming.model.meta, incoming.field, intent.oldKey)],
         });
   }
-  if (reads.length === 0) return;
+  if (reads.length === 0) return [];
   const members = await membersOf(reads.map((r) => r.referrers[0] as string));
+  const guards: Guard[] = [];
   for (const read of reads) {
-    const found = (members.get(read.referrers[0] as string) ?? []).filter((m) => !graph.deletes.has(m));
+    const key = read.referrers[0] as string;
+    const stored = members.get(key) ?? [];
+    const found = stored.filter((m) => !graph.deletes.has(m));
     if (found.length > 0) throw protectedError({ ...read, referrers: found });
+    if (slotGroup(key) === slotGroup(read.target)) guards.push({ key, members: stored });
   }
+  return guards;
 }
 
 /** Runs a plan's steps in order; records which targets existed and every instance deleted. */
@@ -184,7 +199,7 @@ async function runSteps(
   deleted: Map<string, ModelMeta>,
 ): Promise<void> {
   for (const [index, step] of steps.entries()) {
-    if (!atomic) await recheckProtect(step, graph);
+    const protectGuards = atomic ? [] : await recheckProtect(step, graph);
     await deleteSequenceHooks.beforeStep?.({
       round,
       index,
@@ -194,8 +209,9 @@ async function runSteps(
       args: step.args,
       writes: step.intents.length,
       atomic,
+      deletes: step.intents.filter((i) => i.kind === "delete" || i.kind === "purge").map((i) => i.oldKey),
     });
-    const results = await executeWrites(step.intents, step.guards);
+    const results = await executeWrites(step.intents, [...step.guards, ...protectGuards]);
     // executeWrites drops a purge that found its instance alive again: results follow step.intents.
     step.intents.forEach((intent, i) => {
       const node = graph.deletes.get(intent.oldKey);

@@ -1,7 +1,15 @@
 import type { FieldSpec } from "../fields/field.js";
 
+/**
+ * A composite index: the fields (at least two, in this order) whose values together name one set
+ * of instances, `$CompositeF:Model:a+b:<a part>:<b part>`; with `unique`, no two instances may
+ * share the combination (null values are never a clash, as in SQL and Popoto).
+ */
+export type CompositeIndex<TFieldName extends string = string> =
+  readonly TFieldName[] | { readonly fields: readonly TFieldName[]; readonly unique?: boolean | undefined };
+
 /** Model options accepted by `Model(name, fields, options)`. */
-export interface ModelOptions<TFieldName extends string = string> {
+export interface ModelOptions<TFieldName extends string = string, TIndexName extends string = TFieldName> {
   /** Seconds each instance lives after its last save (EXPIRE on every save). */
   readonly ttl?: number | undefined;
   /**
@@ -28,6 +36,13 @@ export interface ModelOptions<TFieldName extends string = string> {
    * its target's key), so a filter by it reads one bucket. Default: the instance's own key.
    */
   readonly shardBy?: TFieldName | undefined;
+  /**
+   * Composite indexes over fields that are each filterable by equality: a filter that gives all
+   * of an index's fields by equality reads its one set; `{ fields, unique: true }` makes the
+   * combination unique (enforced in the write script, like UniqueField).
+   * @example indexes: [["author", "year"], { fields: ["isbn", "edition"], unique: true }]
+   */
+  readonly indexes?: readonly CompositeIndex<TIndexName>[] | undefined;
 }
 
 /** The `changes` model option in its object form. */
@@ -64,6 +79,8 @@ export interface ModelMeta {
    * keys the key builders spell, or -1 for a plan built once and copied to every bucket.
    */
   readonly bucket?: number | undefined;
+  /** Composite indexes, as declared (fields in the order given). */
+  readonly compositeIndexes: readonly { readonly fields: readonly string[]; readonly unique: boolean }[];
   /** The change feed's bound when the model has one (`changes`), else undefined. */
   readonly changes: { readonly maxLen: number } | undefined;
 }

@@ -16,6 +16,7 @@ import type { Query, RelationshipName } from "../query/query.js";
 import type { BulkOptions } from "../write/bulk.js";
 import type { ModelEvent } from "../write/plan-write.js";
 import type { ModelMeta } from "./meta.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 import type {
   ConfigOf,
   ConstructInput,
@@ -288,6 +289,13 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   resumeDeletes(): Promise<ResumeReport>;
   /** What each field is: kind, type, nullability, partitions, relationship target (for tooling). */
   readonly fields: Readonly<Record<keyof StoredFields<TFields> & string, FieldInfo>>;
+  /**
+   * The `create()` input as a Standard Schema v1 (`~standard`, shared with zod, valibot and
+   * arktype): `Book.schema["~standard"].validate(body)` gives `{ value }` (the given fields,
+   * converted) or `{ issues: [{ message, path: [field] }] }`, checking what create() checks
+   * before its write, without writing. Frameworks that take a Standard Schema take the model.
+   */
+  readonly schema: StandardSchemaV1<CreateInput<TFields>, CreateInput<TFields>>;
   /**
    * The durable change feed (`stream:<Model>`) of a model declared with `changes`: every committed
    * create, update and delete, with the new values; replay by id, or consume as a group.

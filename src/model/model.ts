@@ -6,7 +6,7 @@ import { ModelDefinitionError } from "../errors.js";
 import { defineMeta } from "./define.js";
 import { MODEL_META } from "./instance.js";
 import type { ModelOptions } from "./meta.js";
-import type { ModelClass } from "./model-types.js";
+import type { LookupName, ModelClass } from "./model-types.js";
 import { registerModel } from "./registry.js";
 import { installRelationshipAccessors } from "./relationship-accessors.js";
 import { ModelStatics } from "./statics.js";
@@ -40,7 +40,7 @@ export type {
 export function Model<const TName extends string, const TFields extends Fields>(
   name: TName,
   fields: TFields,
-  options?: ModelOptions<keyof TFields & string>,
+  options?: ModelOptions<keyof TFields & string, LookupName<TFields>>,
 ): ModelClass<TName, TFields> {
   const meta = defineMeta(name, fields, options);
 

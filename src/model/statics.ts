@@ -37,6 +37,7 @@ import { PREPARE_SAVE } from "./prepare-save.js";
 import { accessorFor } from "./query-target.js";
 import { noteSubclass } from "./registry.js";
 import { saveMany } from "./save-many.js";
+import { modelSchema, type StandardSchemaV1 } from "./standard-schema.js";
 import { candidateKeys, keyValues, rejectUnknownFields } from "./values.js";
 
 export class ModelStatics extends InstanceBase {
@@ -160,6 +161,11 @@ export class ModelStatics extends InstanceBase {
   static get fields(): Record<string, FieldInfo> {
     const meta = this.meta;
     return Object.fromEntries(meta.fieldNames.map((field) => [field, fieldInfo(meta, field)]));
+  }
+
+  /** The `create()` input as a Standard Schema v1 (README "Validation"). */
+  static get schema(): StandardSchemaV1 {
+    return modelSchema(this.meta);
   }
 
   /** The model's change feed (declared with the `changes` option): replay, consumer groups. */

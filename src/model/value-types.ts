@@ -87,3 +87,28 @@ export type KeyLookup<TFields extends Fields> = Simplify<{
 
 /** Field names usable in `orderBy`, with `-` for descending. */
 export type OrderName<TFields extends Fields> = `${"" | "-"}${keyof StoredFields<TFields> & string}`;
+
+/** Names of a model's sorted fields (`SortedField`, `SortedKeyField`): what `min()` and `max()` take. */
+export type SortedFieldName<TFields extends Fields> = {
+  [K in keyof TFields & string]: ConfigOf<TFields[K]>["kind"] extends "sorted" | "sortedKey" ? K : never;
+}[keyof TFields & string];
+
+/** Names of a model's int, float and decimal sorted fields: what `sum()` and `avg()` take. */
+export type NumericSortedFieldName<TFields extends Fields> = {
+  [K in SortedFieldName<TFields>]: ConfigOf<TFields[K]>["type"] extends "int" | "float" | "decimal"
+    ? K
+    : never;
+}[SortedFieldName<TFields>];
+
+/** Names of a model's key and indexed fields: what `countBy()` takes. */
+export type GroupFieldName<TFields extends Fields> = {
+  [K in keyof TFields & string]: ConfigOf<TFields[K]>["kind"] extends
+    "key" | "uniqueKey" | "sortedKey" | "indexed" | "unique"
+    ? K
+    : never;
+}[keyof TFields & string];
+
+/** `query.update()` input: any field but the key fields, each optional, typed as `create()` takes it. */
+export type UpdateInput<TFields extends Fields> = Simplify<{
+  [K in Exclude<keyof TFields, KeyFieldNames<TFields>>]?: InputOf<TFields[K]> | undefined;
+}>;

@@ -3,6 +3,7 @@ import { describeReceived, ValidationError, type ValidationIssue } from "../erro
 import type { FieldSpec } from "../fields/field.js";
 import type { KeyType } from "../fields/field-type.js";
 import { Reference } from "../fields/reference.js";
+import { normalizeTags } from "../fields/tag.js";
 import { isEscapedPart, splitKey } from "../keys/escape.js";
 import {
   allBuckets,
@@ -15,6 +16,7 @@ import {
   keyPrefixOf,
   valuePart,
 } from "../keys/keys.js";
+import { checkValue } from "./constraints.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
 
@@ -103,6 +105,30 @@ function checkGeo(
   return { ok: true, value: { latitude, longitude } };
 }
 
+/**
+ * Tags: an array or Set of strings, held as Popoto stores them (unique, sorted by code point).
+ * No value (undefined, or null as Popoto reads None) is no tags.
+ */
+function checkTags(
+  value: unknown,
+  fail: (expected: string, message: string) => { ok: false },
+): { ok: true; value: unknown } | { ok: false } {
+  const expected = "an array or Set of strings (tags)";
+  if (value === undefined || value === null) return { ok: true, value: [] };
+  if (!Array.isArray(value) && !(value instanceof Set))
+    return fail(expected, `expected ${expected}, received ${describeReceived(value)}`);
+  const tags: string[] = [];
+  for (const tag of value as Iterable<unknown>) {
+    if (typeof tag !== "string")
+      return fail(
+        expected,
+        `expected ${expected}, received a tag ${describeReceived(tag)}; tags are strings`,
+      );
+    tags.push(tag);
+  }
+  return { ok: true, value: normalizeTags(tags) };
+}
+
 /** Checks and converts one field's value; `undefined` counts as missing. */
 export function checkField(
   meta: ModelMeta,
@@ -112,7 +138,7 @@ export function checkField(
   issues: ValidationIssue[],
 ): { ok: true; value: unknown } | { ok: false } {
   const fail = (expected: string, message: string): { ok: false } => {
-    issues.push({ field: name, expected, received: describeReceived(value), message });
+    issues.push({ field: name, value, expected, received: describeReceived(value), message });
     return { ok: false };
   };
   if (spec.kind === "relationship" && spec.many) {
@@ -129,6 +155,7 @@ export function checkField(
     }
     return { ok: true, value: keys };
   }
+  if (spec.kind === "tag") return checkTags(value, fail);
   if (value === undefined || value === null) {
     if (spec.nullable) return { ok: true, value: null };
     const expected =
@@ -178,8 +205,12 @@ export function validateForSave(
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
   for (const name of meta.fieldNames) {
-    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
-    if (result.ok) values.set(name, result.value);
+    const spec = meta.fields.get(name) as FieldSpec;
+    const result = checkField(meta, spec, name, source[name], issues);
+    if (result.ok) {
+      checkValue(spec, name, result.value, issues);
+      values.set(name, result.value);
+    }
   }
   if (issues.length > 0) throw new ValidationError(meta.name, issues);
   return values;
@@ -194,8 +225,12 @@ export function validateFields(
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
   for (const name of fields) {
-    const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
-    if (result.ok) values.set(name, result.value);
+    const spec = meta.fields.get(name) as FieldSpec;
+    const result = checkField(meta, spec, name, source[name], issues);
+    if (result.ok) {
+      checkValue(spec, name, result.value, issues);
+      values.set(name, result.value);
+    }
   }
   if (issues.length > 0) throw new ValidationError(meta.name, issues);
   return values;
@@ -289,6 +324,7 @@ export function unknownFieldIssues(meta: ModelMeta, source: object): ValidationI
     .filter((name) => !meta.fields.has(name))
     .map((field) => ({
       field,
+      value: (source as Record<string, unknown>)[field],
       expected: `one of ${meta.fieldNames.join(", ")}`,
       received: "an unknown field",
       message: `is not a field of ${meta.name}; remove it or declare it in the model`,

@@ -8,7 +8,13 @@ export type ServerOrder =
   | { readonly by: "key"; readonly desc: boolean }
   | { readonly by: "geo" };
 
-export type QueryMode = "load" | "keys" | "count" | "fields";
+export type QueryMode = "load" | "keys" | "count" | "fields" | "stats" | "countBy";
+
+/** A keyset cursor: the matches after this score (score order) and instance key, in the order. */
+export interface After {
+  readonly score?: number | undefined;
+  readonly key: string;
+}
 
 export interface ServerQuery {
   readonly node: PlanNode;
@@ -23,6 +29,12 @@ export interface ServerQuery {
   readonly budget?: number | undefined;
   /** Continue an ordered walk at this position of the ordered range. */
   readonly from?: number | undefined;
+  /** Only the matches after this cursor in the order (page()). */
+  readonly after?: After | undefined;
+  /** "stats" mode: the sorted set whose scores are aggregated, and the field read for min and max. */
+  readonly stats?: { readonly key: string; readonly field?: string | undefined } | undefined;
+  /** "countBy" mode: group by the key part at this position, or by a hash field's stored bytes. */
+  readonly countBy?: { readonly position: number } | { readonly field: string } | undefined;
 }
 
 /** A query.lua call as data: the keys it reads and its arguments. */
@@ -98,6 +110,19 @@ export function compileQuery(query: ServerQuery): QueryCall {
   if (query.budget) plan["budget"] = query.budget;
   if (query.from !== undefined) plan["from"] = query.from;
   if (query.fields) plan["f"] = query.fields.map((f) => arg(f));
+  if (query.after)
+    plan["after"] =
+      query.after.score === undefined
+        ? { k: arg(query.after.key) }
+        : // String(number) is the shortest text that parses back to the same double, in Lua too.
+          { s: arg(String(query.after.score)), k: arg(query.after.key) };
+  if (query.stats) {
+    plan["z"] = key(query.stats.key);
+    if (query.stats.field !== undefined) plan["hf"] = arg(query.stats.field);
+  }
+  if (query.countBy)
+    plan["by"] =
+      "position" in query.countBy ? { p: query.countBy.position } : { f: arg(query.countBy.field) };
   if (query.order?.by === "score") plan["order"] = { k: key(query.order.key), desc: query.order.desc };
   else if (query.order?.by === "key") plan["order"] = { key: true, desc: query.order.desc };
   else if (query.order?.by === "geo") plan["order"] = { geo: true };

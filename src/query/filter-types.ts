@@ -49,6 +49,8 @@ type OpValues<C extends FieldConfig> = {
   lte: C["value"];
   between: readonly [C["value"], C["value"]];
   within: GeoWithin;
+  any: readonly string[];
+  all: readonly string[];
 };
 
 /** A relationship's operators take its targets: instances, References or keys. */

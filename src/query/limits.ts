@@ -7,17 +7,21 @@ import { PopotoError } from "../errors.js";
  */
 export interface QueryLimits {
   /**
-   * Most index members one query script lists, tests or visits (default 10,000: a few
-   * milliseconds of Redis time). Larger queries continue in further scripts.
+   * Most work one query script does, in index members listed, tested or visited (a loaded row
+   * counts five; default 4,000: a few milliseconds of Redis time at 1M instances, see
+   * docs/benchmarks.md). Larger queries continue in further scripts.
    */
   readonly scriptBudget: number;
-  /** Most keys plus arguments sent with one script call (default 1,000): `__in` lists are split. */
+  /**
+   * Most keys plus arguments sent with one script call (default 250): `__in` lists are split, and
+   * a stepped query loads at most this many rows per script.
+   */
   readonly maxScriptArgs: number;
-  /** Members read per step when a query runs in steps (SSCAN/ZRANGE page, keys per load; default 1,000). */
+  /** Members read per command when a query runs in steps (SSCAN COUNT, ZRANGE page; default 1,000). */
   readonly chunkSize: number;
 }
 
-const DEFAULTS: QueryLimits = { scriptBudget: 10_000, maxScriptArgs: 1_000, chunkSize: 1_000 };
+const DEFAULTS: QueryLimits = { scriptBudget: 4_000, maxScriptArgs: 250, chunkSize: 1_000 };
 let current: QueryLimits = DEFAULTS;
 
 /** The limits in force. */

@@ -19,7 +19,9 @@ export type LookupOp =
   | "lt"
   | "lte"
   | "between"
-  | "within";
+  | "within"
+  | "any"
+  | "all";
 
 /** Run-time table of operators; kept in step with LookupOp by `satisfies`. */
 export const LOOKUP_OPS = {
@@ -35,6 +37,8 @@ export const LOOKUP_OPS = {
   lte: true,
   between: true,
   within: true,
+  any: true,
+  all: true,
 } as const satisfies Record<LookupOp, true>;
 
 const RANGE = ["gt", "gte", "lt", "lte", "between"] as const;
@@ -51,6 +55,8 @@ export const KIND_OPS = {
   sorted: ["", "in", ...RANGE],
   sortedKey: ["", "in", ...RANGE],
   relationship: ["", "in", "isnull"],
+  // Membership of one tag, of at least one (`any`) or of every one (`all`); no equality, as in Popoto.
+  tag: ["contains", "any", "all"],
 } as const satisfies Record<FieldKind, readonly LookupOp[]>;
 
 /** The string operators, which string fields of these kinds answer too (after their kind's own). */

@@ -12,6 +12,7 @@ import type { FieldSpec } from "../fields/field.js";
 import type { KeyType, SortedType } from "../fields/field-type.js";
 import {
   classSet,
+  compositeSet,
   instanceKey,
   geoSet,
   valueSet,
@@ -21,6 +22,7 @@ import {
   relatedPartitionPart,
   relationshipSet,
   sortedSet,
+  tagSet,
   valuePart,
   valuePartForms,
 } from "../keys/keys.js";
@@ -418,6 +420,65 @@ function relationshipNode(meta: ModelMeta, lookup: Lookup): PlanNode {
 }
 
 /**
+ * The sets of the composite indexes whose every field the filter gives by equality (wider indexes
+ * first; a lookup serves one index), adding the lookups they answer to `consumed`.
+ */
+function compositeNodes(meta: ModelMeta, direct: readonly Lookup[], consumed: Set<Lookup>): PlanNode[] {
+  const nodes: PlanNode[] = [];
+  const widest = [...meta.compositeIndexes].sort((a, b) => b.fields.length - a.fields.length);
+  for (const index of widest) {
+    const given = index.fields.map((name) =>
+      direct.find((l) => l.field === name && l.op === "" && !consumed.has(l)),
+    );
+    if (given.some((l) => l === undefined)) continue;
+    const parts = (given as Lookup[]).map((lookup) => {
+      const spec = meta.fields.get(lookup.field) as FieldSpec;
+      if (spec.kind === "relationship") {
+        if (lookup.value === null) return relatedPartitionPart(null);
+        const related = checkRelated(meta, lookup.field, spec, lookup.value);
+        if (!related.ok)
+          throw new QueryError(meta.name, `${lookup.source}: ${related.message} (or null).`, lookup.field);
+        return relatedPartitionPart(related.key);
+      }
+      return lookup.value === null
+        ? "None"
+        : valuePart(spec.type as KeyType, queryValue(meta, spec, lookup, lookup.value));
+    });
+    for (const lookup of given as Lookup[]) consumed.add(lookup);
+    nodes.push({ t: "set", key: compositeSet(meta, index.fields, parts) });
+  }
+  return nodes;
+}
+
+/**
+ * `tags__contains: t` is the tag's set; `tags__any: [...]` their union, `tags__all: [...]` their
+ * intersection. An empty list matches nothing, as in Popoto.
+ */
+function tagNode(meta: ModelMeta, lookup: Lookup): PlanNode {
+  const setFor = (tag: unknown): PlanNode => {
+    if (typeof tag !== "string")
+      throw new QueryError(
+        meta.name,
+        `${lookup.source} expects tags (strings), received ${formatValue(tag)}.`,
+        lookup.field,
+      );
+    return { t: "set", key: tagSet(meta, lookup.field, tag) };
+  };
+  switch (lookup.op) {
+    case "contains":
+      return setFor(lookup.value);
+    case "any":
+      return union(listValue(meta, lookup).map(setFor));
+    case "all": {
+      const sets = [...new Set(listValue(meta, lookup))].map(setFor);
+      return sets.length === 0 ? NONE : intersect(sets);
+    }
+    default:
+      throw new QueryError(meta.name, `${lookup.source} is not supported.`, lookup.field);
+  }
+}
+
+/**
  * The node for a filter's lookups on one model (AND of all of them). Relationship traversals
  * (`path` not empty) must already be resolved into key lists by the caller.
  */
@@ -425,11 +486,15 @@ export function planLookups(meta: ModelMeta, lookups: readonly Lookup[]): PlanNo
   const direct = lookups.filter((l) => l.path.length === 0);
   const nodes: PlanNode[] = [];
   const consumed = new Set<Lookup>();
-  // Sorted fields first: each reads its partition values from the equalities, which it consumes.
-  const sortedFields = [...new Set(direct.filter((l) => isSorted(meta, l.field)).map((l) => l.field))];
+  // Composite indexes first: one set answers all of an index's equalities, which it consumes.
+  nodes.push(...compositeNodes(meta, direct, consumed));
+  // Sorted fields next: each reads its partition values from the equalities, which it consumes.
+  const sortedFields = [
+    ...new Set(direct.filter((l) => isSorted(meta, l.field) && !consumed.has(l)).map((l) => l.field)),
+  ];
   for (const field of sortedFields) {
     const spec = meta.fields.get(field) as FieldSpec;
-    const own = direct.filter((l) => l.field === field);
+    const own = direct.filter((l) => l.field === field && !consumed.has(l));
     const key = sortedSetFor(meta, field, direct);
     for (const name of spec.partitionBy) {
       for (const l of direct) if (l.field === name && l.op === "") consumed.add(l);
@@ -445,6 +510,7 @@ export function planLookups(meta: ModelMeta, lookups: readonly Lookup[]): PlanNo
     else if (spec.kind === "geo") nodes.push(geoNode(meta, lookup));
     else if (spec.kind === "autoKey") nodes.push(autoKeyNode(meta, spec, lookup));
     else if (spec.kind === "relationship") nodes.push(relationshipNode(meta, lookup));
+    else if (spec.kind === "tag") nodes.push(tagNode(meta, lookup));
     else if (spec.kind === "plain") nodes.push(partitionNode(meta, lookup, direct));
     // A sorted field's lookups were consumed above.
   }

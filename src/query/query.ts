@@ -5,10 +5,26 @@
  * Over 300 lines because the public interface, with its documented overloads, and the class that
  * implements it are kept side by side, so the two are read and changed together.
  */
-import { MultipleResultsError, QueryError, RowProblemsError, type RowProblem } from "../errors.js";
+import {
+  MultipleResultsError,
+  QueryError,
+  RowProblemsError,
+  ValidationError,
+  type RowProblem,
+} from "../errors.js";
 import { problemOf } from "./rows.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { Fields, OrderName, PlainValues, Values } from "../model/value-types.js";
+import type {
+  Fields,
+  GroupFieldName,
+  NumericSortedFieldName,
+  OrderName,
+  PlainValues,
+  SortedFieldName,
+  UpdateInput,
+  ValueOf,
+  Values,
+} from "../model/value-types.js";
 import { checkRelated, computeKey, keyFieldsNameKey, keyValues } from "../model/values.js";
 import type { FieldSpec } from "../fields/field.js";
 import { relationshipSet } from "../keys/keys.js";
@@ -30,14 +46,17 @@ export type { QueryExplanation } from "./execute.js";
 import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
 import { iterateRows } from "./iterate.js";
 import { countShardedRows, explainSharded, fetchShardedRows, iterateShardedRows } from "./execute-sharded.js";
+import { applyIncludes, includeTree } from "./include.js";
+import type { IncludePath, Included } from "./include-types.js";
+import { countBy, scoreStats } from "./aggregate.js";
+import { fetchPage } from "./page.js";
+import { updateKeys, updateValues } from "./update.js";
+
+export type { IncludePath, Included, RelationshipName } from "./include-types.js";
 
 /** A query's rows: one script, or one per bucket of a sharded model, merged. */
 const rowsOf = (meta: ModelMeta, spec: QuerySpec, want: Want, problems?: RowProblem[]): Promise<Row[]> =>
   meta.shards > 1 ? fetchShardedRows(meta, spec, want, problems) : fetchRows(meta, spec, want, problems);
-import { applyIncludes, includeTree } from "./include.js";
-import type { IncludePath, Included } from "./include-types.js";
-
-export type { IncludePath, Included, RelationshipName } from "./include-types.js";
 
 /** A filter argument: a filter object (either form) or an or()/and()/not() combination, type-checked. */
 export type WhereArg<TFields extends Fields, TWhere> =
@@ -49,7 +68,13 @@ export type WhereArg<TFields extends Fields, TWhere> =
       : TWhere
     : ValidFilter<TFields, TWhere>;
 
-/** What `explain()` returns: how Redis will answer the query. */
+/** One page of a query (`page()`): its instances and the cursor of the next page, null after the last. */
+export interface Page<TInstance> {
+  readonly items: TInstance[];
+  /** Pass it to `page()` of the same query for the next page; an opaque string, not a secret. */
+  readonly next: string | null;
+}
+
 /**
  * A query on one model: immutable (each call returns a new query) and awaitable (resolves to the
  * matching instances). All filters of one model are answered by one script in Redis.
@@ -115,6 +140,34 @@ export interface Query<TFields extends Fields, TInstance> extends PromiseLike<TI
    * `batchSize` instances). Returns how many were deleted.
    */
   delete(options?: BulkOptions): Promise<number>;
+  /**
+   * Writes `values` into every match (batched: one pipeline per `batchSize` instances), each
+   * instance atomically with its index entries, and returns how many were written. Values are
+   * validated before anything is written; key fields cannot be changed; hooks do not run.
+   * @example await Book.query.filter({ genre: "scifi" }).update({ genre: "sf" })
+   */
+  update(values: UpdateInput<TFields>, options?: BulkOptions): Promise<number>;
+  /**
+   * One page and the cursor of the next (`next`, null after the last page), by keyset: the page
+   * starts after the previous page's last row, so rows added or removed meanwhile neither repeat
+   * nor skip rows, and page 50 costs what page 1 does. Needs `limit()`; orders by one sorted
+   * field (`orderBy("-pages")`) or, without orderBy, by instance key.
+   * @example const { items, next } = await Book.query.orderBy("-pages").limit(20).page(cursor)
+   */
+  page(cursor?: string | null): Promise<Page<TInstance>>;
+  /** The sum of a numeric sorted field over the matches (0 when none), from its scores, in Redis. */
+  sum<TName extends NumericSortedFieldName<TFields>>(field: TName): Promise<number>;
+  /** The mean of a numeric sorted field over the matches, or null when none match. */
+  avg<TName extends NumericSortedFieldName<TFields>>(field: TName): Promise<number | null>;
+  /** The least value of a sorted field among the matches, or null when none match. */
+  min<TName extends SortedFieldName<TFields>>(field: TName): Promise<ValueOf<TFields[TName]> | null>;
+  /** The greatest value of a sorted field among the matches, or null when none match. */
+  max<TName extends SortedFieldName<TFields>>(field: TName): Promise<ValueOf<TFields[TName]> | null>;
+  /**
+   * How many matches hold each value of a key or indexed field, most frequent first, counted in
+   * Redis without loading instances. @example await Book.query.countBy("genre") // Map { "sf" => 2, … }
+   */
+  countBy<TName extends GroupFieldName<TFields>>(field: TName): Promise<Map<ValueOf<TFields[TName]>, number>>;
   /**
    * Streams the matches `batchSize` at a time (default 500) without holding the result in memory.
    * Order, limit and offset do not apply. @example for await (const book of Book.query.iterate()) {}
@@ -377,6 +430,44 @@ export class QueryImpl {
     return deleteKeys(this.#target.meta, await this.keys(), options);
   }
 
+  async update(values: unknown, options?: BulkOptions): Promise<number> {
+    const meta = this.#target.meta;
+    const updates = updateValues(meta, values);
+    if (updates.size === 0) return 0;
+    const keys = await this.keys();
+    uniqueForOne(meta, updates, keys.length);
+    return updateKeys(meta, keys, updates, options);
+  }
+
+  async page(cursor?: string | null): Promise<{ items: object[]; next: string | null }> {
+    const meta = this.#target.meta;
+    const problems: RowProblem[] = [];
+    const { rows, next } = await fetchPage(meta, this.#state, cursor, problems);
+    const items = settle(meta.name, problems, await this.#hydrateRows(rows, problems));
+    return { items, next };
+  }
+
+  async sum(field: string): Promise<number> {
+    return (await scoreStats(this.#target.meta, this.#state, "sum", field, true)).sum;
+  }
+
+  async avg(field: string): Promise<number | null> {
+    const { count, sum } = await scoreStats(this.#target.meta, this.#state, "avg", field, true);
+    return count === 0 ? null : sum / count;
+  }
+
+  async min(field: string): Promise<unknown> {
+    return (await scoreStats(this.#target.meta, this.#state, "min", field, false)).min;
+  }
+
+  async max(field: string): Promise<unknown> {
+    return (await scoreStats(this.#target.meta, this.#state, "max", field, false)).max;
+  }
+
+  countBy(field: string): Promise<Map<unknown, number>> {
+    return countBy(this.#target.meta, this.#state, field);
+  }
+
   async *iterate(options?: { readonly batchSize?: number | undefined }): AsyncGenerator<object> {
     const meta = this.#target.meta;
     const batchSize = Math.max(1, options?.batchSize ?? 500);
@@ -440,6 +531,25 @@ export class QueryImpl {
   finally(onfinally?: (() => void) | null): Promise<unknown[]> {
     return this.all().finally(onfinally);
   }
+}
+
+/** A unique field can take one non-null value on one instance: refused before writing several. */
+function uniqueForOne(meta: ModelMeta, updates: ReadonlyMap<string, unknown>, matches: number): void {
+  if (matches < 2) return;
+  const unique = [...updates].filter(
+    ([field, value]) => meta.fields.get(field)?.kind === "unique" && value !== null,
+  );
+  if (unique.length > 0)
+    throw new ValidationError(
+      meta.name,
+      unique.map(([field, value]) => ({
+        field,
+        expected: "a value held by one instance only",
+        received: String(value),
+        message: `is a unique field, and ${matches} instances match; update() would give them all one value. Narrow the filter to one instance`,
+      })),
+      "updated",
+    );
 }
 
 /**

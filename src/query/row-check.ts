@@ -83,8 +83,20 @@ function rangeHolds(spec: FieldSpec, lookup: Lookup, stored: unknown): boolean |
   }
 }
 
+/** Whether stored tags satisfy a tag lookup (membership of one, any or all of the given tags). */
+function tagsHold(lookup: Lookup, stored: unknown): boolean | undefined {
+  const tags = new Set(Array.isArray(stored) ? stored.map(String) : []);
+  if (lookup.op === "contains") return typeof lookup.value === "string" ? tags.has(lookup.value) : undefined;
+  if (!Array.isArray(lookup.value)) return undefined;
+  const wanted = lookup.value.map(String);
+  if (lookup.op === "any") return wanted.some((t) => tags.has(t));
+  if (lookup.op === "all") return wanted.length > 0 && wanted.every((t) => tags.has(t));
+  return undefined;
+}
+
 /** Whether the stored value satisfies one lookup; undefined when it cannot be told from the value. */
 export function lookupHolds(spec: FieldSpec, lookup: Lookup, stored: unknown): boolean | undefined {
+  if (spec.kind === "tag") return tagsHold(lookup, stored);
   switch (lookup.op) {
     case "":
       return equals(spec, stored, lookup.value);

@@ -53,7 +53,7 @@ export function planSize(node: PlanNode): number {
   }
 }
 
-const tooLarge = (node: PlanNode): boolean => planSize(node) > queryLimits().maxScriptArgs;
+export const tooLarge = (node: PlanNode): boolean => planSize(node) > queryLimits().maxScriptArgs;
 
 /** A geo node is answered by GEOSEARCH in one script (its answer is bounded by its radius). */
 export const hasGeo = (node: PlanNode): boolean =>
@@ -62,7 +62,7 @@ export const hasGeo = (node: PlanNode): boolean =>
   (node.t === "diff" && (hasGeo(node.a) || node.b.some(hasGeo)));
 
 /** Runs one query.lua call; a key of the wrong Redis type is named in the error. */
-async function call(meta: ModelMeta, query: ServerQuery): Promise<ScriptReply[]> {
+export async function call(meta: ModelMeta, query: ServerQuery): Promise<ScriptReply[]> {
   const compiled = compileQuery(query);
   try {
     return (await runScript(getConnection(), scripts.query, compiled.keys, compiled.args)) as ScriptReply[];
@@ -97,7 +97,7 @@ export async function nameWrongType(
   return error;
 }
 
-const budgetFor = (node: PlanNode): number => (hasGeo(node) ? 0 : queryLimits().scriptBudget);
+export const budgetFor = (node: PlanNode): number => (hasGeo(node) ? 0 : queryLimits().scriptBudget);
 
 /**
  * Runs a query: in one script when it fits the budget (continuing an ordered walk that spent its
@@ -175,7 +175,8 @@ async function test(
   node: PlanNode | undefined,
 ): Promise<string[]> {
   const per = 1 + (node === undefined ? 0 : leaves(node));
-  const size = Math.max(1, Math.min(queryLimits().chunkSize, Math.floor(queryLimits().scriptBudget / per)));
+  const limits = queryLimits();
+  const size = Math.max(1, Math.min(limits.maxScriptArgs, Math.floor(limits.scriptBudget / per)));
   const kept: string[] = [];
   for (const piece of pieces(chunk, size)) {
     const candidates: PlanNode = { t: "keys", keys: piece };
@@ -275,7 +276,7 @@ async function* members(
       yield* scanRange(node.key, node.min, node.max);
       return;
     case "keys":
-      for (const piece of pieces(node.keys, chunk)) yield test(meta, piece, undefined);
+      for (const piece of pieces(node.keys, queryLimits().maxScriptArgs)) yield test(meta, piece, undefined);
       return;
     case "part":
       for await (const batch of scanSet(node.key)) yield test(meta, batch, node);
@@ -353,7 +354,7 @@ async function* members(
 }
 
 /** Scores of keys in a sorted set, a chunk per ZMSCORE (a missing member scores 0, as in query.lua). */
-async function scoresOf(key: string, keys: readonly string[]): Promise<Map<string, number>> {
+export async function scoresOf(key: string, keys: readonly string[]): Promise<Map<string, number>> {
   const scores = new Map<string, number>();
   for (const piece of pieces(keys, queryLimits().chunkSize)) {
     const found = (await redis().call("ZMSCORE", key, ...piece)) as (string | null)[];
@@ -370,7 +371,11 @@ export async function loadRows(
   problems?: RowProblem[],
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const piece of pieces(keys, queryLimits().chunkSize)) {
+  // A script loads at most maxScriptArgs rows, and no more than its budget's worth: query.lua
+  // counts a loaded row as five members of work, and checks each listed key exists (one more).
+  const limits = queryLimits();
+  const size = Math.max(1, Math.min(limits.maxScriptArgs, Math.floor(limits.scriptBudget / 6)));
+  for (const piece of pieces(keys, want.kind === "keys" ? keys.length || 1 : size)) {
     if (want.kind === "keys") {
       rows.push(...piece.map((key) => ({ key, values: valuesFromKey(meta, key), hash: undefined })));
       continue;
@@ -394,17 +399,21 @@ async function stepwise(
   problems: RowProblem[] | undefined,
 ): Promise<Row[]> {
   try {
-    const keys = await matchingKeys(meta, query.node);
+    let keys = await matchingKeys(meta, query.node);
     const order = query.order;
+    const after = query.after;
+    const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
     if (order?.by === "score") {
       const scores = await scoresOf(order.key, keys);
       const sign = order.desc ? -1 : 1;
-      keys.sort(
-        (a, b) => sign * ((scores.get(a) ?? 0) - (scores.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0)),
-      );
+      const compare = (a: string, sa: number, b: string, sb: number): number =>
+        sign * (sa - sb || byKey(a, b));
+      keys.sort((a, b) => compare(a, scores.get(a) ?? 0, b, scores.get(b) ?? 0));
+      if (after) keys = keys.filter((k) => compare(k, scores.get(k) ?? 0, after.key, after.score ?? 0) > 0);
     } else if (order?.by === "key") {
-      keys.sort();
+      keys.sort(byKey);
       if (order.desc) keys.reverse();
+      if (after) keys = keys.filter((k) => (order.desc ? -1 : 1) * byKey(k, after.key) > 0);
     }
     const offset = query.offset ?? 0;
     const page = keys.slice(offset, query.limit === undefined ? undefined : offset + query.limit);

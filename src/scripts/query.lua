@@ -23,18 +23,29 @@
 --           without adding them to the None set)
 --         | {"t":"and","c":[node…]} | {"t":"or","c":[node…]} | {"t":"diff","a":node,"b":[node…]}
 --         | {"t":"none"}
---   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields", "f":[A…] (fields for "fields"),
+--   plan  = {"n":node, "mode":"load"|"keys"|"count"|"fields"|"stats"|"countBy", "f":[A…] (fields for "fields"),
 --            "order": {"k":K,"desc":bool} (by score in a sorted set) | {"key":true,"desc":bool}
 --                     | {"geo":true} (nearest first, by the geo node's distances) | absent,
 --            "offset":int, "limit":int (-1 none), "exists":bool (drop members whose hash is gone),
---            "budget":int (most members one call may visit or list; 0 or absent: no limit),
---            "from":int (continue an ordered walk at this position of the ordered range)}
+--            "budget":int (most work one call may do: members listed, tested or visited, 5 per row
+--                     loaded; 0 or absent: no limit),
+--            "from":int (continue an ordered walk at this position of the ordered range),
+--            "after":{"s":A score,"k":A instance key} (a keyset cursor, page(): only the matches
+--                    after that score and key in the order; "s" absent in key order),
+--            "z":K (stats: the sorted set whose scores are summed), "hf":A (stats: the field whose
+--                  stored bytes are returned for the min and max keys),
+--            "by":{"p":int key part} | {"f":A field} (countBy: group by a key part, or by the
+--                  stored bytes of a hash field)}
 -- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
 --
 -- Reply: {"STEP"} when answering would cost more than the budget: the caller then runs the query
 -- in bounded steps (src/query/stepwise.ts), so no one script blocks Redis for long.
--- Count mode {n, gone}; otherwise {total, gone, dists, resume, key1, data1, key2, data2, …} where
--- resume is 0, or {position, skipped} when an ordered walk spent its budget before filling the page
+-- Count mode {n, gone}; stats {n, gone, sum, minKey, minScore, minBytes, maxKey, maxScore,
+-- maxBytes} (numbers as "%.17g" strings, false for none); countBy {n, gone, value, count, …} where
+-- value is an instance key holding that key part ("p"), or the field's stored bytes ("" for no
+-- value, "f"); otherwise {total, gone, dists, resume, key1, data1, key2, data2, …} where
+-- resume is 0, or {position, skipped} when an ordered walk or range read spent its budget before
+-- filling the page
 -- (call again with "from" = position, offset lowered by skipped and limit by the rows returned);
 -- dists is a flat {key, distance, …} list for the matches a geo node measured, and data is
 -- the flat HGETALL reply ("load"), the HMGET values ("fields"), or absent ("keys"), or the string
@@ -261,36 +272,99 @@ local function toLookup(list)
   return lookup
 end
 
--- Keeps the members of `list` that are in `node`, listing `node` only when it cannot test members.
--- Batches of members tested with one SMISMEMBER / ZMSCORE call rather than one call each.
+-- Work done so far: members listed, tested or visited, plus one per command. The budget bounds it.
+local work = 0
+
+-- Members tested with one SMISMEMBER / ZMSCORE call rather than one call each: one command per
+-- batch, so a script's time follows the members it touches, not a command per member.
 local BATCH = 500
 
-local function keepIn(list, node, keep)
-  local out, lookup = {}, nil
-  if node.t == "set" or node.t == "zr" then
+-- Work of loading one row (HGETALL or HMGET from a script: a command and its reply), in members.
+local ROW = 5
+local loads = plan.mode == "load" or plan.mode == "fields"
+
+-- The members of `list` that `node` holds, as a lookup table. Sets and ranges are tested in
+-- batches; an intersection tests only what its earlier inputs kept, a union only what its earlier
+-- inputs did not take; other nodes test one member at a time (has), or are listed when they cannot.
+local function inside(node, list)
+  local t, found = node.t, {}
+  if #list == 0 or t == "none" then return found end
+  if t == "set" or t == "zr" then
     for start = 1, #list, BATCH do
       local slice = { unpack(list, start, math.min(start + BATCH - 1, #list)) }
-      local found
-      if node.t == "set" then
-        found = redis.call("SMISMEMBER", KEYS[node.k], unpack(slice))
+      work = work + #slice + 1
+      if t == "set" then
+        local r = redis.call("SMISMEMBER", KEYS[node.k], unpack(slice))
+        for i, m in ipairs(slice) do if r[i] == 1 then found[m] = true end end
       else
-        found = redis.call("ZMSCORE", KEYS[node.k], unpack(slice))
-      end
-      for i, m in ipairs(slice) do
-        local r
-        if node.t == "set" then r = found[i] == 1 else r = found[i] ~= false and inRange(node, tonumber(found[i])) end
-        if r == keep then out[#out + 1] = m end
+        local r = redis.call("ZMSCORE", KEYS[node.k], unpack(slice))
+        for i, m in ipairs(slice) do
+          if r[i] and inRange(node, tonumber(r[i])) then found[m] = true end
+        end
       end
     end
-    return out
+    return found
   end
+  if t == "keys" then
+    -- A literal key list: one lookup table, not a scan of the list per member.
+    local named = {}
+    for _, k in ipairs(node.k) do named[KEYS[k]] = true end
+    work = work + #node.k + #list
+    for _, m in ipairs(list) do if named[m] then found[m] = true end end
+    return found
+  end
+  if t == "and" then
+    local kept = list
+    for _, child in ipairs(node.c) do
+      local held, next = inside(child, kept), {}
+      for _, m in ipairs(kept) do if held[m] then next[#next + 1] = m end end
+      kept = next
+      if #kept == 0 then break end
+    end
+    return toLookup(kept)
+  end
+  if t == "or" then
+    local rest = list
+    for _, child in ipairs(node.c) do
+      local held, next = inside(child, rest), {}
+      for _, m in ipairs(rest) do
+        if held[m] then found[m] = true else next[#next + 1] = m end
+      end
+      rest = next
+      if #rest == 0 then break end
+    end
+    return found
+  end
+  if t == "diff" then
+    local kept = {}
+    local held = inside(node.a, list)
+    for _, m in ipairs(list) do if held[m] then kept[#kept + 1] = m end end
+    for _, child in ipairs(node.b) do
+      if #kept == 0 then break end
+      local out, next = inside(child, kept), {}
+      for _, m in ipairs(kept) do if not out[m] then next[#next + 1] = m end end
+      kept = next
+    end
+    return toLookup(kept)
+  end
+  local lookup = nil
   for _, m in ipairs(list) do
+    work = work + 2
     local r = has(node, m)
     if r == nil then
       lookup = lookup or toLookup(members(node))
       r = lookup[m] == true
     end
-    if r == keep then out[#out + 1] = m end
+    if r then found[m] = true end
+  end
+  return found
+end
+
+-- Keeps the members of `list` that are in `node` (keep true) or not in it (keep false), in order.
+local function keepIn(list, node, keep)
+  local held, out = inside(node, list), {}
+  for _, m in ipairs(list) do
+    if (held[m] == true) == keep then out[#out + 1] = m end
   end
   return out
 end
@@ -437,6 +511,21 @@ local function cost(node)
   return card(node)
 end
 
+-- Index structures testing one member against a node reads.
+local function leaves(node)
+  if node.t == "and" or node.t == "or" then
+    local n = 0
+    for _, child in ipairs(node.c) do n = n + leaves(child) end
+    return n
+  end
+  if node.t == "diff" then
+    local n = leaves(node.a)
+    for _, child in ipairs(node.b) do n = n + leaves(child) end
+    return n
+  end
+  return 1
+end
+
 local STEP = { "STEP" }
 
 if mode == "count" and not plan.exists then
@@ -492,41 +581,101 @@ end
 -- Pages through the sorted set we order by, from the filter's range bound, and keeps members the
 -- filter accepts, stopping once the page is full: the first page of a million matches costs about
 -- what the first page of ten does. Chosen when the expected walk, (offset + limit) * |range| /
--- |matches|, is shorter than listing every match. Stops after visiting `budget` members and
--- reports where it stopped, so the caller continues in another call.
-local function walk(orderKey, desc)
-  local out, skipped, visited = {}, 0, 0
-  local first, size = orderedRange(orderKey, desc)
-  local start = plan.from or 0
-  local chunk = math.max(64, 2 * (offset + limit))
-  while start < size and #out < limit do
-    if budget > 0 and visited >= budget then
-      resume = { start, skipped }
-      return out
+-- |matches|, is shorter than listing every match. Each page of the walk is tested against the
+-- filter in batches (inside), not one command per member. Stops when its work reaches the budget
+-- and reports where it stopped, so the caller continues in another call.
+-- The position, in the walk's direction, of the first member after the cursor (score s, key k).
+-- Redis orders members of one score by their bytes (reversed for ZREVRANGE), as the cursor does.
+-- When the cursor's member still holds score s its rank is the answer (O(log n)); when it was
+-- deleted or moved, the members before score s are counted and the cursor's place among those of
+-- score s found by binary search over ranks: the cost never depends on how far the page is.
+local function cursorPosition(orderKey, desc)
+  local sText, k = arg(plan.after.s), arg(plan.after.k)
+  local s = tonumber(sText)
+  local here = redis.call("ZSCORE", orderKey, k)
+  if here and tonumber(here) == s then
+    if desc then return redis.call("ZREVRANK", orderKey, k) + 1 end
+    return redis.call("ZRANK", orderKey, k) + 1
+  end
+  local before
+  if desc then
+    before = redis.call("ZCOUNT", orderKey, "(" .. sText, "+inf")
+  else
+    before = redis.call("ZCOUNT", orderKey, "-inf", "(" .. sText)
+  end
+  local lo, hi = 0, redis.call("ZCOUNT", orderKey, sText, sText)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local m
+    if desc then
+      m = redis.call("ZREVRANGE", orderKey, before + mid, before + mid)[1]
+    else
+      m = redis.call("ZRANGE", orderKey, before + mid, before + mid)[1]
     end
+    if (desc and m >= k) or (not desc and m <= k) then lo = mid + 1 else hi = mid end
+  end
+  return before + lo
+end
+
+local function walk(orderKey, desc)
+  local out, skipped = {}, 0
+  local first, size = orderedRange(orderKey, desc)
+  if plan.after then
+    -- Start after the cursor when it lies inside the filter's range.
+    local at = cursorPosition(orderKey, desc)
+    if at > first then
+      size = math.max(0, size - (at - first))
+      first = at
+    end
+  end
+  local start = plan.from or 0
+  -- Each visited member is tested against every index the filter reads: a page of n members costs
+  -- about n * (1 + indexes) work, so pages shrink as the budget runs out.
+  local per = 1 + leaves(root)
+  local chunk = math.max(64, 2 * (offset + limit))
+  if chunk > BATCH then chunk = BATCH end
+  while start < size and #out < limit do
     local n = math.min(chunk, size - start)
-    if budget > 0 then n = math.min(n, budget - visited) end
+    if budget > 0 then
+      local room = math.floor((budget - work) / per)
+      if room < 1 then
+        resume = { start, skipped }
+        return out
+      end
+      n = math.min(n, room)
+    end
     local page
+    work = work + n + 1
     if desc then
       page = redis.call("ZREVRANGE", orderKey, first + start, first + start + n - 1)
     else
       page = redis.call("ZRANGE", orderKey, first + start, first + start + n - 1)
     end
     if #page == 0 then break end
+    local held = inside(root, page)
+    local used = #page
     for i, m in ipairs(page) do
-      visited = visited + 1
-      if has(root, m) then
+      if held[m] then
+        if plan.exists then work = work + 1 end
         if plan.exists and redis.call("EXISTS", m) == 0 then
           gone[#gone + 1] = m
         elseif skipped < offset then
           skipped = skipped + 1
+        elseif budget > 0 and loads and #out > 0 and work + ROW > budget then
+          -- No budget left to load this row: the next call starts at it.
+          resume = { start + i - 1, skipped }
+          return out
         else
           out[#out + 1] = m
-          if #out == limit then break end
+          if loads then work = work + ROW end
+          if #out == limit then
+            used = i
+            break
+          end
         end
       end
     end
-    start = start + n
+    start = start + used
   end
   return out
 end
@@ -539,16 +688,98 @@ local function shouldWalk()
   return (offset + limit) * size < matches * matches
 end
 
-if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists then
+-- A page without an order may come in any order: take the order of the filter's narrowest score
+-- range, so the page can be read from that range's bound and stop once full (a walk), rather than
+-- listing every match to keep a few.
+local implicit = false
+if not order and limit >= 0 and mode ~= "count" and mode ~= "stats" and mode ~= "countBy" then
+  local range = nil
+  if root.t == "zr" then range = root end
+  if root.t == "and" then
+    local least = nil
+    for _, child in ipairs(root.c) do
+      if child.t == "zr" then
+        local c = card(child)
+        if least == nil or c < least then range, least = child, c end
+      end
+    end
+  end
+  if range then
+    order = { k = range.k, desc = false }
+    implicit = true
+  end
+end
+
+local function number(n) return string.format("%.17g", n) end
+
+-- Sum, least and greatest score of the matches in the sorted set "z" (ZMSCORE in batches), and
+-- the stored bytes of field "hf" of the least and greatest: aggregates without loading instances.
+-- A match missing from the sorted set (no score) is left out of every figure, n included.
+local function stats(list)
+  local n, sum, minKey, minScore, maxKey, maxScore = 0, 0, false, 0, false, 0
+  for start = 1, #list, BATCH do
+    local slice = { unpack(list, start, math.min(start + BATCH - 1, #list)) }
+    local found = redis.call("ZMSCORE", KEYS[plan.z], unpack(slice))
+    for i, k in ipairs(slice) do
+      if found[i] then
+        local score = tonumber(found[i])
+        n, sum = n + 1, sum + score
+        if not minKey or score < minScore or (score == minScore and k < minKey) then minKey, minScore = k, score end
+        if not maxKey or score > maxScore or (score == maxScore and k < maxKey) then maxKey, maxScore = k, score end
+      end
+    end
+  end
+  local function bytes(k)
+    if not k or not plan.hf then return false end
+    return redis.call("HGET", k, arg(plan.hf))
+  end
+  return { n, gone, number(sum), minKey, number(minScore), bytes(minKey), maxKey, number(maxScore), bytes(maxKey) }
+end
+
+-- How many matches hold each value of one field: by the key part at position "p" of the instance
+-- key (key fields: no hash read), or by the stored bytes of hash field "f" (one HGET a match).
+local function countBy(list)
+  local counts, sample, order = {}, {}, {}
+  for _, k in ipairs(list) do
+    local group
+    if plan.by.p then
+      group = keyPart(k, plan.by.p) or ""
+    else
+      group = redis.call("HGET", k, arg(plan.by.f)) or ""
+    end
+    if not counts[group] then
+      counts[group] = 0
+      sample[group] = plan.by.p and k or group
+      order[#order + 1] = group
+    end
+    counts[group] = counts[group] + 1
+  end
+  local reply = { #list, gone }
+  for _, group in ipairs(order) do
+    reply[#reply + 1] = sample[group]
+    reply[#reply + 1] = counts[group]
+  end
+  return reply
+end
+
+if order and order.k and root.t == "zr" and KEYS[root.k] == KEYS[order.k] and not plan.exists and not plan.after then
   -- The filter is one range of the sorted set we order by: let Redis order and page it.
   local total = redis.call("ZCOUNT", KEYS[root.k], arg(root.min), arg(root.max))
   if mode == "count" then return { total, gone } end
   local count = limit >= 0 and limit or total
-  if budget > 0 and math.min(count, total - offset) > budget then return STEP end
+  local from = (plan.from or 0) + offset
+  if budget > 0 then
+    -- Read at most what the budget allows, and say where the next call continues.
+    local room = math.max(1, math.floor(budget / (loads and ROW + 1 or 1)))
+    if count > room and from + room < total then
+      count = room
+      resume = { from + room, offset }
+    end
+  end
   if order.desc then
-    keys = redis.call("ZREVRANGEBYSCORE", KEYS[root.k], arg(root.max), arg(root.min), "LIMIT", offset, count)
+    keys = redis.call("ZREVRANGEBYSCORE", KEYS[root.k], arg(root.max), arg(root.min), "LIMIT", from, count)
   else
-    keys = redis.call("ZRANGEBYSCORE", KEYS[root.k], arg(root.min), arg(root.max), "LIMIT", offset, count)
+    keys = redis.call("ZRANGEBYSCORE", KEYS[root.k], arg(root.min), arg(root.max), "LIMIT", from, count)
   end
   offset, limit = 0, -1
   keys.total = total
@@ -557,8 +788,15 @@ elseif shouldWalk() then
   offset, limit = 0, -1
   keys.total = #keys
 else
-  if budget > 0 and cost(root) > budget then return STEP end
+  local listing = budget > 0 and cost(root) or 0
+  if listing > budget then return STEP end
   keys = members(root)
+  if loads and budget > 0 then
+    -- Loading the page is work too: a page too large for this call is loaded in steps.
+    local rows = #keys - offset
+    if limit >= 0 and limit < rows then rows = limit end
+    if listing + rows * ROW > budget then return STEP end
+  end
   if plan.exists then
     local live = {}
     for _, k in ipairs(keys) do
@@ -567,8 +805,10 @@ else
     keys = live
   end
   if mode == "count" then return { #keys, gone } end
-  if order and order.k then
-    local scores = {}
+  if mode == "stats" then return stats(keys) end
+  if mode == "countBy" then return countBy(keys) end
+  local scores = {}
+  if order and order.k and not implicit then
     for start = 1, #keys, BATCH do
       local slice = { unpack(keys, start, math.min(start + BATCH - 1, #keys)) }
       local found = redis.call("ZMSCORE", KEYS[order.k], unpack(slice))
@@ -587,6 +827,25 @@ else
     end)
   elseif order and order.key then
     if order.desc then table.sort(keys, function(x, y) return x > y end) else table.sort(keys) end
+  end
+  if plan.after then
+    -- A keyset cursor: keep the matches after (score, key) in the order just applied.
+    local k = arg(plan.after.k)
+    local s = plan.after.s and tonumber(arg(plan.after.s))
+    local kept = {}
+    for _, x in ipairs(keys) do
+      local later
+      if order and order.k then
+        local sx = scores[x]
+        if order.desc then later = sx < s or (sx == s and x < k) else later = sx > s or (sx == s and x > k) end
+      elseif order and order.desc then
+        later = x < k
+      else
+        later = x > k
+      end
+      if later then kept[#kept + 1] = x end
+    end
+    keys = kept
   end
   keys.total = #keys
 end

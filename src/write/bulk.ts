@@ -28,6 +28,8 @@ export async function executeBulk(
   intents: readonly WriteIntent[],
   options: BulkOptions = {},
   onWritten?: (index: number) => void,
+  /** Errors of single writes to pass over (their intent counts as not existing), not throw. */
+  tolerate?: (error: unknown) => boolean,
 ): Promise<boolean[]> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
   const existed: boolean[] = new Array<boolean>(intents.length).fill(false);
@@ -59,7 +61,7 @@ export async function executeBulk(
         existed[start + i] = was === true;
         onWritten?.(start + i);
       } catch (error) {
-        failure ??= error;
+        if (!tolerate?.(error)) failure ??= error;
       }
     }
     options.onProgress?.(Math.min(start + batch.length, intents.length), intents.length);

@@ -237,7 +237,11 @@ export async function executeWrites(
         const field = call.uniqueFields[index]?.[Number(reply[2]) - 1] as string;
         const holder = text(reply[3]);
         // write.lua only names a holder whose hash exists (an expired instance's leftover holds nothing).
-        throw new UniqueViolationError(intent.meta.name, field, contestedValue(intent, field), holder);
+        // A unique composite index is labelled by its fields joined with "+": its value is theirs.
+        const value = field.includes("+")
+          ? field.split("+").map((name) => contestedValue(intent, name))
+          : contestedValue(intent, field);
+        throw new UniqueViolationError(intent.meta.name, field, value, holder);
       }
       case "CONFLICT":
         throw new KeyConflictError(intent.meta.name, intent.oldKey, call.newKeys[index] as string);

@@ -3,6 +3,7 @@ import type { KeyType, SortedType } from "../fields/field-type.js";
 import { toScore } from "../encoding/scores.js";
 import {
   classSet,
+  compositeSet,
   forKey,
   geoSet,
   valueSet,
@@ -12,6 +13,8 @@ import {
   relatedPartitionPart,
   relationshipSet,
   sortedSet,
+  tagPointer,
+  tagSet,
   valuePart,
 } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -133,12 +136,47 @@ export function indexEntries(
           entries.push({ kind: "s", key: relationshipSet(meta, name, target), member: key });
         break;
       }
+      case "tag": {
+        // Each tag's set holds the instance; the pointer set names those sets (Popoto 1.x's
+        // `$TagPtr`, which Python reads its previous tags from).
+        const tags = Array.isArray(value) ? (value as unknown[]).map(String) : [];
+        for (const tag of tags) {
+          const set = tagSet(meta, name, tag);
+          entries.push({ kind: "s", key: set, member: key });
+          entries.push({ kind: "s", key: tagPointer(key, name), member: set });
+        }
+        break;
+      }
       default:
         break;
     }
   }
+  for (const index of meta.compositeIndexes) {
+    const set = compositeSetOf(meta, index.fields, values);
+    if (set !== undefined) entries.push({ kind: "s", key: set, member: key });
+  }
   return entries;
 }
+
+/** A field's value as a part of a composite index's set name (a related key escaped again). */
+const compositePart = (spec: FieldSpec, value: unknown): string =>
+  spec.kind === "relationship"
+    ? relatedPartitionPart(value === null || value === undefined ? null : String(value))
+    : valuePart(spec.type as KeyType, value);
+
+/** The composite index set the values name, or undefined when `values` lacks one of its fields. */
+export const compositeSetOf = (
+  meta: ModelMeta,
+  fields: readonly string[],
+  values: ReadonlyMap<string, unknown>,
+): string | undefined => {
+  if (!fields.every((name) => values.has(name))) return undefined;
+  return compositeSet(
+    meta,
+    fields,
+    fields.map((name) => compositePart(meta.fields.get(name) as FieldSpec, values.get(name))),
+  );
+};
 
 const identity = (entry: IndexEntry): string => `${entry.kind}\u0000${entry.key}\u0000${entry.member}`;
 
@@ -152,19 +190,28 @@ const sameEntry = (a: IndexEntry, b: IndexEntry): boolean => {
 const UNIQUE_KINDS = new Set(["uniqueKey", "unique"]);
 
 /**
- * The sets a write of `values` must find free of other instances: one per unique field with a
- * value in `values` (null is not a value two instances can clash on), with the field it belongs to.
+ * The sets a write of `values` must find free of other instances, each with the field it belongs
+ * to: one per unique field with a value in `values` (null is not a value two instances can clash
+ * on), then one per unique composite index (labelled by its fields joined with `+`). With
+ * `changed`, only the fields it names and the composite indexes covering one of them; `values`
+ * must then hold every field of those indexes.
  */
 export const uniqueSets = (
   model: ModelMeta,
   values: ReadonlyMap<string, unknown>,
   key: string,
+  changed?: ReadonlySet<string>,
 ): (readonly [string, string])[] => {
+  // A sharded model's unique sets live in the instance's bucket, named by its key's tag.
   const meta = forKey(model, key);
-  return meta.indexedFields
+  const touched = (name: string): boolean => changed === undefined || changed.has(name);
+  const fields = meta.indexedFields
     .filter(
       (name) =>
-        UNIQUE_KINDS.has(meta.fields.get(name)?.kind ?? "") && values.has(name) && values.get(name) !== null,
+        UNIQUE_KINDS.has(meta.fields.get(name)?.kind ?? "") &&
+        touched(name) &&
+        values.has(name) &&
+        values.get(name) !== null,
     )
     .map((name) => {
       const spec = meta.fields.get(name) as FieldSpec;
@@ -173,6 +220,15 @@ export const uniqueSets = (
         valueSet(meta, name, spec.kind as ValueSetKind, valuePart(spec.type as KeyType, values.get(name))),
       ] as const;
     });
+  const composites = meta.compositeIndexes
+    .filter(
+      (index) =>
+        index.unique &&
+        index.fields.some(touched) &&
+        index.fields.every((name) => values.has(name) && values.get(name) !== null),
+    )
+    .map((index) => [index.fields.join("+"), compositeSetOf(meta, index.fields, values) as string] as const);
+  return [...fields, ...composites];
 };
 
 /** What a write must remove (in `before`, not in `after`) and add (new, or with a changed score). */

@@ -37,7 +37,7 @@ const sameValue = (meta: ModelMeta, key: string, name: string, old: Buffer, byte
 };
 
 /** Kinds whose entry names the old value (a set per value), or is removed when the value is null (geo). */
-const VALUE_SET_KINDS = new Set(["key", "uniqueKey", "indexed", "unique", "relationship", "geo"]);
+const VALUE_SET_KINDS = new Set(["key", "uniqueKey", "indexed", "unique", "relationship", "geo", "tag"]);
 
 /**
  * The fields whose stored bytes a save of `changed` depends on, so the script checks exactly
@@ -62,6 +62,10 @@ export function dependentFields(meta: ModelMeta, changed: ReadonlySet<string>): 
       for (const p of spec.partitionBy) checked.add(p);
     } else if (changed.has(name)) for (const p of spec.partitionBy) checked.add(p);
   }
+  // A composite index's set is named by all its fields: a change of one moves the instance from
+  // the set the stored values name.
+  for (const index of meta.compositeIndexes)
+    if (index.fields.some((name) => changed.has(name))) for (const name of index.fields) checked.add(name);
   // Partition fields need not be indexed themselves: keep declaration order over all fields.
   return meta.fieldNames.filter((name) => checked.has(name));
 }
@@ -124,12 +128,11 @@ function dirtyContent(
     meta.keyFields.some((name) => dirty.has(name)) ||
     (meta.shards > 1 && meta.shardBy !== undefined && dirty.has(meta.shardBy));
   const newKey = moves ? computeKey(meta, merged) : key;
-  const uniqueChanged = new Map([...dirty.keys()].map((name) => [name, values.get(name)] as const));
   const content = {
     newKey,
     hash: [...dirty],
     newEntries: indexEntries(meta, newKey, merged),
-    unique: uniqueSets(meta, uniqueChanged, newKey),
+    unique: uniqueSets(meta, merged, newKey, new Set(dirty.keys())),
   };
   return { content, full: false };
 }

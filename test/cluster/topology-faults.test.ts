@@ -81,6 +81,32 @@ describe("a create whose reply was lost with its master connection", () => {
   }, 60_000);
 });
 
+describe("a read whose reply was lost with its master connection", () => {
+  it("is sent again and answers: a query (query.lua) and a load (HGETALL), never a lost-reply error", async () => {
+    await Entry.create({ id: "r1", seq: 1, rank: 1 });
+    const lose = loseClusterReplies(cluster.current);
+    try {
+      const outcome = (run: () => Promise<unknown>): Promise<unknown> =>
+        run().then(
+          (value) => value,
+          (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`,
+        );
+      lose.arm(scriptCall(scripts.query));
+      const found = await outcome(async () => (await Entry.query.filter({ rank__gte: 0 })).map((e) => e.id));
+      await vi.waitFor(() => expect(lose.lost, "the query's reply was lost").toBe(1));
+      // observed before: ConnectionError "closed before the reply arrived" (reads were treated as writes)
+      expect(found).toEqual(["r1"]);
+      lose.arm((name) => name === "hgetall");
+      const loaded = await outcome(async () => (await Entry.load({ id: "r1" }))?.seq);
+      await vi.waitFor(() => expect(lose.lost, "the load's reply was lost").toBe(2));
+      expect(loaded).toBe(1);
+    } finally {
+      lose.restore();
+      await Entry.query.all().then(async (rows) => Promise.all(rows.map((r) => r.delete())));
+    }
+  }, 60_000);
+});
+
 describe("topology changes under four writers", () => {
   it("a live slot migration: nothing lost, nothing half-applied, failures typed", async () => {
     const slot = Number(
@@ -125,5 +151,8 @@ describe("topology changes under four writers", () => {
     const error = await caught(() => Entry.create({ id: "late", seq: 1, rank: 1 }), ClusterError);
     expect(error.code).toBe("CLUSTER");
     expect(error.message).toMatch(/redis-cli --cluster check/);
+    // Reads have the same bounded window and the same typed end.
+    for (const read of [() => Entry.load({ id: "late" }), () => Entry.query.filter({ rank__gte: 0 })])
+      expect((await caught(read, ClusterError)).code).toBe("CLUSTER");
   }, 120_000);
 });

@@ -1,43 +1,17 @@
 /**
  * The change feed (`changes` model option): the raw stream entries the write scripts append
- * (docs/storage.md, "Change feed"), that only committed writes appear and each exactly once, the
- * bound, and the consumer-group reader (pending events after a restart, claims, splitting,
- * its own blocking connection).
+ * (docs/storage.md §11), that only committed writes appear and each exactly once, and the bound.
+ * The consumer groups: change-feed-consumers.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import {
-  Field,
-  KeyField,
-  Model,
-  Relationship,
-  SortedField,
-  UniqueField,
-  isPopotoError,
-  type ChangeEvent,
-} from "../../src/index.js";
+import { isPopotoError, type ChangeEvent } from "../../src/index.js";
 import { decodeField } from "../../src/encoding/codec/decode.js";
 import { encodeValue } from "../../src/model/hash.js";
+import { Book, Owner, Pet, Plain, Shelf, Short, STREAM } from "../support/change-feed-models.js";
 import { fromClusterKey } from "../support/cluster-keys.js";
-import { layoutKey, ON_CLUSTER, raw, TEST_DB, useRedis } from "../support/redis.js";
+import { layoutKey, raw, useRedis } from "../support/redis.js";
 
 useRedis();
-
-class Shelf extends Model("FeedShelf", { name: KeyField() }) {}
-class Book extends Model(
-  "FeedBook",
-  {
-    title: KeyField(),
-    pages: SortedField({ type: "int" }),
-    isbn: UniqueField({ null: true }),
-    note: Field({ null: true }),
-    shelves: Relationship(Shelf, { many: true }),
-  },
-  { changes: true },
-) {}
-class Short extends Model("FeedShort", { n: KeyField({ type: "int" }) }, { changes: { maxLen: 10 } }) {}
-class Plain extends Model("FeedPlain", { name: KeyField() }) {}
-
-const STREAM = "stream:FeedBook";
 
 /** The stream's entries as written: text fields as text, with keys in the standalone spelling (`FeedBook:Dune` on a cluster too), `v:` values as bytes. */
 async function rawEntries(
@@ -117,6 +91,31 @@ describe("the stream entries", () => {
     expect(entries[5]?.values).toEqual({});
   });
 
+  it("records the writes of a delete's onDelete actions in each model's own stream", async () => {
+    const ann = await Owner.create({ name: "ann" });
+    const bob = await Owner.create({ name: "bob" });
+    await Pet.create({ name: "rex", owner: ann, vet: bob });
+    await Pet.create({ name: "tom", owner: bob, vet: bob });
+    await bob.delete(); // cascades to tom, sets rex's vet to null
+    const owners = await rawEntries("stream:FeedOwner");
+    expect(owners.map((e) => `${e.text["op"]} ${e.text["pk"]}`)).toEqual([
+      "create FeedOwner:ann",
+      "create FeedOwner:bob",
+      "delete FeedOwner:bob",
+    ]);
+    const pets = await rawEntries("stream:FeedPet");
+    expect(pets.map((e) => `${e.text["op"]} ${e.text["pk"]} ${e.text["changed_fields"]}`)).toEqual([
+      "create FeedPet:rex name,owner,vet",
+      "create FeedPet:tom name,owner,vet",
+      ...(pets[2]?.text["op"] === "delete"
+        ? ["delete FeedPet:tom ", "update FeedPet:rex vet"]
+        : ["update FeedPet:rex vet", "delete FeedPet:tom "]),
+    ]);
+    expect(pets.find((e) => e.text["op"] === "update")?.values).toEqual({
+      vet: encodeValue(Pet.meta.fields.get("vet") as never, null),
+    });
+  });
+
   it("decodes entries into typed events; read({ after }) replays what followed an id", async () => {
     const book = await Book.create({ title: "Emma", pages: 1 });
     await book.atomicIncrement("pages", 2);
@@ -137,6 +136,39 @@ describe("the stream entries", () => {
     expect(await Book.changes.read({ after: first?.id ?? "" })).toEqual(events.slice(1));
     expect(await Book.changes.read({ after: second?.id ?? "", count: 5 })).toEqual(events.slice(2));
     expect(await Book.changes.length()).toBe(3);
+  });
+
+  it("reads an entry Popoto 1.x's EventStreamMixin appends to the same key (stream:<_stream_name>)", async () => {
+    // What Python's `_xadd_mutation("update", update_fields=["note"])` sends for a model whose
+    // _stream_name is "FeedBook", with a metadata field ("source").
+    await raw.xadd(
+      layoutKey(STREAM),
+      "MAXLEN",
+      "~",
+      10000,
+      "*",
+      "model",
+      "FeedBook",
+      "pk",
+      layoutKey("FeedBook:Py"),
+      "op",
+      "update",
+      "ts",
+      "1764000000.25",
+      "changed_fields",
+      "note",
+      "source",
+      "python",
+    );
+    const [event] = await Book.changes.read();
+    expect(event).toMatchObject({
+      model: "FeedBook",
+      op: "update",
+      key: layoutKey("FeedBook:Py"),
+      at: new Date(1_764_000_000_250),
+      fields: ["note"],
+      values: {},
+    });
   });
 
   it("is written only for models declared with changes", async () => {
@@ -237,148 +269,5 @@ describe("only committed writes, each exactly once", () => {
     const xyz = ["x", "y", "z"].map((t) => `FeedBook:${t}`);
     expect(keys("create")).toEqual(xyz);
     expect(keys("delete")).toEqual(xyz);
-  });
-});
-
-/** Whether a client of the test database is blocked in XREADGROUP (the consumer's reader). */
-async function readerBlocked(): Promise<boolean> {
-  const nodes = ON_CLUSTER
-    ? (raw as unknown as { nodes(role: string): (typeof raw)[] }).nodes("master")
-    : [raw];
-  const lists = await Promise.all(nodes.map((node) => node.client("LIST") as Promise<string>));
-  return lists
-    .flatMap((list) => list.split("\n"))
-    .some(
-      (line) =>
-        line.includes("cmd=xreadgroup") &&
-        / flags=b /.test(line) &&
-        (ON_CLUSTER || line.includes(` db=${TEST_DB} `)),
-    );
-}
-
-async function untilReaderBlocked(): Promise<void> {
-  for (let i = 0; i < 1000 && !(await readerBlocked()); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(await readerBlocked()).toBe(true);
-}
-
-describe("consumer groups", () => {
-  const next = async <T>(iterator: AsyncIterator<T>): Promise<T> => {
-    const result = await iterator.next();
-    if (result.done) throw new Error("the iterator ended");
-    return result.value;
-  };
-
-  it("delivers every event to the group; ack() clears it from the pending list", async () => {
-    await Book.create({ title: "One", pages: 1 });
-    await Book.create({ title: "Two", pages: 2 });
-    const feed = Book.changes.consume({ group: "g", consumer: "c1", blockMs: 50 });
-    const first = await next(feed);
-    const second = await next(feed);
-    expect([first.op, first.key, first.values.pages]).toEqual(["create", layoutKey("FeedBook:One"), 1]);
-    expect([second.op, second.key, second.values.pages]).toEqual(["create", layoutKey("FeedBook:Two"), 2]);
-    expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(2);
-    await first.ack();
-    await second.ack();
-    expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(0);
-    await feed.return();
-  });
-
-  it("a consumer that stops without acking gets its pending events again on restart, then new ones", async () => {
-    await Book.create({ title: "P1", pages: 1 });
-    await Book.create({ title: "P2", pages: 1 });
-    const before = Book.changes.consume({ group: "g", consumer: "worker", blockMs: 50 });
-    const seen = [(await next(before)).id, (await next(before)).id];
-    await before.return(); // stopped (or crashed) before acking
-    await Book.create({ title: "P3", pages: 1 });
-
-    const after = Book.changes.consume({ group: "g", consumer: "worker", blockMs: 50 });
-    const again = [await next(after), await next(after)];
-    expect(again.map((e) => e.id)).toEqual(seen);
-    for (const e of again) await e.ack();
-    const fresh = await next(after);
-    expect(fresh.key).toBe(layoutKey("FeedBook:P3"));
-    await fresh.ack();
-    await after.return();
-    expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(0);
-  });
-
-  it("another consumer claims the events a crashed consumer left unacknowledged", async () => {
-    await Book.create({ title: "Lost", pages: 1 });
-    const crashed = Book.changes.consume({ group: "g", consumer: "crashed", blockMs: 50 });
-    const lost = await next(crashed);
-    await crashed.return();
-    const rescuer = Book.changes.consume({ group: "g", consumer: "rescuer", blockMs: 50, claimIdleMs: 0 });
-    const claimed = await next(rescuer);
-    expect(claimed.id).toBe(lost.id);
-    expect(claimed.key).toBe(layoutKey("FeedBook:Lost"));
-    await claimed.ack();
-    await rescuer.return();
-    expect((await raw.xpending(layoutKey(STREAM), "g"))[0]).toBe(0);
-  });
-
-  it("two consumers of one group split the events between them", async () => {
-    for (const title of ["s1", "s2", "s3", "s4"]) await Book.create({ title, pages: 1 });
-    const a = Book.changes.consume({ group: "split", consumer: "a", count: 1, blockMs: 50 });
-    const b = Book.changes.consume({ group: "split", consumer: "b", count: 1, blockMs: 50 });
-    const got = { a: [] as string[], b: [] as string[] };
-    for (const [name, feed] of [
-      ["a", a],
-      ["b", b],
-      ["a", a],
-      ["b", b],
-    ] as const) {
-      const event = await next(feed);
-      got[name].push(event.key);
-      await event.ack();
-    }
-    expect(got.a).toHaveLength(2);
-    expect(got.b).toHaveLength(2);
-    expect([...got.a, ...got.b].sort()).toEqual(
-      ["s1", "s2", "s3", "s4"].map((t) => layoutKey(`FeedBook:${t}`)),
-    );
-    await a.return();
-    await b.return();
-  });
-
-  it("from: '$' starts a new group at the end; an existing group keeps its position", async () => {
-    await Book.create({ title: "Old", pages: 1 });
-    const feed = Book.changes.consume({ group: "late", consumer: "c", from: "$", blockMs: 50 });
-    const pending = next(feed); // creates the group at the end, then waits
-    await untilReaderBlocked();
-    await Book.create({ title: "New", pages: 1 });
-    expect((await pending).key).toBe(layoutKey("FeedBook:New"));
-    await feed.return();
-  });
-
-  it("a blocking read waits on its own connection: the app's commands go on meanwhile", async () => {
-    const controller = new AbortController();
-    const feed = Book.changes.consume({
-      group: "block",
-      consumer: "c",
-      from: "$",
-      blockMs: 600_000,
-      signal: controller.signal,
-    });
-    const waiting = next(feed);
-    await untilReaderBlocked();
-    // Were the read on popoto's connection, this create would wait behind it (10 minutes).
-    await Book.create({ title: "Meanwhile", pages: 1 });
-    expect(await Book.load({ title: "Meanwhile" })).not.toBeNull();
-    expect((await waiting).key).toBe(layoutKey("FeedBook:Meanwhile"));
-    // Aborting ends a blocked read.
-    const ended = feed.next();
-    controller.abort();
-    expect(await ended).toEqual({ done: true, value: undefined });
-  });
-
-  it("rejects bad options before anything is sent, and a model without a feed", async () => {
-    expect(() => Book.changes.consume({ group: "", consumer: "c" })).toThrow(
-      /group must be a non-empty string/,
-    );
-    expect(() => Book.changes.consume({ group: "g", consumer: "c", count: 0 })).toThrow(/count must be/);
-    expect(() => Plain.changes.consume({ group: "g", consumer: "c" })).toThrow(
-      expect.objectContaining({ code: "MODEL_DEFINITION" }),
-    );
-    expect(await raw.exists(layoutKey(STREAM))).toBe(0); // no group was created (XGROUP … MKSTREAM)
   });
 });

@@ -58,3 +58,36 @@ describe("ordering and paging are pushed into Redis", () => {
     expect(largeFiltered).toBeLessThan(200);
   });
 });
+
+describe("page(cursor) costs the same at page 50 as at page 1", () => {
+  it("by score, unfiltered and filtered: Redis commands of page 1 and page 50", async () => {
+    await Event.deleteAll();
+    await seed(20_000);
+    const queries = {
+      score: Event.query.orderBy("-at").limit(10),
+      filtered: Event.query.filter({ kind: "a" }).orderBy("-at").limit(10),
+    };
+    for (const [name, query] of Object.entries(queries)) {
+      let cursor: string | null = null;
+      const costs: number[] = [];
+      for (let page = 1; page <= 50; page++) {
+        const before = await commandCalls();
+        const result = await query.page(cursor);
+        costs.push((await commandCalls()) - before - 1);
+        cursor = result.next;
+        if (page === 50) expect(result.items).toHaveLength(10);
+      }
+      const [first] = costs;
+      const last = costs[49] as number;
+      // The page starts at the cursor's rank: page 50 reads what page 1 reads, give or take a few.
+      expect(last, `${name}: page 1 cost ${first}, page 50 cost ${last}`).toBeLessThanOrEqual(
+        (first as number) + 5,
+      );
+      expect(last).toBeLessThan(200);
+    }
+    // Offset paging, for contrast, reads every skipped member: page 50 costs far more.
+    const before = await commandCalls();
+    await Event.query.filter({ kind: "a" }).orderBy("-at").offset(490).limit(10);
+    expect((await commandCalls()) - before - 1).toBeGreaterThan(400);
+  });
+});

@@ -2,7 +2,7 @@ import { encode } from "@msgpack/msgpack";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { KeyField, Model, Relationship } from "../../src/index.js";
-import { raw, useRedis } from "../support/redis.js";
+import { layoutKey, raw, useRedis } from "../support/redis.js";
 
 useRedis();
 
@@ -57,7 +57,9 @@ describe("many-relationships", () => {
   it("addRelated and removeRelated store the list in the bytes a full save writes, at every msgpack size class", async () => {
     // Keys of 31, 32, 255 and 256 bytes cross fixstr → str8 → str16; 20 targets cross fixarray →
     // array16. commute.lua merges with cmsgpack; a full save encodes with @msgpack/msgpack.
-    const names = ["x".repeat(27), "y".repeat(28), "z".repeat(251), "w".repeat(252)];
+    // The key's prefix is `Tag:`, or `{Tag}:` on a cluster: the names make the keys' lengths.
+    const prefix = layoutKey("Tag:").length;
+    const names = [31, 32, 255, 256].map((length, i) => "xyzw"[i]!.repeat(length - prefix));
     names.push(...Array.from({ length: 16 }, (_, i) => `t${i}`));
     const tags = await Promise.all(names.map((name) => Tag.create({ name })));
     const post = await Post.create({ slug: "sizes" });

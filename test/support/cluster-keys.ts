@@ -10,37 +10,31 @@ import type { Cluster } from "ioredis";
 import { lookupModel } from "../../src/model/registry.js";
 
 /**
- * Where a model's name is a whole key part: after the start, a `:` or a lex member's NULs; before
- * a `:`, the end, or the escaped `:` of a related key used as one part
- * (`Publisher{&#58;}new///-york{&#58;}Penguin`, docs/storage.md §7).
- */
-const PART_END = /^(?::|$|\{&#58;\})/;
-
-/**
  * `Book:Dune` → `{Book}:Dune`, `$Class:Book` → `$Class:{Book}`, for names of defined models; also
- * after the NULs of a lex-index member (`Dune\0\0Book:Dune`) and in a related key escaped as a
- * partition part (`Publisher{&#58;}Penguin` → `{Publisher}{&#58;}Penguin`).
+ * after the NULs of a lex-index member (`Dune\0\0Book:Dune`).
  */
 export const toClusterKey = (text: string): string =>
-  text.replace(/(^|:|\0)([A-Za-z_]\w*)/g, (match, before: string, name: string, offset: number) =>
-    lookupModel(name) === undefined || !PART_END.test(text.slice(offset + match.length))
-      ? match
-      : `${before}{${name}}`,
+  text.replace(/(^|:|\0)([A-Za-z_][\w]*)(?=:|$)/g, (match, before: string, name: string) =>
+    lookupModel(name) === undefined ? match : `${before}{${name}}`,
   );
 
 /**
  * The reverse: `{Book}:Dune` → `Book:Dune`, in keys and in messages naming them; the model need
  * not be defined here (a worker process may have written it). A tag is a whole part that starts
- * a key (after the start, a `:` or NULs) or is followed by one (`… {Row}:r2 holds …` in a
- * message); a value's braces elsewhere stay (`café {x} 東京` is a value, not a tag).
+ * a key (after the start, a `:` or NULs) or is followed by a `:` (`… {Row}:r2 holds …` in a
+ * message); a value's braces elsewhere stay (`café {x} 東京` is a value, not a tag). A related key
+ * escaped as one partition part (`{Publisher}{&#58;}Penguin`) stays tagged: its standalone
+ * spelling is also that of a key value (`Publisher:Penguin` escaped), so it cannot be told apart.
  */
 export const fromClusterKey = (text: string): string =>
   text.replace(/\{([A-Za-z_]\w*)\}/g, (match, name: string, offset: number) => {
     const before = offset === 0 ? "" : (text[offset - 1] as string);
     const after = text.slice(offset + match.length);
-    if (/[\w/{]/.test(before) || (!PART_END.test(after) && /^[\w{]/.test(after))) return match;
     const startsPart = before === "" || before === ":" || before === "\0";
-    return startsPart || /^(?::|\{&#58;\})/.test(after) ? name : match;
+    const endsPart = after === "" || after.startsWith(":");
+    return (startsPart && (endsPart || !/^[\w{]/.test(after))) || (endsPart && !/[\w/{]/.test(before))
+      ? name
+      : match;
   });
 
 const mapArg = (arg: unknown): unknown =>

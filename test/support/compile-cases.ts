@@ -13,6 +13,9 @@ export const DATA = {
     "$KeyF:CQ:genre:fantasy": ["CQ:d"],
     "$KeyF:CQ:lang:en": ["CQ:a", "CQ:d"],
     "$Class:CQ": ["CQ:a", "CQ:b", "CQ:c", "CQ:d"],
+    "$TagF:CQ:tags:a": ["CQ:a", "CQ:b"],
+    "$TagF:CQ:tags:b": ["CQ:b", "CQ:c"],
+    "$CompositeF:CQ:genre+lang:sf:en": ["CQ:a"],
   },
   sortedSets: { "$SortF:CQ:pages": { "CQ:a": 100, "CQ:b": 300, "CQ:c": 500, "CQ:d": 412 } },
 } as const;
@@ -26,6 +29,8 @@ export interface CompileCase {
   readonly strings: readonly string[];
   /** The instance keys the call answers, in the order it returns them. */
   readonly answer: readonly string[];
+  /** For the modes that answer figures (stats, countBy): the whole reply, bytes as text. */
+  readonly reply?: readonly unknown[];
 }
 
 const keys = { mode: "keys", exists: false } as const;
@@ -131,11 +136,141 @@ export const CASES: readonly CompileCase[] = [
     answer: ["CQ:b", "CQ:c"],
   },
   {
+    name: "a keyset cursor in score order, descending: the matches after (300, CQ:b)",
+    query: {
+      ...keys,
+      node: { t: "set", key: "$KeyF:CQ:genre:sf" },
+      order: { by: "score", key: "$SortF:CQ:pages", desc: true },
+      limit: 2,
+      after: { score: 300, key: "CQ:b" },
+    },
+    keys: ["$KeyF:CQ:genre:sf", "$SortF:CQ:pages"],
+    plan: {
+      n: { t: "set", k: 1 },
+      mode: "keys",
+      offset: 0,
+      limit: 2,
+      exists: false,
+      after: { s: 2, k: 3 },
+      order: { k: 2, desc: true },
+    },
+    strings: ["300", "CQ:b"],
+    answer: ["CQ:a"],
+  },
+  {
+    name: "a keyset cursor whose member is gone: the position comes from its score (ordered walk)",
+    query: {
+      ...keys,
+      node: { t: "set", key: "$Class:CQ" },
+      order: { by: "score", key: "$SortF:CQ:pages", desc: false },
+      limit: 1,
+      after: { score: 400, key: "CQ:x" },
+    },
+    keys: ["$Class:CQ", "$SortF:CQ:pages"],
+    plan: {
+      n: { t: "set", k: 1 },
+      mode: "keys",
+      offset: 0,
+      limit: 1,
+      exists: false,
+      after: { s: 2, k: 3 },
+      order: { k: 2, desc: false },
+    },
+    strings: ["400", "CQ:x"],
+    answer: ["CQ:d"],
+  },
+  {
+    name: "a keyset cursor in key order: the keys after CQ:b",
+    query: {
+      ...keys,
+      node: { t: "set", key: "$Class:CQ" },
+      order: { by: "key", desc: false },
+      after: { key: "CQ:b" },
+    },
+    keys: ["$Class:CQ"],
+    plan: {
+      n: { t: "set", k: 1 },
+      mode: "keys",
+      offset: 0,
+      limit: -1,
+      exists: false,
+      after: { k: 2 },
+      order: { key: true, desc: false },
+    },
+    strings: ["CQ:b"],
+    answer: ["CQ:c", "CQ:d"],
+  },
+  {
+    name: "stats: count, sum, least and greatest score of the matches",
+    query: {
+      mode: "stats",
+      exists: false,
+      node: { t: "set", key: "$KeyF:CQ:genre:sf" },
+      stats: { key: "$SortF:CQ:pages" },
+    },
+    keys: ["$KeyF:CQ:genre:sf", "$SortF:CQ:pages"],
+    plan: { n: { t: "set", k: 1 }, mode: "stats", offset: 0, limit: -1, exists: false, z: 2 },
+    strings: [],
+    answer: [],
+    reply: [3, [], "900", "CQ:a", "100", null, "CQ:c", "500", null],
+  },
+  {
+    name: "countBy a key part: one group per value with an instance key holding it",
+    query: {
+      mode: "countBy",
+      exists: false,
+      node: { t: "set", key: "$KeyF:CQ:genre:fantasy" },
+      countBy: { position: 1 },
+    },
+    keys: ["$KeyF:CQ:genre:fantasy"],
+    plan: { n: { t: "set", k: 1 }, mode: "countBy", offset: 0, limit: -1, exists: false, by: { p: 1 } },
+    strings: [],
+    answer: [],
+    reply: [1, [], "CQ:d", 1],
+  },
+  {
     name: "literal instance keys (a lookup by key)",
     query: { ...keys, node: { t: "keys", keys: ["CQ:b", "CQ:zzz"] }, exists: true },
     keys: ["CQ:b", "CQ:zzz"],
     plan: { n: { t: "keys", k: [1, 2] }, mode: "keys", offset: 0, limit: -1, exists: true },
     strings: [],
     answer: [],
+  },
+  {
+    name: "tags__all: the intersection of the tags' $TagF sets (tags__any is their union)",
+    query: {
+      ...keys,
+      node: {
+        t: "and",
+        c: [
+          { t: "set", key: "$TagF:CQ:tags:a" },
+          { t: "set", key: "$TagF:CQ:tags:b" },
+        ],
+      },
+    },
+    keys: ["$TagF:CQ:tags:a", "$TagF:CQ:tags:b"],
+    plan: {
+      n: {
+        t: "and",
+        c: [
+          { t: "set", k: 1 },
+          { t: "set", k: 2 },
+        ],
+      },
+      mode: "keys",
+      offset: 0,
+      limit: -1,
+      exists: false,
+    },
+    strings: [],
+    answer: ["CQ:b"],
+  },
+  {
+    name: "every field of a composite index by equality: its one $CompositeF set",
+    query: { ...keys, node: { t: "set", key: "$CompositeF:CQ:genre+lang:sf:en" } },
+    keys: ["$CompositeF:CQ:genre+lang:sf:en"],
+    plan: { n: { t: "set", k: 1 }, mode: "keys", offset: 0, limit: -1, exists: false },
+    strings: [],
+    answer: ["CQ:a"],
   },
 ];

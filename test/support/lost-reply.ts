@@ -133,8 +133,9 @@ export function loseClusterReplies(cluster: PrivateCluster): LostReplies {
     if (match && match(command.name.toLowerCase(), command.args)) {
       armed = undefined;
       void (async () => {
-        // EVALSHA sha numkeys key…: the first key names the slot, so the master.
-        const port = await cluster.masterOf(String(command.args[2]));
+        // The first key names the slot, so the master (EVALSHA sha numkeys key…, HGETALL key).
+        const name = command.name.toLowerCase();
+        const port = await cluster.masterOf(String(command.args[name.startsWith("eval") ? 2 : 0]));
         const server = cluster.nodes.find((n) => n.port === port)?.server;
         const connection = client.nodes("master").find((n) => n.options.port === port);
         if (!server || !connection) throw new Error(`no master on port ${port}`);

@@ -1,0 +1,198 @@
+/**
+ * Aggregates computed in Redis: `sum` / `avg` / `min` / `max` of a sorted field (from the scores
+ * of its sorted set) and `countBy` of a key or indexed field (from the instance keys, or one HGET
+ * of that field a match), each in one query.lua call that returns figures, never instances.
+ *
+ * Budget: the call lists the matches as a query does, so when that costs more than the script
+ * budget (src/query/limits.ts) the script declines ("STEP") and the aggregate is computed here in
+ * bounded steps instead: the matches read a chunk at a time (src/query/stepwise.ts), their scores
+ * (ZMSCORE) or values (HGET) a chunk per round trip. No step blocks Redis for long; the steps
+ * together are not atomic (like SCAN, an instance written meanwhile may be counted or not).
+ */
+import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { QueryError } from "../errors.js";
+import type { FieldSpec } from "../fields/field.js";
+import { decodeValue, valuesFromKey } from "../model/hash.js";
+import type { ModelMeta } from "../model/meta.js";
+import type { ScriptReply } from "../scripts/run-script.js";
+import { planNode, type QuerySpec } from "./execute.js";
+import { queryLimits } from "./limits.js";
+import { sortedSetFor, type PlanNode } from "./plan.js";
+import { goneKeys, isStep, purge, text } from "./rows.js";
+import { budgetFor, call, matchingKeys, nameWrongType, planKeys, tooLarge } from "./stepwise.js";
+
+type Filters = Pick<QuerySpec, "lookups" | "conditions">;
+
+/** What `sum`, `avg`, `min` and `max` are computed from. */
+export interface ScoreStats {
+  /** Matches that have a score (every match, for a model whose sorted set is complete). */
+  readonly count: number;
+  readonly sum: number;
+  /** The field's value at the least and greatest score; null without matches. */
+  readonly min: unknown;
+  readonly max: unknown;
+}
+
+const NUMERIC = new Set(["int", "float", "decimal"]);
+
+/** The sorted field an aggregate reads, checked (the types already reject other names). */
+function sortedField(meta: ModelMeta, what: string, field: string, numeric: boolean): FieldSpec {
+  const spec = meta.fields.get(field);
+  const sorted = spec?.kind === "sorted" || spec?.kind === "sortedKey";
+  if (!spec || !sorted || (numeric && !NUMERIC.has(spec.type)))
+    throw new QueryError(
+      meta.name,
+      `${what}("${field}") reads the scores of a sorted field${numeric ? " of type int, float or decimal" : ""}; ` +
+        `${spec ? `${field} is a ${spec.type} ${spec.kind} field` : `${meta.name} has no field "${field}"`}. ` +
+        `Declare it with SortedField(${numeric ? '{ type: "int" }' : ""}), or aggregate another field.`,
+      field,
+    );
+  return spec;
+}
+
+/** The value of `field` at `key`: decoded from its stored bytes, else parsed from the key (a key field). */
+function valueAt(meta: ModelMeta, field: string, key: string, bytes: ScriptReply | undefined): unknown {
+  if (Buffer.isBuffer(bytes) && bytes.length > 0) return decodeValue(meta, key, field, bytes);
+  return valuesFromKey(meta, key).get(field) ?? null;
+}
+
+const failed = async (meta: ModelMeta, node: PlanNode, error: unknown): Promise<never> => {
+  throw wrapRedisError(await nameWrongType(meta, error, [...planKeys(node)]));
+};
+
+/** Count, sum, least and greatest of a sorted field over a query's matches. */
+export async function scoreStats(
+  meta: ModelMeta,
+  spec: Filters,
+  what: string,
+  field: string,
+  numeric: boolean,
+): Promise<ScoreStats> {
+  sortedField(meta, what, field, numeric);
+  const zset = sortedSetFor(meta, field, spec.lookups);
+  const node = await planNode(meta, spec);
+  const exists = meta.ttl !== undefined;
+  if (!tooLarge(node)) {
+    const reply = await call(meta, {
+      node,
+      mode: "stats",
+      exists,
+      budget: budgetFor(node),
+      stats: { key: zset, field },
+    });
+    if (!isStep(reply)) {
+      const gone = goneKeys(reply);
+      if (gone.length > 0) await purge(meta, gone);
+      const count = Number(reply[0]);
+      const at = (k: number): unknown =>
+        count === 0 ? null : valueAt(meta, field, text(reply[k]), reply[k + 2]);
+      return { count, sum: Number(text(reply[2])), min: at(3), max: at(6) };
+    }
+  }
+  return stepStats(meta, node, zset, field).catch((error: unknown) => failed(meta, node, error));
+}
+
+/** scoreStats in bounded steps: the matches a chunk at a time, a ZMSCORE per chunk. */
+async function stepStats(meta: ModelMeta, node: PlanNode, zset: string, field: string): Promise<ScoreStats> {
+  const redis = getConnection();
+  const keys = await matchingKeys(meta, node);
+  let count = 0;
+  let sum = 0;
+  let min: { key: string; score: number } | undefined;
+  let max: { key: string; score: number } | undefined;
+  const chunk = queryLimits().chunkSize;
+  for (let start = 0; start < keys.length; start += chunk) {
+    const piece = keys.slice(start, start + chunk);
+    const found = (await redis.call("ZMSCORE", zset, ...piece)) as (string | null)[];
+    piece.forEach((key, i) => {
+      const raw = found[i];
+      if (raw === null || raw === undefined) return;
+      const score = Number(raw);
+      count++;
+      sum += score;
+      if (!min || score < min.score || (score === min.score && key < min.key)) min = { key, score };
+      if (!max || score > max.score || (score === max.score && key < max.key)) max = { key, score };
+    });
+  }
+  const read = async (at: { key: string } | undefined): Promise<unknown> =>
+    at === undefined
+      ? null
+      : valueAt(meta, field, at.key, (await redis.hgetBuffer(at.key, field)) ?? undefined);
+  return { count, sum, min: await read(min), max: await read(max) };
+}
+
+const GROUP_KINDS = new Set(["key", "uniqueKey", "sortedKey", "indexed", "unique"]);
+
+/** An identity for a decoded value, so two stored forms of one value count together. */
+const identity = (value: unknown): string =>
+  value instanceof Date ? `date:${value.getTime()}` : `${typeof value}:${String(value)}`;
+
+/** How many matches hold each value of a key or indexed field, most frequent first. */
+export async function countBy(meta: ModelMeta, spec: Filters, field: string): Promise<Map<unknown, number>> {
+  const fieldSpec = meta.fields.get(field);
+  if (!fieldSpec || !GROUP_KINDS.has(fieldSpec.kind))
+    throw new QueryError(
+      meta.name,
+      `countBy("${field}") groups by a key or indexed field; ` +
+        `${fieldSpec ? `${field} is a ${fieldSpec.kind} field` : `${meta.name} has no field "${field}"`}. ` +
+        `Declare it with KeyField() or IndexedField(), or group by another field.`,
+      field,
+    );
+  const position = meta.keyFields.indexOf(field) + 1;
+  const node = await planNode(meta, spec);
+  const groups: [unknown, number][] = [];
+  if (!tooLarge(node)) {
+    const reply = await call(meta, {
+      node,
+      mode: "countBy",
+      exists: meta.ttl !== undefined,
+      budget: budgetFor(node),
+      countBy: position > 0 ? { position } : { field },
+    });
+    if (!isStep(reply)) {
+      const gone = goneKeys(reply);
+      if (gone.length > 0) await purge(meta, gone);
+      for (let i = 2; i + 1 < reply.length; i += 2) {
+        const sample = reply[i];
+        const value =
+          position > 0
+            ? valuesFromKey(meta, text(sample)).get(field)
+            : valueAt(meta, field, "(countBy)", sample);
+        groups.push([value ?? null, Number(reply[i + 1])]);
+      }
+      return tally(groups);
+    }
+  }
+  try {
+    const keys = await matchingKeys(meta, node);
+    if (position > 0) for (const key of keys) groups.push([valuesFromKey(meta, key).get(field) ?? null, 1]);
+    else {
+      const chunk = queryLimits().chunkSize;
+      for (let start = 0; start < keys.length; start += chunk) {
+        const piece = keys.slice(start, start + chunk);
+        const pipeline = getConnection().pipeline();
+        for (const key of piece) pipeline.hgetBuffer(key, field);
+        const replies = (await pipeline.exec()) ?? [];
+        replies.forEach(([error, bytes], i) => {
+          if (error) throw error;
+          groups.push([valueAt(meta, field, piece[i] as string, (bytes as Buffer | null) ?? undefined), 1]);
+        });
+      }
+    }
+  } catch (error) {
+    return failed(meta, node, error);
+  }
+  return tally(groups);
+}
+
+/** Adds up the counts of equal values; most frequent first, then in the order met. */
+function tally(groups: readonly [unknown, number][]): Map<unknown, number> {
+  const totals = new Map<string, [unknown, number]>();
+  for (const [value, count] of groups) {
+    const id = identity(value);
+    const held = totals.get(id);
+    if (held) held[1] += count;
+    else totals.set(id, [value, count]);
+  }
+  return new Map([...totals.values()].sort((a, b) => b[1] - a[1]));
+}
