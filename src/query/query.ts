@@ -262,6 +262,20 @@ const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined 
   return related.ok ? relationshipSet(meta, field, related.key) : undefined;
 };
 
+/**
+ * Refuses a query mode that runs as one script over the model's keys, which a sharded model spreads
+ * over buckets in other slots; it names what to use instead. Thrown before anything is read.
+ */
+const refuseSharded = (meta: ModelMeta, what: string, fix: string): void => {
+  if (meta.shards > 1)
+    throw new QueryError(
+      meta.name,
+      `${what} does not read sharded models yet (${meta.name} has ${meta.shards} buckets in different slots); ${fix}.`,
+    );
+};
+
+const AGGREGATE_FIX = "read the values with values() or iterate() and combine them in your code";
+
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
     throw new QueryError(meta.name, `${what} takes a whole number of at least 0, received ${String(count)}.`);
@@ -433,6 +447,13 @@ export class QueryImpl {
   async update(values: unknown, options?: BulkOptions): Promise<number> {
     const meta = this.#target.meta;
     const updates = updateValues(meta, values);
+    if (meta.shardBy !== undefined && updates.has(meta.shardBy))
+      throw new QueryError(
+        meta.name,
+        `update() cannot set "${meta.shardBy}", the shardBy field of this sharded model: each match would move ` +
+          `to another bucket. Load each instance, create its copy with the new value and delete the old one.`,
+        meta.shardBy,
+      );
     if (updates.size === 0) return 0;
     const keys = await this.keys();
     uniqueForOne(meta, updates, keys.length);
@@ -441,6 +462,7 @@ export class QueryImpl {
 
   async page(cursor?: string | null): Promise<{ items: object[]; next: string | null }> {
     const meta = this.#target.meta;
+    refuseSharded(meta, "page()", "use orderBy() with limit() and offset(), or iterate()");
     const problems: RowProblem[] = [];
     const { rows, next } = await fetchPage(meta, this.#state, cursor, problems);
     const items = settle(meta.name, problems, await this.#hydrateRows(rows, problems));
@@ -448,24 +470,32 @@ export class QueryImpl {
   }
 
   async sum(field: string): Promise<number> {
+    refuseSharded(this.#target.meta, "sum()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "sum", field, true)).sum;
   }
 
   async avg(field: string): Promise<number | null> {
+    refuseSharded(this.#target.meta, "avg()", AGGREGATE_FIX);
     const { count, sum } = await scoreStats(this.#target.meta, this.#state, "avg", field, true);
     return count === 0 ? null : sum / count;
   }
 
   async min(field: string): Promise<unknown> {
+    refuseSharded(this.#target.meta, "min()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "min", field, false)).min;
   }
 
   async max(field: string): Promise<unknown> {
+    refuseSharded(this.#target.meta, "max()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "max", field, false)).max;
   }
 
   countBy(field: string): Promise<Map<unknown, number>> {
-    return countBy(this.#target.meta, this.#state, field);
+    const meta = this.#target.meta;
+    return Promise.resolve().then(() => {
+      refuseSharded(meta, "countBy()", AGGREGATE_FIX);
+      return countBy(meta, this.#state, field);
+    });
   }
 
   async *iterate(options?: { readonly batchSize?: number | undefined }): AsyncGenerator<object> {
