@@ -8,6 +8,7 @@ export { CONNECTION_DEFAULTS } from "./connection/options.js";
 export { connectionStatus, onConnectionStatus } from "./connection/status.js";
 export type { ConnectionState, ConnectionStatus } from "./connection/status.js";
 export { redactSecrets } from "./connection/redact.js";
+export type { CommandEvent, CommandListener } from "./observe/command-log.js";
 export {
   AuthenticationError,
   CommandTimeoutError,

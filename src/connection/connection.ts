@@ -23,6 +23,8 @@ import { setDurability } from "./durability.js";
 import { isReadOnlyCommand } from "./reads.js";
 import { currentClient, setCurrentClient, type RedisClient } from "./current.js";
 import { loadScripts } from "../scripts/run-script.js";
+import { commandsWatched, debugFromEnv, setCommandListener, watchCommands } from "../observe/command-log.js";
+import { loadTracing, tracingOn } from "../observe/tracing.js";
 import { scripts } from "../scripts/scripts.generated.js";
 
 export { isLostReply, wrapRedisError } from "./failures.js";
@@ -38,6 +40,20 @@ export const writeDeadlineMs = (): number => writeDeadline;
 let owned = false;
 /** Removes popoto's listeners from the current client. */
 let detach: () => void = () => undefined;
+
+const connectedHooks: (() => Promise<void>)[] = [];
+
+/**
+ * Runs `hook` after every successful `connect()` (popoto's own set-up, such as registering the
+ * models' schema records); a hook's failure does not fail the connection.
+ */
+export function onConnected(hook: () => Promise<void>): void {
+  connectedHooks.push(hook);
+}
+
+const runConnectedHooks = async (): Promise<void> => {
+  await Promise.all(connectedHooks.map((hook) => hook().catch(() => undefined)));
+};
 
 /** The most recent connection failure, named (WRONGPASS, TLS, nothing listening, …), if any. */
 export const lastConnectionError = (): ConnectionError | undefined => lastFailure();
@@ -60,6 +76,9 @@ export const lastConnectionError = (): ConnectionError | undefined => lastFailur
  */
 export async function connect(target?: string | RedisClient | ConnectOptions): Promise<RedisClient> {
   if (currentClient()) await disconnect();
+  const observed = typeof target === "object" && !("sendCommand" in target) ? target : undefined;
+  setCommandListener(observed?.onCommand, debugFromEnv());
+  await loadTracing(observed?.tracing !== false);
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
     setDurability(undefined);
@@ -69,6 +88,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
       commandTimeout: 0,
       db: 0,
     });
+    await runConnectedHooks();
     return target;
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
@@ -96,6 +116,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
     } else client.disconnect();
     throw error;
   }
+  await runConnectedHooks();
   return client;
 }
 
@@ -143,6 +164,7 @@ async function connectCluster(options: ConnectOptions): Promise<Cluster> {
   // A script is cached per node: load popoto's on every master now, so the first write or query
   // on each is one round trip (a master promoted later falls back to EVAL once).
   await loadScripts(client, Object.values(scripts)).catch(() => undefined);
+  await runConnectedHooks();
   return client;
 }
 
@@ -185,6 +207,7 @@ function useClient(
 ): void {
   setCurrentClient(client);
   owned = isOwned;
+  const unwatch = commandsWatched(tracingOn()) ? watchCommands(client) : () => undefined;
   setFailureContext(context);
   recordFailure(undefined);
   let attempts = 0;
@@ -237,6 +260,7 @@ function useClient(
   if (isOwned) client.on("close", onClose);
   client.on("end", onEnd);
   detach = () => {
+    unwatch();
     client.off("error", onError);
     client.off("ready", onReady);
     client.off("reconnecting", onReconnecting);

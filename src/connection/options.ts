@@ -1,4 +1,5 @@
 import type { ClusterOptions, RedisOptions } from "ioredis";
+import type { CommandListener } from "../observe/command-log.js";
 
 /** Options for `connect()` beyond the URL. Every default is in CONNECTION_DEFAULTS. */
 export interface ConnectOptions {
@@ -54,6 +55,16 @@ export interface ConnectOptions {
    */
   readonly waitReplicas?: number | undefined;
   readonly waitTimeoutMs?: number | undefined;
+  /**
+   * Called with every command popoto sends once its reply arrived: name, redacted arguments,
+   * script name, duration, pipeline or not, error. `POPOTO_DEBUG=1` prints the same to stderr.
+   */
+  readonly onCommand?: CommandListener | undefined;
+  /**
+   * OpenTelemetry spans (one per query or write) when `@opentelemetry/api` is installed. Default
+   * true; false makes none even when it is.
+   */
+  readonly tracing?: boolean | undefined;
 }
 
 /** The defaults of connect(). */

@@ -42,6 +42,9 @@ export function redactSecrets(text: string): string {
 /** Commands whose arguments are credentials. */
 const CREDENTIAL_COMMANDS = new Set(["auth", "hello", "acl", "migrate", "config"]);
 
+/** True for a command whose arguments may be credentials (AUTH, HELLO … AUTH, ACL SETUSER, …). */
+export const isCredentialCommand = (name: string): boolean => CREDENTIAL_COMMANDS.has(name.toLowerCase());
+
 /**
  * A copy of a driver error that is safe to log: message and stack redacted, `code` kept, the
  * failed command reduced to its name (its arguments may be a password or stored data).

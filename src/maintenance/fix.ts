@@ -53,6 +53,8 @@ function intentFor(
     // for rebuild, the rescored ones for clean) and removes the stale ones, all after the script
     // has checked the stored state is still the one the entries were computed from.
     rewriteEntries: true,
+    // A repair is no save: the instance keeps the expiry it has (its own, or the model's).
+    ...(meta.expiring ? { ttl: -1 } : {}),
     build: (assumed) => {
       const all =
         assumed === null ? [] : indexEntries(meta, instance, decodeSnapshot(meta, instance, assumed));

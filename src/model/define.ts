@@ -213,6 +213,8 @@ export function defineMeta(
       name,
       `ttl must be a positive whole number of seconds, got ${String(ttl)}.`,
     );
+  if (options.expiring !== undefined && typeof options.expiring !== "boolean")
+    throw new ModelDefinitionError(name, `expiring must be true or false, got ${String(options.expiring)}.`);
   const orderBy =
     options.orderBy === undefined
       ? []
@@ -229,10 +231,10 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (!["ttl", "orderBy", "events", "changes", "indexes", "shards", "shardBy"].includes(option))
+    if (!["ttl", "expiring", "orderBy", "events", "changes", "indexes", "shards", "shardBy"].includes(option))
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl, orderBy, events, changes, indexes, shards and shardBy.`,
+        `unknown model option "${option}"; models accept ttl, expiring, orderBy, events, changes, indexes, shards and shardBy.`,
       );
   }
   const changes = changeFeedOption(name, options.changes);
@@ -263,6 +265,7 @@ export function defineMeta(
     keyFields,
     indexedFields,
     ttl,
+    expiring: ttl !== undefined || options.expiring === true,
     orderBy,
     events: options.events === true,
     compositeIndexes,

@@ -16,7 +16,8 @@ import { changeRelated } from "./many.js";
 import type { ModelMeta } from "./meta.js";
 import type { ToDictOptions } from "./model-types.js";
 import { deleteWithActions, hasDeleteActions } from "./on-delete.js";
-import { incrementField } from "./partial.js";
+import { checkTtl } from "./expiry.js";
+import { incrementField, partialIntent } from "./partial.js";
 import { PREPARE_SAVE, prepareSave, type PrepareSaveOptions, type PreparedSave } from "./prepare-save.js";
 import { noteSubclass } from "./registry.js";
 import { toDict } from "./to-dict.js";
@@ -82,7 +83,7 @@ export class InstanceBase {
     // Override to act once the delete is committed.
   }
 
-  async save(options?: { fields?: readonly string[]; ifUnchanged?: boolean }): Promise<this> {
+  async save(options?: { fields?: readonly string[]; ifUnchanged?: boolean; ttl?: number }): Promise<this> {
     const prepared = await this[PREPARE_SAVE](options ?? {});
     if (!prepared) return this;
     try {
@@ -108,6 +109,21 @@ export class InstanceBase {
   async [PREPARE_SAVE](options: PrepareSaveOptions): Promise<PreparedSave | undefined> {
     await this.preSave();
     return prepareSave(this[MODEL_META], this, options);
+  }
+
+  /**
+   * Sets the instance's expiry to `seconds` from now, as `save({ ttl })` would, writing no field:
+   * one write that checks the stored state, so the index entries stay exact when it expires.
+   */
+  async expire(seconds: number): Promise<this> {
+    const meta = this[MODEL_META];
+    const ttl = checkTtl(meta, seconds, "expire()");
+    const state = stateOf(this);
+    if (state.pk === undefined)
+      throw new NotSavedError(meta.name, `save the instance before expire(${String(seconds)}).`);
+    const { intent } = partialIntent(meta, state.pk, state.snapshot ?? null, new Map());
+    await executeQueued({ ...intent, ttl });
+    return this;
   }
 
   async atomicIncrement(field: string, delta: number | string): Promise<unknown> {

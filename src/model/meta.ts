@@ -13,6 +13,12 @@ export interface ModelOptions<TFieldName extends string = string, TIndexName ext
   /** Seconds each instance lives after its last save (EXPIRE on every save). */
   readonly ttl?: number | undefined;
   /**
+   * Instances may be given their own expiry (`save({ ttl })`, `instance.expire(seconds)`) on a
+   * model without a `ttl`: the model then keeps the ttl shadows and existence checks a model
+   * with a `ttl` has (implied by `ttl`).
+   */
+  readonly expiring?: boolean | undefined;
+  /**
    * Publish `{ model, key, op, fields }` on `$ModelEvents:<Model>` after each committed save or
    * delete (from inside the write script, so only committed writes are announced).
    */
@@ -68,6 +74,11 @@ export interface ModelMeta {
    */
   readonly indexedFields: readonly string[];
   readonly ttl: number | undefined;
+  /**
+   * Instances may expire (a model `ttl`, or `expiring: true`): writes keep the `$IndexValues`
+   * shadows and queries check each candidate's hash exists.
+   */
+  readonly expiring: boolean;
   readonly orderBy: readonly string[];
   readonly events: boolean;
   /** Buckets of a sharded model (`shards`); 1 when not sharded. */

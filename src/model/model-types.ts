@@ -41,6 +41,12 @@ export interface SaveOptions<TFields extends Fields = Fields> {
    * writes the fields this copy changed and keeps other writers' changes to other fields.
    */
   readonly ifUnchanged?: boolean | undefined;
+  /**
+   * Seconds the instance lives after this write, instead of the model's `ttl` (a later save
+   * without it sets the model's ttl again, or, on a model declared `expiring: true` without a
+   * ttl, keeps the expiry the hash has). Only on a model with a `ttl` or `expiring: true`.
+   */
+  readonly ttl?: number | undefined;
 }
 
 /** Names of a model's int, float and decimal fields. */
@@ -75,6 +81,13 @@ export interface InstanceMembers<TFields extends Fields = Fields, TName extends 
     field: TField,
     delta: number | (Values<TFields>[TField] extends string | null ? string : never),
   ): Promise<NonNullable<Values<TFields>[TField]>>;
+  /**
+   * Makes the stored instance expire `seconds` from now (EXPIRE, in the write script that keeps
+   * its index entries exact after it expires); writes no field. Only on a model with a `ttl` or
+   * `expiring: true`; NotSavedError when the instance is not stored.
+   * @example await session.expire(60)
+   */
+  expire(seconds: number): Promise<this>;
   /** Deletes the hash and every index entry of its stored values; true if it existed. */
   delete(): Promise<boolean>;
   /**

@@ -3,6 +3,7 @@
  * bases (instance methods in instance.ts, class methods in statics.ts) with the model's meta.
  */
 import { ModelDefinitionError } from "../errors.js";
+import { instrumentOnce } from "../observe/instrument.js";
 import { defineMeta } from "./define.js";
 import { MODEL_META } from "./instance.js";
 import type { ModelOptions } from "./meta.js";
@@ -43,6 +44,7 @@ export function Model<const TName extends string, const TFields extends Fields>(
   options?: ModelOptions<keyof TFields & string, LookupName<TFields>>,
 ): ModelClass<TName, TFields> {
   const meta = defineMeta(name, fields, options);
+  instrumentOnce();
 
   class PopotoModel extends ModelStatics {
     static override readonly meta = meta;

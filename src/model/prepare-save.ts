@@ -5,6 +5,7 @@ import type { WriteIntent } from "../write/plan-write.js";
 import { encodeValue } from "./hash.js";
 import { saveSource, stateOf } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
+import { checkTtl } from "./expiry.js";
 import { partialIntent } from "./partial.js";
 import { rejectUnknownFields, validateFields, validateForSave } from "./values.js";
 
@@ -21,7 +22,13 @@ export interface PrepareSaveOptions {
   readonly fields?: readonly string[] | undefined;
   readonly createOnly?: boolean | undefined;
   readonly ifUnchanged?: boolean | undefined;
+  /** Seconds the instance lives after this write (`save({ ttl })`), instead of the model's ttl. */
+  readonly ttl?: number | undefined;
 }
+
+/** The intent with the save's own ttl, checked (a prepared save is otherwise unchanged). */
+const withTtl = (meta: ModelMeta, intent: WriteIntent, ttl: number | undefined): WriteIntent =>
+  ttl === undefined ? intent : { ...intent, ttl: checkTtl(meta, ttl, "save({ ttl })") };
 
 /**
  * Stamps auto dates and validates (after the instance's preSave ran), then returns the write
@@ -35,6 +42,7 @@ export function prepareSave(
   options: PrepareSaveOptions,
 ): PreparedSave | undefined {
   const state = stateOf(instance);
+  if (options.ttl !== undefined) checkTtl(meta, options.ttl, "save({ ttl })");
   const listed = options.fields;
   const now = new Date();
   for (const [field, spec] of meta.fields) {
@@ -56,7 +64,7 @@ export function prepareSave(
     const updates = validateFields(meta, saveSource(meta.fieldNames, instance, state), listed);
     const { intent, result } = partialIntent(meta, state.pk, state.snapshot ?? null, updates);
     return {
-      intent,
+      intent: withTtl(meta, intent, options.ttl),
       commit: () => {
         const stored = state.stored;
         const after = result();
@@ -80,7 +88,7 @@ export function prepareSave(
       state.snapshot ?? null,
       options.ifUnchanged === true,
     );
-    return { intent, commit: () => apply(values, outcome()) };
+    return { intent: withTtl(meta, intent, options.ttl), commit: () => apply(values, outcome()) };
   }
   const { intent, result } = saveIntent(
     meta,
@@ -89,5 +97,5 @@ export function prepareSave(
     state.snapshot,
     options.createOnly === true || options.ifUnchanged === true,
   );
-  return { intent, commit: () => apply(values, result) };
+  return { intent: withTtl(meta, intent, options.ttl), commit: () => apply(values, result) };
 }

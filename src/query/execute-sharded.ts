@@ -117,7 +117,7 @@ export async function fetchShardedRows(
   const { node, buckets } = await plan(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(standIn(meta), spec, terms, node);
-  const exists = meta.ttl !== undefined;
+  const exists = meta.expiring;
   const each = (run: (view: ModelMeta, node: PlanNode, bucket: number) => Promise<Row[]>): Promise<Row[][]> =>
     Promise.all(buckets.map((b) => run(inBucket(meta, b), nodeInBucket(meta, node, b), b)));
   const end = spec.limit === undefined ? undefined : spec.offset + spec.limit;

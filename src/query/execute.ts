@@ -111,7 +111,7 @@ async function fetchMatches(
   const node = await planNode(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(meta, spec, terms, node);
-  const exists = meta.ttl !== undefined;
+  const exists = meta.expiring;
   if (order !== "client") {
     const mode = want.kind;
     return runQuery(
@@ -215,7 +215,7 @@ export async function countRows(
 
 /** Counts the matches of a plan node on one model (one bucket's view of a sharded one). */
 export async function countNode(meta: ModelMeta, node: PlanNode): Promise<number> {
-  const direct = directCount(node, meta.ttl !== undefined);
+  const direct = directCount(node, meta.expiring);
   if (direct) {
     // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
     const counted = await runDirectCount(direct).catch(async (error: unknown) => {

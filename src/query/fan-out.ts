@@ -102,7 +102,7 @@ export async function shardedKeys(meta: ModelMeta, node: PlanNode): Promise<stri
     Array.from({ length: meta.shards }, (_, b) =>
       runQuery(
         inBucket(meta, b),
-        { node: nodeInBucket(meta, node, b), mode: "keys", exists: meta.ttl !== undefined },
+        { node: nodeInBucket(meta, node, b), mode: "keys", exists: meta.expiring },
         { kind: "keys" },
       ),
     ),

@@ -53,7 +53,7 @@ export async function* iterateRows(
     const call = compileQuery({
       node: node.t === "set" && node.key === driver ? candidates : { t: "and", c: [candidates, node] },
       mode: "load",
-      exists: meta.ttl !== undefined,
+      exists: meta.expiring,
     });
     const reply = (await runScript(redis, scripts.query, call.keys, call.args)) as ScriptReply[];
     const rows = await decodeRows(meta, reply, { kind: "load" }, problems);

@@ -247,8 +247,7 @@ const isKeyLookup = (meta: ModelMeta, where: unknown): where is Record<string, u
  * which also words any error).
  */
 const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined => {
-  if (meta.ttl !== undefined || meta.shards > 1 || where === null || typeof where !== "object")
-    return undefined;
+  if (meta.expiring || meta.shards > 1 || where === null || typeof where !== "object") return undefined;
   if (Object.getPrototypeOf(where) !== Object.prototype) return undefined;
   const names = Object.keys(where);
   const [field] = names;
@@ -290,6 +289,11 @@ export class QueryImpl {
   constructor(target: QueryTarget, state: State = EMPTY) {
     this.#target = target;
     this.#state = state;
+  }
+
+  /** The queried model's name (spans name it: observe/instrument.ts). */
+  get modelName(): string {
+    return this.#target.meta.name;
   }
 
   #with(change: Partial<State>): QueryImpl {

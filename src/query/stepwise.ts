@@ -127,7 +127,7 @@ export async function runQuery(
 
 /** Counts a query's matches: one script when it fits the budget, else in steps. */
 export async function countQuery(meta: ModelMeta, node: PlanNode): Promise<number> {
-  const exists = meta.ttl !== undefined;
+  const exists = meta.expiring;
   if (!tooLarge(node)) {
     const reply = await call(meta, { node, mode: "count", exists, budget: budgetFor(node) });
     if (!isStep(reply)) {
@@ -142,7 +142,7 @@ export async function countQuery(meta: ModelMeta, node: PlanNode): Promise<numbe
 /** Every key a node matches whose hash exists, deduplicated, in steps of bounded size. */
 export async function matchingKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
   const seen = new Set<string>();
-  const exists = meta.ttl !== undefined;
+  const exists = meta.expiring;
   for await (const chunk of members(meta, node)) {
     const fresh = chunk.filter((k) => !seen.has(k));
     fresh.forEach((k) => seen.add(k));

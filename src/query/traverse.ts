@@ -9,7 +9,7 @@ import { intersect, planLookups, union, type PlanNode } from "./plan.js";
 
 /** Instance keys matching a plan node on one model (one round trip, or bounded steps when large). */
 const matchingKeys = async (meta: ModelMeta, node: PlanNode): Promise<string[]> =>
-  (await runQuery(meta, { node, mode: "keys", exists: meta.ttl !== undefined }, { kind: "keys" })).map(
+  (await runQuery(meta, { node, mode: "keys", exists: meta.expiring }, { kind: "keys" })).map(
     (row) => row.key,
   );
 

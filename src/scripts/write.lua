@@ -28,9 +28,11 @@
 --       hash is already gone)
 --     position of the stored hash the write replaces (the old key)
 --     position of the hash to write when the key moves, else 0 (the old key is written)
---     ttl in seconds, 0 for none; when > 0 (a model with a ttl keeps index values in a shadow
---       hash that outlives the expiring hash) two positions follow: the old shadow, and the new
---       shadow or 0 (delete, purge)
+--     ttl: seconds to EXPIRE the written hash with; -1 for a model whose instances may expire
+--       but not by this write (the hash keeps the expiry it has); 0 for a model whose instances
+--       never expire. When not 0 (such a model keeps index values in a shadow hash that outlives
+--       the expiring hash) two positions follow: the old shadow, and the new shadow or 0
+--       (delete, purge)
 --     expected stored state: "0" nothing stored, "1" values follow
 --     n, the number of checked fields; then n field names; then, if expected is "1", n
 --       expected values ("" for a field missing from the hash: no msgpack value is empty)
@@ -86,7 +88,7 @@ for w = 1, takeNumber() do
   local newPos = takeNumber()
   if op.kind == "save" then op.newKey = newPos > 0 and KEYS[newPos] or op.oldKey end
   op.ttl = takeNumber()
-  if op.ttl > 0 then
+  if op.ttl ~= 0 then
     op.oldShadow = takeKey()
     local newShadowPos = takeNumber()
     op.newShadow = newShadowPos > 0 and KEYS[newShadowPos] or nil

@@ -331,7 +331,7 @@ export async function deleteInstance(
 export async function purgeKey(meta: ModelMeta, key: string): Promise<boolean> {
   const redis = getConnection();
   let shadow: Snapshot = null;
-  if (meta.ttl !== undefined) {
+  if (meta.expiring) {
     let flat: Record<string, Buffer>;
     try {
       flat = (await redis.hgetallBuffer(indexValuesHash(meta, key))) as unknown as Record<string, Buffer>;

@@ -66,7 +66,7 @@ export function planCommute(intent: CommuteIntent): CommuteCall {
   const keys: string[] = [key];
   const position = (k: string): number => keys.push(k);
   const shadow =
-    meta.ttl !== undefined && meta.indexedFields.includes(field) ? position(indexValuesHash(meta, key)) : 0;
+    meta.expiring && meta.indexedFields.includes(field) ? position(indexValuesHash(meta, key)) : 0;
   const args: ScriptArg[] = [intent.op, field, meta.ttl ?? 0, shadow];
   if (intent.op === "incr") {
     const set = spec.kind === "sorted" ? position(sortedSet(meta, field, [], false)) : 0;

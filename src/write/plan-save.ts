@@ -48,7 +48,7 @@ const VALUE_SET_KINDS = new Set(["key", "uniqueKey", "indexed", "unique", "relat
  * (its shadow must stay complete).
  */
 export function dependentFields(meta: ModelMeta, changed: ReadonlySet<string>): string[] | undefined {
-  if (meta.ttl !== undefined || meta.keyFields.some((name) => changed.has(name))) return undefined;
+  if (meta.expiring || meta.keyFields.some((name) => changed.has(name))) return undefined;
   const checked = new Set<string>();
   for (const name of meta.indexedFields) {
     const spec = meta.fields.get(name) as FieldSpec;

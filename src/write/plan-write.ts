@@ -52,6 +52,12 @@ export interface WriteIntent {
    * the write with ConcurrentModificationError instead of planning it again.
    */
   readonly ifUnchanged?: boolean | undefined;
+  /**
+   * Seconds to EXPIRE the written hash with, instead of the model's `ttl` (`save({ ttl })`,
+   * `expire()`), or -1 to leave the hash's expiry as it is (index repairs); only on a model whose
+   * instances may expire (`meta.expiring`).
+   */
+  readonly ttl?: number | undefined;
   /** Fail with AlreadyExists instead of replacing an instance stored at the key (getOrCreate). */
   readonly createOnly?: boolean | undefined;
 }
@@ -171,9 +177,9 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
       throw new ShardMoveError(meta.name, oldKey, newKey);
     const oldPosition = keys.position(oldKey);
     args.push(OP_CODES[kind], oldPosition, content && newKey !== oldKey ? keys.position(newKey) : 0);
-    if (meta.ttl !== undefined)
+    if (meta.expiring)
       args.push(
-        meta.ttl,
+        intent.ttl ?? meta.ttl ?? -1,
         keys.position(indexValuesHash(meta, oldKey)),
         content ? keys.position(indexValuesHash(meta, newKey)) : 0,
       );

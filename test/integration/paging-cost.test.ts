@@ -85,9 +85,8 @@ describe("page(cursor) costs the same at page 50 as at page 1", () => {
       );
       expect(last).toBeLessThan(200);
     }
-    // Offset paging, for contrast, reads every skipped member: page 50 costs far more.
-    const before = await commandCalls();
-    await Event.query.filter({ kind: "a" }).orderBy("-at").offset(490).limit(10);
-    expect((await commandCalls()) - before - 1).toBeGreaterThan(400);
+    // Offset paging still walks every skipped member, but in batches (one ZREVRANGE and one
+    // SMISMEMBER per few hundred members, issue 10), so command counts no longer show the
+    // difference; the cursor's guarantee is the flat cost above.
   });
 });

@@ -51,7 +51,7 @@ const numberAt = (results: PipelineResult, i: number): number | undefined => {
 /** The structures to count: every index pattern, plus the ttl shadows (`$IndexValues`) of ttl models. */
 const structurePatterns = (meta: ModelMeta): { pattern: string; type: StructureStats["type"] }[] => [
   ...indexKeyPatterns(meta),
-  ...(meta.ttl === undefined ? [] : [{ pattern: indexValuesHash(meta, "*"), type: "hash" as const }]),
+  ...(!meta.expiring ? [] : [{ pattern: indexValuesHash(meta, "*"), type: "hash" as const }]),
 ];
 
 async function structureStats(
