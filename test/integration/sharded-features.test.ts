@@ -90,6 +90,17 @@ describe("sharded models and later features", () => {
     expect(hookLog).toEqual([`preSave ${key}`, "postSave stored=1", "preDelete", "postDelete stored=0"]);
   });
 
+  it("keeps per-instance expiry in the instance's bucket", async () => {
+    const item = await SfExpiring.create({ id: "x1", kind: "k" });
+    await item.expire(100);
+    const t = tag("x1", "SfExpiring");
+    expect(item.redisKey).toBe(`${t}:x1`);
+    expect(await raw.ttl(`${t}:x1`)).toBeGreaterThan(0);
+    expect(await raw.exists(`$IndexValues:${t}:${t}:x1`)).toBe(1);
+    expect((await allKeys()).filter((k) => k.includes("SfExpiring") && !k.includes(t))).toEqual([]);
+    expect((await SfExpiring.query.filter({ kind: "k" })).map((i) => i.id)).toEqual(["x1"]);
+  });
+
   it("update() writes every match in its own bucket, and refuses to set the shardBy field", async () => {
     for (const id of ["u1", "u2", "u3", "u4"]) await SfItem.create({ id, kind: "old", year: 1999, at: 1 });
     expect(await SfItem.query.filter({ kind: "old" }).update({ kind: "new" })).toBe(4);
@@ -170,3 +181,9 @@ class SfHooked extends Model("SfHooked", { id: KeyField() }, { shards: K }) {
     hookLog.push(`postDelete stored=${await raw.exists(`${tag("h1", "SfHooked")}:h1`)}`);
   }
 }
+
+class SfExpiring extends Model(
+  "SfExpiring",
+  { id: KeyField(), kind: IndexedField() },
+  { shards: K, expiring: true },
+) {}
