@@ -27,6 +27,7 @@ export type PopotoErrorCode =
   | "PROTECTED"
   | "NOT_SAVED"
   | "TEST_DATABASE"
+  | "SHARD_MOVE"
   | "HOOK"
   | "REDIS";
 
@@ -136,6 +137,27 @@ export class UniqueViolationError extends PopotoError {
     this.field = field;
     this.value = value;
     this.holder = holder;
+  }
+}
+
+/**
+ * A save of a sharded model that would move an instance to another bucket (a key field or the
+ * `shardBy` relationship changed): buckets are different slots, so the move cannot be one atomic
+ * write. Nothing was written.
+ */
+export class ShardMoveError extends PopotoError {
+  readonly key: string;
+  readonly newKey: string;
+  constructor(model: string, key: string, newKey: string) {
+    super(
+      "SHARD_MOVE",
+      `${model} is sharded, and this save would move ${key} to ${newKey}, in another bucket (another slot), ` +
+        `which cannot be one atomic write. Create the instance under its new key and delete the old one, ` +
+        `or keep the key fields and shardBy unchanged.`,
+      { model },
+    );
+    this.key = key;
+    this.newKey = newKey;
   }
 }
 

@@ -14,6 +14,7 @@ export {
   CommandTimeoutError,
   ConcurrentModificationError,
   ClusterError,
+  ShardMoveError,
   ConnectionError,
   CorruptDataError,
   HookError,

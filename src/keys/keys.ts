@@ -7,12 +7,104 @@ import type { ModelMeta } from "../model/meta.js";
 import type { KeyType } from "../fields/field-type.js";
 import { escapePart, joinKey } from "./escape.js";
 import { legacyKeyParts, NONE_PART, toKeyPart } from "./parts.js";
+import { anyBucketTag, bucketOfKey, bucketOfText, bucketTag, shardCountOf } from "./shards.js";
 
-/** The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one slot. */
+/**
+ * The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one
+ * slot. A sharded model's keys carry their bucket's tag instead (`{Event#3.17}`, on a standalone
+ * server too: docs/storage.md §7a), so they are spelled from a bucket's view of the model
+ * (`inBucket`, `forKey`); a model known only by name is never sharded here.
+ */
 export const modelTag = (model: ModelMeta | string): string => {
+  if (typeof model !== "string" && model.shards > 1) {
+    if (model.bucket === undefined)
+      throw new Error(`popoto internal: a key of sharded model ${model.name} was spelled without its bucket`);
+    return model.bucket < 0 ? anyBucketTag(model.name) : bucketTag(model.name, model.bucket, model.shards);
+  }
   const name = typeof model === "string" ? model : model.name;
   return isClusterMode() ? `{${name}}` : name;
 };
+
+const views = new WeakMap<ModelMeta, Map<number, ModelMeta>>();
+
+/**
+ * Bucket `bucket`'s view of a sharded model: the same model whose key builders spell that bucket's
+ * keys (`-1`: the `{Event#?}` stand-in of a plan built once and copied per bucket by
+ * `toBucket`). Views are cached, so a bucket's view is always the same object.
+ */
+export const inBucket = (meta: ModelMeta, bucket: number): ModelMeta => {
+  const base = bases.get(meta) ?? meta;
+  let cache = views.get(base);
+  if (!cache) views.set(base, (cache = new Map()));
+  let view = cache.get(bucket);
+  if (!view) {
+    view = Object.freeze({ ...base, bucket });
+    cache.set(bucket, view);
+    bases.set(view, base);
+  }
+  return view;
+};
+
+/** The model of each bucket view. */
+const bases = new WeakMap<ModelMeta, ModelMeta>();
+
+/** The model a bucket view was made from (the model itself otherwise). */
+export const unsharded = (meta: ModelMeta): ModelMeta => bases.get(meta) ?? meta;
+
+/** Every bucket's view of a sharded model, bucket 0 first; the model itself when it is not sharded. */
+export const allBuckets = (meta: ModelMeta): ModelMeta[] =>
+  meta.shards > 1 ? Array.from({ length: meta.shards }, (_, b) => inBucket(meta, b)) : [meta];
+
+/** The view of the bucket an instance key names by its tag (the model itself when not sharded). */
+export const forKey = (meta: ModelMeta, key: string): ModelMeta => {
+  if (meta.shards <= 1) return meta;
+  const bucket = bucketOfKey(meta.name, meta.shards, key);
+  if (bucket === undefined)
+    throw new Error(`popoto internal: ${JSON.stringify(key)} is not a key of sharded model ${meta.name}`);
+  return inBucket(meta, bucket);
+};
+
+/** The bucket a sharded model's instance key names, or undefined when it is not one of its keys. */
+export const bucketOfInstanceKey = (meta: ModelMeta, key: string): number | undefined =>
+  bucketOfKey(meta.name, meta.shards, key);
+
+/**
+ * A key of the `{Event#?}` stand-in bucket spelled for bucket `bucket` (only the model's own tag
+ * is replaced: a related key inside a reverse set's name keeps its own).
+ */
+export const toBucket = (meta: ModelMeta, key: string, bucket: number): string => {
+  const from = anyBucketTag(meta.name);
+  const at = key.indexOf(from);
+  return at === -1
+    ? key
+    : key.slice(0, at) + bucketTag(meta.name, bucket, meta.shards) + key.slice(at + from.length);
+};
+
+/**
+ * The text whose hash picks a bucket: an instance key without its model tag (`Tolkien` of
+ * `Author:Tolkien`, `{Author}:Tolkien` or `{Author#3.5}:Tolkien`), so the bucket is the same on
+ * both topologies and for a sharded or unsharded parent.
+ */
+export const keyBody = (key: string): string => key.slice(key.indexOf(":") + 1);
+
+/** The bucket of a sharded model's instance from its escaped key parts and, for `shardBy`, the field's part or related key. */
+export const bucketFor = (meta: ModelMeta, escapedParts: readonly string[], shardValue?: string): number => {
+  if (meta.shardBy === undefined || shardValue === undefined)
+    return bucketOfText(joinKey(escapedParts), meta.shards);
+  return bucketOfText(shardValue, meta.shards);
+};
+
+/** True when `key` is spelled as an instance key of the model named `name` (any bucket of a sharded one). */
+export const isKeyOfModel = (name: string, key: string): boolean => {
+  const shards = shardCountOf(name);
+  if (shards > 1)
+    return bucketOfKey(name, shards, key) !== undefined && key.charAt(key.indexOf("}") + 1) === ":";
+  return key.startsWith(`${modelTag(name)}:`);
+};
+
+/** The model tag and `:` that begin an instance key of the model named `name` (`Author:`, `{Event#3.17}:`). */
+export const keyPrefixOf = (name: string, key: string): string =>
+  shardCountOf(name) > 1 ? key.slice(0, key.indexOf("}") + 2) : `${modelTag(name)}:`;
 
 /**
  * An instance key as the connected layout spells it: on a cluster, a key given in the standalone
@@ -21,7 +113,10 @@ export const modelTag = (model: ModelMeta | string): string => {
  */
 export const inLayout = (model: ModelMeta | string, key: string): string => {
   const name = typeof model === "string" ? model : model.name;
-  return isClusterMode() && key.startsWith(`${name}:`) ? `{${name}}${key.slice(name.length)}` : key;
+  // A sharded model has one layout on both topologies.
+  return shardCountOf(name) <= 1 && isClusterMode() && key.startsWith(`${name}:`)
+    ? `{${name}}${key.slice(name.length)}`
+    : key;
 };
 
 /** `Book:The Hobbit` from already-escaped key parts. */
@@ -159,7 +254,7 @@ export const indexKeyPatterns = (
 export const instanceKeyPattern = (model: ModelMeta): string => `${modelTag(model)}:*`;
 
 /** `$ModelEvents:Book`: the pub/sub channel of a model's change events (a channel, not a key). */
-export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${modelTag(model)}`;
+export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${modelTag(model.name)}`;
 
 /**
  * `stream:Book` (`stream:{Book}` on a cluster): the change feed of a model declared with `changes`,
@@ -174,7 +269,7 @@ export const changeStream = (model: ModelMeta | string): string => `stream:${mod
  * kept without expiry so the index entries of an expired instance can still be found and removed.
  */
 export const indexValuesHash = (model: ModelMeta, key: string): string =>
-  `$IndexValues:${modelTag(model)}:${key}`;
+  `$IndexValues:${modelTag(forKey(model, key))}:${key}`;
 
 const SET_PREFIXES = [
   "$Class:",
@@ -204,14 +299,16 @@ export const expectedKeyType = (key: string): "set" | "zset" | "hash" =>
  * sequence ends; one left behind is resumed by the next delete of that key or `popoto repair`.
  */
 export const deleteJournal = (model: ModelMeta, key: string): string =>
-  `$DeleteJournal:${modelTag(model)}:${key}`;
+  `$DeleteJournal:${modelTag(forKey(model, key))}:${key}`;
 
 /** SCAN pattern of a model's delete journals (`$DeleteJournal:Book:*`). */
 export const deleteJournalPattern = (model: ModelMeta): string => `$DeleteJournal:${modelTag(model)}:*`;
 
 /** The instance key a delete journal is named after. */
 export const journalTarget = (model: ModelMeta, journalKey: string): string =>
-  journalKey.slice(`$DeleteJournal:${modelTag(model)}:`.length);
+  model.shards > 1
+    ? keyBody(journalKey.slice("$DeleteJournal:".length))
+    : journalKey.slice(`$DeleteJournal:${modelTag(model)}:`.length);
 
 /**
  * Which keys Redis Cluster keeps together: keys with the same result share a slot (Redis hashes

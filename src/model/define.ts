@@ -12,6 +12,7 @@ import { AutoKeyField } from "../fields/auto-key.js";
 import { FieldDef, type AnyField, type FieldSpec } from "../fields/field.js";
 import { FIELD_TYPES, KEY_TYPES, SORTED_TYPES } from "../fields/field-type.js";
 import { checkValueOptions } from "./define-checks.js";
+import { defineShards } from "./define-shards.js";
 import type { ModelMeta, ModelOptions } from "./meta.js";
 
 /** Field names that would shadow instance members or query options. */
@@ -237,10 +238,10 @@ export function defineMeta(
       );
   }
   for (const option of Object.keys(options)) {
-    if (!["ttl", "expiring", "orderBy", "events", "changes", "indexes"].includes(option))
+    if (!["ttl", "expiring", "orderBy", "events", "changes", "indexes", "shards", "shardBy"].includes(option))
       throw new ModelDefinitionError(
         name,
-        `unknown model option "${option}"; models accept ttl, expiring, orderBy, events, changes and indexes.`,
+        `unknown model option "${option}"; models accept ttl, expiring, orderBy, events, changes, indexes, shards and shardBy.`,
       );
   }
   const changes = changeFeedOption(name, options.changes);
@@ -253,8 +254,19 @@ export function defineMeta(
     const spec = specs.get(f) as FieldSpec;
     return spec.kind !== "plain" || partitionFields.has(f);
   });
+  const { shards, shardBy } = defineShards(name, specs, keyFields, options);
+  const uniqueIndex = compositeIndexes.find((index) => index.unique);
+  if (shards > 1 && uniqueIndex !== undefined)
+    // Each bucket keeps its own composite sets, so one bucket could not see another's claim.
+    throw new ModelDefinitionError(
+      name,
+      `index [${uniqueIndex.fields.join(", ")}] is unique, and sharded models do not claim values across buckets yet; ` +
+        `drop unique: true (a plain composite index works on a sharded model) or the shards option.`,
+    );
   return {
     name,
+    shards,
+    shardBy,
     fields: specs,
     fieldNames,
     keyFields,

@@ -2,7 +2,8 @@
 import { isClusterMode } from "../connection/connection.js";
 import { CorruptDataError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { modelTag } from "../keys/keys.js";
+import { isKeyOfModel, modelTag } from "../keys/keys.js";
+import { shardCountOf } from "../keys/shards.js";
 import type { Row } from "../query/rows.js";
 import { snapshotOf } from "./hash.js";
 import { BLANK, type InstanceBase } from "./instance.js";
@@ -30,7 +31,11 @@ const checkStoredRelated = (meta: ModelMeta, key: string, field: string, value: 
     prefixes.set(cacheKey, prefix);
   }
   const keys = Array.isArray(value) ? value : value === null ? [] : [value];
-  const wrong = keys.find((k) => typeof k !== "string" || !k.startsWith(prefix));
+  const target = prefix.startsWith("{") ? prefix.slice(1, -2) : prefix.slice(0, -1);
+  const sharded = shardCountOf(target) > 1;
+  const wrong = keys.find(
+    (k) => typeof k !== "string" || (sharded ? !isKeyOfModel(target, k) : !k.startsWith(prefix)),
+  );
   if (wrong !== undefined)
     throw new CorruptDataError(
       meta.name,

@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { isEscapedPart, splitKey, unescapePart } from "../keys/escape.js";
-import { inLayout, modelTag } from "../keys/keys.js";
+import { inLayout, isKeyOfModel, keyPrefixOf } from "../keys/keys.js";
 import type { ModelMeta } from "./meta.js";
 
 /**
@@ -12,8 +12,8 @@ import type { ModelMeta } from "./meta.js";
  */
 export function instanceKeyOf(meta: ModelMeta, given: string, call: string): string | undefined {
   const key = inLayout(meta, given);
-  const prefix = `${modelTag(meta)}:`;
-  if (!key.startsWith(prefix)) return undefined;
+  if (!isKeyOfModel(meta.name, key)) return undefined;
+  const prefix = keyPrefixOf(meta.name, key);
   const parts = splitKey(key.slice(prefix.length));
   const bad = parts.find((part) => !isEscapedPart(part));
   if (parts.length === meta.keyFields.length && bad === undefined) return key;

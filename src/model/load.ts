@@ -6,7 +6,7 @@ import { hydrateRow, type BlankConstructible } from "./hydrate-row.js";
 import type { InstanceBase } from "./instance.js";
 import { instanceKeyOf } from "./key-string.js";
 import type { ModelMeta } from "./meta.js";
-import { computeKey, keyValues } from "./values.js";
+import { candidateKeys, keyValues } from "./values.js";
 
 /** The instance stored at `key`, or null when no hash is there. */
 export async function loadKey(
@@ -53,5 +53,19 @@ export async function loadInstance(
       ],
       "loaded",
     );
-  return loadKey(meta, Class, computeKey(meta, keyValues(meta, key, "loaded")));
+  return loadFirst(meta, Class, candidateKeys(meta, keyValues(meta, key, "loaded")));
+}
+
+/**
+ * The instance stored at one of `keys` (a model sharded by a relationship that was not given: its
+ * key in every bucket, read at once), or null.
+ */
+export async function loadFirst(
+  meta: ModelMeta,
+  Class: BlankConstructible,
+  keys: readonly string[],
+): Promise<InstanceBase | null> {
+  if (keys.length === 1) return loadKey(meta, Class, keys[0] as string);
+  const found = await Promise.all(keys.map((key) => loadKey(meta, Class, key)));
+  return found.find((instance) => instance !== null) ?? null;
 }

@@ -32,6 +32,17 @@ export interface ModelOptions<TFieldName extends string = string, TIndexName ext
   /** Default order of query results: field names, `-` for descending. */
   readonly orderBy?: `${"" | "-"}${TFieldName}` | readonly `${"" | "-"}${TFieldName}`[] | undefined;
   /**
+   * Spread the model's instances over this many buckets, each with its own hash tag, so a Redis
+   * Cluster spreads one model over every master (docs/storage.md §7a). 24 divides evenly over 3,
+   * 6, 12 and 24 masters. Absent or 1: one slot, the layout Python Popoto reads.
+   */
+  readonly shards?: number | undefined;
+  /**
+   * A key field or a relationship: instances go to the bucket of that value (a relationship: of
+   * its target's key), so a filter by it reads one bucket. Default: the instance's own key.
+   */
+  readonly shardBy?: TFieldName | undefined;
+  /**
    * Composite indexes over fields that are each filterable by equality: a filter that gives all
    * of an index's fields by equality reads its one set; `{ fields, unique: true }` makes the
    * combination unique (enforced in the write script, like UniqueField).
@@ -70,6 +81,15 @@ export interface ModelMeta {
   readonly expiring: boolean;
   readonly orderBy: readonly string[];
   readonly events: boolean;
+  /** Buckets of a sharded model (`shards`); 1 when not sharded. */
+  readonly shards: number;
+  /** The field whose value picks the bucket (`shardBy`), or undefined for the instance's own key. */
+  readonly shardBy: string | undefined;
+  /**
+   * Set only on a bucket's view of a sharded model (`inBucket()` in keys.ts): the bucket whose
+   * keys the key builders spell, or -1 for a plan built once and copied to every bucket.
+   */
+  readonly bucket?: number | undefined;
   /** Composite indexes, as declared (fields in the order given). */
   readonly compositeIndexes: readonly { readonly fields: readonly string[]; readonly unique: boolean }[];
   /** The change feed's bound when the model has one (`changes`), else undefined. */

@@ -37,7 +37,7 @@ function partialContent(
       ([field, value]) => [field, encodeValue(meta.fields.get(field) as FieldSpec, value)] as const,
     ),
     newEntries: indexEntries(meta, newKey, values),
-    unique: uniqueSets(meta, values, limited ? new Set(updates.keys()) : undefined),
+    unique: uniqueSets(meta, values, newKey, limited ? new Set(updates.keys()) : undefined),
   };
 }
 

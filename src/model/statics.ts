@@ -38,7 +38,7 @@ import { accessorFor } from "./query-target.js";
 import { noteSubclass } from "./registry.js";
 import { saveMany } from "./save-many.js";
 import { modelSchema, type StandardSchemaV1 } from "./standard-schema.js";
-import { computeKey, keyValues, rejectUnknownFields } from "./values.js";
+import { candidateKeys, keyValues, rejectUnknownFields } from "./values.js";
 
 export class ModelStatics extends InstanceBase {
   /** Set by `Model()` on each model class. */
@@ -128,13 +128,15 @@ export class ModelStatics extends InstanceBase {
 
   static async exists(key: Record<string, unknown> | string): Promise<boolean> {
     const meta = this.meta;
-    const instanceKey =
+    const keys =
       typeof key === "string"
-        ? instanceKeyOf(meta, key, "exists")
-        : computeKey(meta, keyValues(meta, key, "looked up"));
-    if (instanceKey === undefined) return false;
+        ? [instanceKeyOf(meta, key, "exists")].filter((k) => k !== undefined)
+        : candidateKeys(meta, keyValues(meta, key, "looked up"));
+    if (keys.length === 0) return false;
     try {
-      return (await getConnection().exists(instanceKey)) === 1;
+      // Keys of different buckets are counted one by one: EXISTS of several keys is cross-slot.
+      const counts = await Promise.all(keys.map((k) => getConnection().exists(k)));
+      return counts.some((n) => n === 1);
     } catch (error) {
       throw wrapRedisError(error);
     }

@@ -5,7 +5,17 @@ import type { KeyType } from "../fields/field-type.js";
 import { Reference } from "../fields/reference.js";
 import { normalizeTags } from "../fields/tag.js";
 import { isEscapedPart, splitKey } from "../keys/escape.js";
-import { inLayout, instanceKey, modelTag, valuePart } from "../keys/keys.js";
+import {
+  allBuckets,
+  bucketFor,
+  inBucket,
+  inLayout,
+  instanceKey,
+  isKeyOfModel,
+  keyBody,
+  keyPrefixOf,
+  valuePart,
+} from "../keys/keys.js";
 import { checkValue } from "./constraints.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
@@ -51,8 +61,8 @@ export function checkRelated(
   const model = modelNameOf(value);
   if (model !== undefined && model !== target)
     return { ok: false, message: `expected a ${target} instance, received a ${model} instance (${key})` };
-  const prefix = `${modelTag(target)}:`;
-  if (!key.startsWith(prefix))
+  const prefix = keyPrefixOf(target, key);
+  if (!isKeyOfModel(target, key))
     return {
       ok: false,
       message: `expected a ${target} key such as "${prefix}…", received ${JSON.stringify(key)}`,
@@ -234,7 +244,10 @@ export function keyValues(
 ): Map<string, unknown> {
   const issues: ValidationIssue[] = [];
   const values = new Map<string, unknown>();
-  for (const name of meta.keyFields) {
+  // A model sharded by a relationship: the relationship, when given, names the bucket.
+  const by = meta.shards > 1 && !keyFieldsNameKey(meta) ? meta.shardBy : undefined;
+  const names = by !== undefined && source[by] !== undefined ? [...meta.keyFields, by] : meta.keyFields;
+  for (const name of names) {
     const result = checkField(meta, meta.fields.get(name) as FieldSpec, name, source[name], issues);
     if (result.ok) values.set(name, result.value);
   }
@@ -242,14 +255,62 @@ export function keyValues(
   return values;
 }
 
-/** `Model:part…` from canonical key-field values (key fields in code-point order of their names). */
-export const computeKey = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): string =>
-  instanceKey(
-    meta,
-    meta.keyFields.map((name) =>
-      valuePart((meta.fields.get(name) as FieldSpec).type as KeyType, values.get(name)),
-    ),
+const keyParts = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): string[] =>
+  meta.keyFields.map((name) =>
+    valuePart((meta.fields.get(name) as FieldSpec).type as KeyType, values.get(name)),
   );
+
+/**
+ * The bucket of a sharded model's instance: its own key parts, or the `shardBy` field's part (a
+ * key field) or target's key body (a relationship; a null one counts as not given). Undefined
+ * when `shardBy` is a relationship missing from `values` (a lookup by key fields alone).
+ */
+function shardBucket(
+  meta: ModelMeta,
+  parts: readonly string[],
+  values: ReadonlyMap<string, unknown>,
+): number | undefined {
+  const by = meta.shardBy;
+  if (by === undefined) return bucketFor(meta, parts);
+  const position = meta.keyFields.indexOf(by);
+  if (position >= 0) return bucketFor(meta, parts, parts[position]);
+  if (!values.has(by)) return undefined;
+  const related = values.get(by);
+  return bucketFor(meta, parts, typeof related === "string" ? keyBody(related) : undefined);
+}
+
+/**
+ * `Model:part…` from canonical key-field values (key fields in code-point order of their names);
+ * a sharded model's key carries its bucket's tag (`{Event#3.17}:part…`), so its `shardBy`
+ * relationship must be among the values.
+ */
+export const computeKey = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): string => {
+  const parts = keyParts(meta, values);
+  if (meta.shards <= 1) return instanceKey(meta, parts);
+  const bucket = shardBucket(meta, parts, values);
+  if (bucket === undefined)
+    throw new Error(
+      `popoto internal: ${meta.name}'s key computed without its shardBy "${meta.shardBy ?? ""}"`,
+    );
+  return instanceKey(inBucket(meta, bucket), parts);
+};
+
+/** True when the key fields alone name an instance's key (false for a model sharded by a relationship). */
+export const keyFieldsNameKey = (meta: ModelMeta): boolean =>
+  meta.shards <= 1 || meta.shardBy === undefined || meta.keyFields.includes(meta.shardBy);
+
+/**
+ * The keys an instance with these key-field values may have: one, or, for a model sharded by a
+ * relationship that is not given, its key in every bucket (a load then reads them all at once).
+ */
+export const candidateKeys = (meta: ModelMeta, values: ReadonlyMap<string, unknown>): string[] => {
+  const parts = keyParts(meta, values);
+  if (meta.shards <= 1) return [instanceKey(meta, parts)];
+  const bucket = shardBucket(meta, parts, values);
+  return bucket === undefined
+    ? allBuckets(meta).map((view) => instanceKey(view, parts))
+    : [instanceKey(inBucket(meta, bucket), parts)];
+};
 
 /** Rejects names that are not fields of the model (a typo in create() must not be dropped silently). */
 export function rejectUnknownFields(meta: ModelMeta, source: object, action: string): void {

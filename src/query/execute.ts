@@ -48,7 +48,7 @@ const isKeyKind = (meta: ModelMeta, field: string): boolean => meta.keyFields.in
  * first page of a million matches costs what the first page of ten does), or by key bytes when
  * the caller pages without an order. Anything else is ordered here after the values are read.
  */
-function serverOrder(
+export function serverOrder(
   meta: ModelMeta,
   spec: QuerySpec,
   terms: readonly OrderTerm[],
@@ -210,7 +210,11 @@ export async function countRows(
   meta: ModelMeta,
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<number> {
-  const node = await planNode(meta, spec);
+  return countNode(meta, await planNode(meta, spec));
+}
+
+/** Counts the matches of a plan node on one model (one bucket's view of a sharded one). */
+export async function countNode(meta: ModelMeta, node: PlanNode): Promise<number> {
   const direct = directCount(node, meta.expiring);
   if (direct) {
     // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
@@ -265,6 +269,16 @@ export interface QueryExplanation {
    * the scan budget of the real call are left out, so the call is the same for every page.
    */
   readonly script: { readonly keys: readonly string[]; readonly args: readonly (string | number)[] };
+  /**
+   * A sharded model's fan-out (docs/storage.md §7a): the buckets read (`plan` and `script` are
+   * those of the first), one script call each, sent at once, and how their rows merge.
+   */
+  readonly fanOut?: {
+    readonly shards: number;
+    readonly buckets: readonly number[];
+    readonly scriptCalls: number;
+    readonly merge: "concat" | "k-way" | "k-way top offset+limit" | "sort";
+  };
 }
 
 export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {

@@ -25,7 +25,7 @@ import type {
   ValueOf,
   Values,
 } from "../model/value-types.js";
-import { checkRelated, computeKey, keyValues } from "../model/values.js";
+import { checkRelated, computeKey, keyFieldsNameKey, keyValues } from "../model/values.js";
 import type { FieldSpec } from "../fields/field.js";
 import { relationshipSet } from "../keys/keys.js";
 import { deleteKeys } from "../model/delete-many.js";
@@ -40,10 +40,12 @@ import {
   type QueryExplanation,
   type QuerySpec,
   type Row,
+  type Want,
 } from "./execute.js";
 export type { QueryExplanation } from "./execute.js";
 import type { CheckedFilter, FilterInput, ValidFilter } from "./filter-types.js";
 import { iterateRows } from "./iterate.js";
+import { countShardedRows, explainSharded, fetchShardedRows, iterateShardedRows } from "./execute-sharded.js";
 import { applyIncludes, includeTree } from "./include.js";
 import type { IncludePath, Included } from "./include-types.js";
 import { countBy, scoreStats } from "./aggregate.js";
@@ -51,6 +53,10 @@ import { fetchPage } from "./page.js";
 import { updateKeys, updateValues } from "./update.js";
 
 export type { IncludePath, Included, RelationshipName } from "./include-types.js";
+
+/** A query's rows: one script, or one per bucket of a sharded model, merged. */
+const rowsOf = (meta: ModelMeta, spec: QuerySpec, want: Want, problems?: RowProblem[]): Promise<Row[]> =>
+  meta.shards > 1 ? fetchShardedRows(meta, spec, want, problems) : fetchRows(meta, spec, want, problems);
 
 /** A filter argument: a filter object (either form) or an or()/and()/not() combination, type-checked. */
 export type WhereArg<TFields extends Fields, TWhere> =
@@ -241,7 +247,7 @@ const isKeyLookup = (meta: ModelMeta, where: unknown): where is Record<string, u
  * which also words any error).
  */
 const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined => {
-  if (meta.expiring || where === null || typeof where !== "object") return undefined;
+  if (meta.expiring || meta.shards > 1 || where === null || typeof where !== "object") return undefined;
   if (Object.getPrototypeOf(where) !== Object.prototype) return undefined;
   const names = Object.keys(where);
   const [field] = names;
@@ -254,6 +260,20 @@ const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined 
   const related = checkRelated(meta, field, spec as FieldSpec, value);
   return related.ok ? relationshipSet(meta, field, related.key) : undefined;
 };
+
+/**
+ * Refuses a query mode that runs as one script over the model's keys, which a sharded model spreads
+ * over buckets in other slots; it names what to use instead. Thrown before anything is read.
+ */
+const refuseSharded = (meta: ModelMeta, what: string, fix: string): void => {
+  if (meta.shards > 1)
+    throw new QueryError(
+      meta.name,
+      `${what} does not read sharded models yet (${meta.name} has ${meta.shards} buckets in different slots); ${fix}.`,
+    );
+};
+
+const AGGREGATE_FIX = "read the values with values() or iterate() and combine them in your code";
 
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
@@ -352,14 +372,14 @@ export class QueryImpl {
     const problems: RowProblem[] = [];
     if (fields === undefined) {
       const instances = await this.#hydrateRows(
-        await fetchRows(meta, this.#state, { kind: "load" }, problems),
+        await rowsOf(meta, this.#state, { kind: "load" }, problems),
         problems,
       );
       return settle(meta.name, problems, instances);
     }
     // Records built from keys alone when every field asked for is a key field: no hash is read.
     const fromKeys = fields.every((f) => meta.keyFields.includes(f));
-    const rows = await fetchRows(
+    const rows = await rowsOf(
       meta,
       this.#state,
       fromKeys ? { kind: "keys" } : { kind: "fields", fields },
@@ -377,7 +397,13 @@ export class QueryImpl {
   async get(where: unknown): Promise<unknown> {
     const meta = this.#target.meta;
     // The common case first: exactly the key fields, by value, on a fresh query: no parsing.
-    if (this.#state.lookups.length === 0 && this.#state.conditions.length === 0 && isKeyLookup(meta, where)) {
+    const keyed = keyFieldsNameKey(meta);
+    if (
+      keyed &&
+      this.#state.lookups.length === 0 &&
+      this.#state.conditions.length === 0 &&
+      isKeyLookup(meta, where)
+    ) {
       const found = await this.#target.loadKey(computeKey(meta, keyValues(meta, where, "found")));
       if (found && this.#state.include.length > 0)
         await applyIncludes(meta, [found], includeTree(this.#state.include));
@@ -388,7 +414,7 @@ export class QueryImpl {
       conditions.length === 0 &&
       lookups.every((l) => l.op === "" && l.path.length === 0 && meta.keyFields.includes(l.field));
     const named = new Set(lookups.map((l) => l.field));
-    if (direct && lookups.length === meta.keyFields.length && named.size === lookups.length) {
+    if (keyed && direct && lookups.length === meta.keyFields.length && named.size === lookups.length) {
       // Every key field given: the instance key is known, so read the hash directly (one HGETALL).
       const values = Object.fromEntries(lookups.map((l) => [l.field, l.value]));
       const found = await this.#target.loadKey(computeKey(meta, keyValues(meta, values, "found")));
@@ -397,7 +423,7 @@ export class QueryImpl {
       return found;
     }
     const problems: RowProblem[] = [];
-    const rows = await fetchRows(
+    const rows = await rowsOf(
       meta,
       { ...this.#state, lookups, conditions, offset: 0, limit: 2 },
       { kind: "load" },
@@ -415,7 +441,7 @@ export class QueryImpl {
       const set = relationshipSetOf(meta, where);
       if (set !== undefined) return countSet(meta, set);
     }
-    return countRows(meta, this.#where(where));
+    return meta.shards > 1 ? countShardedRows(meta, this.#where(where)) : countRows(meta, this.#where(where));
   }
 
   async delete(options?: BulkOptions): Promise<number> {
@@ -425,6 +451,13 @@ export class QueryImpl {
   async update(values: unknown, options?: BulkOptions): Promise<number> {
     const meta = this.#target.meta;
     const updates = updateValues(meta, values);
+    if (meta.shardBy !== undefined && updates.has(meta.shardBy))
+      throw new QueryError(
+        meta.name,
+        `update() cannot set "${meta.shardBy}", the shardBy field of this sharded model: each match would move ` +
+          `to another bucket. Load each instance, create its copy with the new value and delete the old one.`,
+        meta.shardBy,
+      );
     if (updates.size === 0) return 0;
     const keys = await this.keys();
     uniqueForOne(meta, updates, keys.length);
@@ -433,6 +466,7 @@ export class QueryImpl {
 
   async page(cursor?: string | null): Promise<{ items: object[]; next: string | null }> {
     const meta = this.#target.meta;
+    refuseSharded(meta, "page()", "use orderBy() with limit() and offset(), or iterate()");
     const problems: RowProblem[] = [];
     const { rows, next } = await fetchPage(meta, this.#state, cursor, problems);
     const items = settle(meta.name, problems, await this.#hydrateRows(rows, problems));
@@ -440,24 +474,32 @@ export class QueryImpl {
   }
 
   async sum(field: string): Promise<number> {
+    refuseSharded(this.#target.meta, "sum()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "sum", field, true)).sum;
   }
 
   async avg(field: string): Promise<number | null> {
+    refuseSharded(this.#target.meta, "avg()", AGGREGATE_FIX);
     const { count, sum } = await scoreStats(this.#target.meta, this.#state, "avg", field, true);
     return count === 0 ? null : sum / count;
   }
 
   async min(field: string): Promise<unknown> {
+    refuseSharded(this.#target.meta, "min()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "min", field, false)).min;
   }
 
   async max(field: string): Promise<unknown> {
+    refuseSharded(this.#target.meta, "max()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "max", field, false)).max;
   }
 
   countBy(field: string): Promise<Map<unknown, number>> {
-    return countBy(this.#target.meta, this.#state, field);
+    const meta = this.#target.meta;
+    return Promise.resolve().then(() => {
+      refuseSharded(meta, "countBy()", AGGREGATE_FIX);
+      return countBy(meta, this.#state, field);
+    });
   }
 
   async *iterate(options?: { readonly batchSize?: number | undefined }): AsyncGenerator<object> {
@@ -465,7 +507,11 @@ export class QueryImpl {
     const batchSize = Math.max(1, options?.batchSize ?? 500);
     // Healthy rows are yielded as they come; the bad ones are reported once the iteration ends.
     const problems: RowProblem[] = [];
-    for await (const rows of iterateRows(meta, await planNode(meta, this.#state), batchSize, problems)) {
+    const batches =
+      meta.shards > 1
+        ? iterateShardedRows(meta, this.#state, batchSize, problems)
+        : iterateRows(meta, await planNode(meta, this.#state), batchSize, problems);
+    for await (const rows of batches) {
       yield* await this.#hydrateRows(rows, problems);
     }
     settle(meta.name, problems, []);
@@ -480,7 +526,7 @@ export class QueryImpl {
         "nearest() orders by distance from a geo filter's centre; add one, e.g. { location__within: { latitude, longitude, radius } }.",
       );
     const problems: RowProblem[] = [];
-    const rows = await fetchRows(meta, this.#state, { kind: "load" }, problems);
+    const rows = await rowsOf(meta, this.#state, { kind: "load" }, problems);
     const healthy: { instance: object; distance: number }[] = [];
     for (const row of rows) {
       const [instance] = await this.#hydrateRows([row], problems);
@@ -490,7 +536,8 @@ export class QueryImpl {
   }
 
   async explain(): Promise<QueryExplanation> {
-    return explainQuery(this.#target.meta, this.#state);
+    const meta = this.#target.meta;
+    return meta.shards > 1 ? explainSharded(meta, this.#state) : explainQuery(meta, this.#state);
   }
 
   async exists(): Promise<boolean> {
@@ -498,7 +545,7 @@ export class QueryImpl {
   }
 
   async keys(): Promise<string[]> {
-    const rows = await fetchRows(this.#target.meta, this.#state, { kind: "keys" });
+    const rows = await rowsOf(this.#target.meta, this.#state, { kind: "keys" });
     return rows.map((row) => row.key);
   }
 

@@ -3,6 +3,7 @@ import { relationshipSet } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
 import { runQuery } from "./stepwise.js";
+import { shardedKeys, standIn } from "./fan-out.js";
 import { parseLookup, type Lookup } from "./lookup.js";
 import { intersect, planLookups, union, type PlanNode } from "./plan.js";
 
@@ -38,7 +39,11 @@ export async function resolveLookups(meta: ModelMeta, lookups: readonly Lookup[]
       const spec = meta.fields.get(field) as FieldSpec;
       const target = targetModel(meta.name, field, spec).meta;
       const sub = group.map((l) => parseLookup(target, l.field, l.value, `${l.source}`));
-      const keys = await matchingKeys(target, await resolveLookups(target, sub));
+      // A sharded target: planned once on its stand-in bucket, its keys read from every bucket.
+      const keys =
+        target.shards > 1
+          ? await shardedKeys(target, await resolveLookups(standIn(target), sub))
+          : await matchingKeys(target, await resolveLookups(target, sub));
       nodes.push(union(keys.map((key) => ({ t: "set" as const, key: relationshipSet(meta, field, key) }))));
     }),
   );

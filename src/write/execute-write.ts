@@ -277,7 +277,7 @@ export function saveContent(meta: ModelMeta, values: ReadonlyMap<string, unknown
     newKey,
     hash: encodeHash(meta, values),
     newEntries: indexEntries(meta, newKey, values),
-    unique: uniqueSets(meta, values),
+    unique: uniqueSets(meta, values, newKey),
   };
 }
 

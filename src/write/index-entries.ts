@@ -4,6 +4,7 @@ import { toScore } from "../encoding/scores.js";
 import {
   classSet,
   compositeSet,
+  forKey,
   geoSet,
   valueSet,
   type ValueSetKind,
@@ -59,6 +60,8 @@ export function indexEntries(
   key: string,
   values: ReadonlyMap<string, unknown>,
 ): IndexEntry[] {
+  // A sharded model's entries live in the instance's bucket, named by its key's tag.
+  meta = forKey(meta, key);
   const entries: IndexEntry[] = [{ kind: "s", key: classSet(meta), member: key }];
   for (const name of meta.indexedFields) {
     if (!values.has(name)) continue;
@@ -194,10 +197,13 @@ const UNIQUE_KINDS = new Set(["uniqueKey", "unique"]);
  * must then hold every field of those indexes.
  */
 export const uniqueSets = (
-  meta: ModelMeta,
+  model: ModelMeta,
   values: ReadonlyMap<string, unknown>,
+  key: string,
   changed?: ReadonlySet<string>,
 ): (readonly [string, string])[] => {
+  // A sharded model's unique sets live in the instance's bucket, named by its key's tag.
+  const meta = forKey(model, key);
   const touched = (name: string): boolean => changed === undefined || changed.has(name);
   const fields = meta.indexedFields
     .filter(

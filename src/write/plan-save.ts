@@ -117,20 +117,22 @@ function dirtyContent(
       newKey,
       hash: encodeHash(meta, values),
       newEntries: indexEntries(meta, newKey, values),
-      unique: uniqueSets(meta, values),
+      unique: uniqueSets(meta, values, newKey),
     };
     return { content, full: true };
   }
   const merged = decodeSnapshot(meta, key, assumed);
   // Changed fields that are not indexed may still name entries (as partitions) or the key.
   for (const name of dirty.keys()) merged.set(name, values.get(name));
-  const moves = meta.keyFields.some((name) => dirty.has(name));
+  const moves =
+    meta.keyFields.some((name) => dirty.has(name)) ||
+    (meta.shards > 1 && meta.shardBy !== undefined && dirty.has(meta.shardBy));
   const newKey = moves ? computeKey(meta, merged) : key;
   const content = {
     newKey,
     hash: [...dirty],
     newEntries: indexEntries(meta, newKey, merged),
-    unique: uniqueSets(meta, merged, new Set(dirty.keys())),
+    unique: uniqueSets(meta, merged, newKey, new Set(dirty.keys())),
   };
   return { content, full: false };
 }

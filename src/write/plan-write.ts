@@ -1,4 +1,5 @@
 import { encodeMessage } from "../encoding/codec/encode.js";
+import { ShardMoveError } from "../errors.js";
 import { changeStream, indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
@@ -82,6 +83,9 @@ export interface WriteCall {
 /** Index entries of a stored state (none when nothing is stored). */
 export const entriesOf = (meta: ModelMeta, key: string, snapshot: Snapshot): IndexEntry[] =>
   snapshot === null ? [] : indexEntries(meta, key, decodeSnapshot(meta, key, snapshot));
+
+/** A sharded key's bucket tag (`{Event#3.17}`): keys of one bucket share it. */
+const slotTag = (key: string): string => key.slice(0, key.indexOf("}") + 1);
 
 const OP_CODES = { save: "s", update: "u", delete: "d", purge: "p" } as const;
 
@@ -169,6 +173,8 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     const checked = checkedFields(intent);
     const content = kind === "save" || kind === "update" ? intent.build?.(expected) : undefined;
     const newKey = content?.newKey ?? oldKey;
+    if (meta.shards > 1 && expected !== null && newKey !== oldKey && slotTag(newKey) !== slotTag(oldKey))
+      throw new ShardMoveError(meta.name, oldKey, newKey);
     const oldPosition = keys.position(oldKey);
     args.push(OP_CODES[kind], oldPosition, content && newKey !== oldKey ? keys.position(newKey) : 0);
     if (meta.expiring)
