@@ -71,7 +71,7 @@ export async function scoreStats(
   sortedField(meta, what, field, numeric);
   const zset = sortedSetFor(meta, field, spec.lookups);
   const node = await planNode(meta, spec);
-  const exists = meta.ttl !== undefined;
+  const exists = meta.expiring;
   if (!tooLarge(node)) {
     const reply = await call(meta, {
       node,
@@ -145,7 +145,7 @@ export async function countBy(meta: ModelMeta, spec: Filters, field: string): Pr
     const reply = await call(meta, {
       node,
       mode: "countBy",
-      exists: meta.ttl !== undefined,
+      exists: meta.expiring,
       budget: budgetFor(node),
       countBy: position > 0 ? { position } : { field },
     });

@@ -98,7 +98,7 @@ export async function fetchPage(
       order: serverOrder,
       offset: 0,
       limit: limit + 1,
-      exists: meta.ttl !== undefined,
+      exists: meta.expiring,
       after,
     },
     { kind: "load" },
