@@ -171,7 +171,7 @@ describe("OpenTelemetry spans", () => {
     // would put a promise hook on every promise of the process for spans nobody records.
     const counters: unknown[] = [];
     class HookedBook extends Model("ObsHooked", { title: KeyField() }) {
-      preSave(): void {
+      override preSave(): void {
         counters.push(roundTrips.getStore());
       }
     }
