@@ -4,7 +4,7 @@
  * model (only the parent's bucket for a model sharded by that relationship), and runs as the
  * per-slot delete steps of docs/storage.md §6. Raw keys are asserted on both topologies.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   IndexedField,
   KeyField,
@@ -15,9 +15,16 @@ import {
   UniqueField,
 } from "../../src/index.js";
 import { bucketOfText, bucketTag } from "../../src/keys/shards.js";
+import { deleteSequenceHooks } from "../../src/model/delete-sequence.js";
+import { DEFAULT_STEP_LIMITS } from "../../src/write/plan-delete.js";
 import { allKeys, layoutKey, raw, useRedis } from "../support/redis.js";
 
 useRedis();
+
+afterEach(() => {
+  deleteSequenceHooks.beforeStep = undefined;
+  deleteSequenceHooks.limits = DEFAULT_STEP_LIMITS;
+});
 
 const K = 24;
 const tagOf = (id: string, model: string): string => bucketTag(model, bucketOfText(id, K), K);
@@ -119,6 +126,25 @@ describe("onDelete on sharded models", () => {
     const bucket = tagOf("h1", "SodVisit");
     expect(await raw.scard(`$RelationshipF:${bucket}:host:${keyOf("h1", "SodHost")}`)).toBe(IDS.length);
     await host.delete();
+    expect(await SodVisit.query.count()).toBe(0);
+    expect((await allKeys()).filter((k) => k.includes("SodVisit") || k.includes("SodHost"))).toEqual([]);
+  });
+
+  it("keeps a sharded target's journal in its bucket, and resumeDeletes() finds and finishes it", async () => {
+    const host = await SodHost.create({ name: "h2" });
+    for (const id of IDS) await SodVisit.create({ id, host });
+    // small steps, and a crash before the second one
+    deleteSequenceHooks.limits = { maxKeys: 6, maxArgs: 20_000 };
+    deleteSequenceHooks.beforeStep = (info) => {
+      if (info.index === 1) throw new Error("injected failure");
+    };
+    await expect(host.delete()).rejects.toThrow("injected failure");
+    deleteSequenceHooks.beforeStep = undefined;
+    const target = keyOf("h2", "SodHost");
+    const journal = `$DeleteJournal:${tagOf("h2", "SodHost")}:${target}`;
+    expect(await raw.hget(journal, "target")).toBe(target);
+    expect(await SodVisit.query.count()).toBeGreaterThan(0);
+    expect(await SodHost.resumeDeletes()).toEqual({ model: "SodHost", resumed: [target], refused: [] });
     expect(await SodVisit.query.count()).toBe(0);
     expect((await allKeys()).filter((k) => k.includes("SodVisit") || k.includes("SodHost"))).toEqual([]);
   });
