@@ -186,6 +186,20 @@ export const relationshipSet = (model: ModelMeta, field: string, relatedKey: str
   `$RelationshipF:${modelTag(model)}:${field}:${relatedKey ?? "None"}`;
 
 /**
+ * Every reverse set that may hold the referrers of `relatedKey` through `model.field`: the one set,
+ * or for a sharded referring model one per bucket (a reverse set lives in the referrer's bucket),
+ * or only the bucket `relatedKey` names when the model is sharded by that relationship.
+ */
+export const reverseSetsOf = (model: ModelMeta, field: string, relatedKey: string): string[] => {
+  if (model.shards <= 1) return [relationshipSet(model, field, relatedKey)];
+  if (model.shardBy === field)
+    return [
+      relationshipSet(inBucket(model, bucketOfText(keyBody(relatedKey), model.shards)), field, relatedKey),
+    ];
+  return allBuckets(model).map((view) => relationshipSet(view, field, relatedKey));
+};
+
+/**
  * `$CompositeF:Book:author+year:Tolkien:1937`: the instances whose `author` and `year` have those
  * values (parts escaped, `None` for null, a related key escaped again as one part), for a
  * composite index (model option `indexes`). popoto's own structure: field names are identifiers,
@@ -319,8 +333,14 @@ export const expectedKeyType = (key: string): "set" | "zset" | "hash" =>
 export const deleteJournal = (model: ModelMeta, key: string): string =>
   `$DeleteJournal:${modelTag(forKey(model, key))}:${key}`;
 
-/** SCAN pattern of a model's delete journals (`$DeleteJournal:Book:*`). */
-export const deleteJournalPattern = (model: ModelMeta): string => `$DeleteJournal:${modelTag(model)}:*`;
+/**
+ * SCAN pattern of a model's delete journals (`$DeleteJournal:Book:*`); of a sharded model's, in
+ * every bucket at once (`$DeleteJournal:{Event#*`: `#` ends the model's name in a bucket tag).
+ */
+export const deleteJournalPattern = (model: ModelMeta): string =>
+  model.shards > 1 && model.bucket === undefined
+    ? `$DeleteJournal:{${model.name}#*`
+    : `$DeleteJournal:${modelTag(model)}:*`;
 
 /** The instance key a delete journal is named after. */
 export const journalTarget = (model: ModelMeta, journalKey: string): string =>

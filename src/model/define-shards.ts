@@ -60,16 +60,12 @@ export function defineShards(
             `could sit in different buckets; on a sharded model make it the only key field, or a UniqueField.`,
           field,
         );
-      if (spec.kind === "unique")
+      // onDelete "setNull" of the shardBy relationship would move each referrer to another bucket
+      // (a null shardBy hashes the instance's own key), which one script cannot do.
+      if (spec.kind === "relationship" && field === shardBy && spec.onDelete === "setNull")
         fail(
-          `"${field}" is a UniqueField, whose values sharded models do not claim across buckets yet; ` +
-            `use an IndexedField (or the shards option off).`,
-          field,
-        );
-      if (spec.kind === "relationship" && spec.onDelete !== "nothing")
-        fail(
-          `relationship "${field}" has onDelete "${spec.onDelete}", which sharded models do not run yet; ` +
-            `remove onDelete (or the shards option).`,
+          `relationship "${field}" is the shardBy field and has onDelete "setNull": clearing it would move each ` +
+            `referrer to another bucket; use onDelete "cascade" or "protect", or shard by another field.`,
           field,
         );
     }

@@ -255,14 +255,6 @@ export function defineMeta(
     return spec.kind !== "plain" || partitionFields.has(f);
   });
   const { shards, shardBy } = defineShards(name, specs, keyFields, options);
-  const uniqueIndex = compositeIndexes.find((index) => index.unique);
-  if (shards > 1 && uniqueIndex !== undefined)
-    // Each bucket keeps its own composite sets, so one bucket could not see another's claim.
-    throw new ModelDefinitionError(
-      name,
-      `index [${uniqueIndex.fields.join(", ")}] is unique, and sharded models do not claim values across buckets yet; ` +
-        `drop unique: true (a plain composite index works on a sharded model) or the shards option.`,
-    );
   return {
     name,
     shards,

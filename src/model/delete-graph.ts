@@ -5,7 +5,7 @@
  * must stay on one node) of at most READ_BATCH commands or members, and SSCAN for a large set. The result is data for the step planner (src/write/plan-delete.ts).
  */
 import { getConnection, wrapRedisError, type RedisClient } from "../connection/connection.js";
-import { relationshipSet, slotGroup } from "../keys/keys.js";
+import { reverseSetsOf, slotGroup } from "../keys/keys.js";
 import { readSnapshots } from "../write/bulk.js";
 import type { ClearNode, DeleteGraph, DeleteNode } from "../write/plan-delete.js";
 import type { Guard, Snapshot } from "../write/plan-write.js";
@@ -179,12 +179,9 @@ export async function collectDeleteGraph(
       const node = deletes.get(key) as DeleteNode;
       for (const incoming of incomingRelationships(node.meta.name)) {
         if (incoming.spec.onDelete === "nothing") continue;
-        reads.push({
-          target: key,
-          node,
-          incoming,
-          set: relationshipSet(incoming.model.meta, incoming.field, key),
-        });
+        // A sharded referring model keeps a reverse set in each of its buckets.
+        for (const set of reverseSetsOf(incoming.model.meta, incoming.field, key))
+          reads.push({ target: key, node, incoming, set });
       }
     }
     const members = await membersOf(reads.map((r) => r.set));

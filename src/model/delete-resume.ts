@@ -6,7 +6,7 @@
 import { getConnection } from "../connection/connection.js";
 import { scanMasters } from "../connection/masters.js";
 import { ProtectedError } from "../errors.js";
-import { deleteJournalPattern, journalTarget } from "../keys/keys.js";
+import { bucketOfInstanceKey, deleteJournalPattern, journalTarget } from "../keys/keys.js";
 import { deleteInSteps } from "./delete-sequence.js";
 import type { ModelMeta } from "./meta.js";
 
@@ -23,7 +23,12 @@ export interface ResumeReport {
 export async function resumeDeletesOf(meta: ModelMeta): Promise<ResumeReport> {
   const targets: string[] = [];
   for await (const { keys } of scanMasters(getConnection(), deleteJournalPattern(meta)))
-    targets.push(...keys.map((key) => journalTarget(meta, key)));
+    targets.push(
+      ...keys
+        .map((key) => journalTarget(meta, key))
+        // A sharded model's pattern matches every bucket tag of its name: keep its own keys.
+        .filter((key) => meta.shards <= 1 || bucketOfInstanceKey(meta, key) !== undefined),
+    );
   const resumed: string[] = [];
   const refused: { key: string; message: string }[] = [];
   // One at a time: a refusal of one must not stop the others.

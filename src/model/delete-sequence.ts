@@ -18,7 +18,7 @@
  */
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { PopotoError, ProtectedError } from "../errors.js";
-import { deleteJournal, relationshipSet, slotGroup } from "../keys/keys.js";
+import { deleteJournal, reverseSetsOf, slotGroup } from "../keys/keys.js";
 import { ConcurrentModificationError } from "../errors.js";
 import { executeWrites, GuardChanged } from "../write/execute-write.js";
 import type { Guard } from "../write/plan-write.js";
@@ -134,24 +134,42 @@ async function writeJournals(
   );
 }
 
+/**
+ * Journal keys grouped by slot: the targets of one call are instances of one model, so their
+ * journals share a slot, unless the model is sharded (a journal is in its target's bucket).
+ */
+const journalsBySlot = (roots: readonly DeleteRoot[]): string[][] => {
+  const groups = new Map<string, string[]>();
+  for (const key of journalKeys(roots)) {
+    const group = groups.get(slotGroup(key));
+    if (group) group.push(key);
+    else groups.set(slotGroup(key), [key]);
+  }
+  return [...groups.values()];
+};
+
 async function removeJournals(roots: readonly DeleteRoot[]): Promise<void> {
-  if (roots.length === 0) return;
-  // The targets of one call are instances of one model: their journals share a slot.
-  const keys = journalKeys(roots);
-  await pipelined(keys, (p) => {
-    for (const key of keys) p.del(key);
-  });
+  await Promise.all(
+    journalsBySlot(roots).map((keys) =>
+      pipelined(keys, (p) => {
+        for (const key of keys) p.del(key);
+      }),
+    ),
+  );
 }
 
 /** The phase of each target's journal ("" where there is none). */
 async function journalPhases(roots: readonly DeleteRoot[]): Promise<string[]> {
-  if (roots.length === 0) return [];
-  const keys = journalKeys(roots);
-  // The targets of one call are instances of one model: their journals share a slot.
-  const values = await pipelined(keys, (p) => {
-    for (const key of keys) p.hget(key, "phase");
-  });
-  return values.map((v) => (typeof v === "string" ? v : ""));
+  const phases = new Map<string, string>();
+  await Promise.all(
+    journalsBySlot(roots).map(async (keys) => {
+      const values = await pipelined(keys, (p) => {
+        for (const key of keys) p.hget(key, "phase");
+      });
+      keys.forEach((key, i) => phases.set(key, typeof values[i] === "string" ? (values[i] as string) : ""));
+    }),
+  );
+  return journalKeys(roots).map((key) => phases.get(key) ?? "");
 }
 
 /**
@@ -168,13 +186,14 @@ async function recheckProtect(step: DeleteStep, graph: DeleteGraph): Promise<Gua
     if (intent.kind !== "delete" && intent.kind !== "purge") continue;
     for (const incoming of incomingRelationships(intent.meta.name))
       if (incoming.spec.onDelete === "protect")
-        reads.push({
-          target: intent.oldKey,
-          targetModel: intent.meta.name,
-          model: incoming.model.meta.name,
-          field: incoming.field,
-          referrers: [relationshipSet(incoming.model.meta, incoming.field, intent.oldKey)],
-        });
+        for (const set of reverseSetsOf(incoming.model.meta, incoming.field, intent.oldKey))
+          reads.push({
+            target: intent.oldKey,
+            targetModel: intent.meta.name,
+            model: incoming.model.meta.name,
+            field: incoming.field,
+            referrers: [set],
+          });
   }
   if (reads.length === 0) return [];
   const members = await membersOf(reads.map((r) => r.referrers[0] as string));

@@ -2,6 +2,8 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
 import { isNoScript, loadScripts, queueScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
+import { slotGroup } from "../keys/keys.js";
+import { needsClaims } from "./claims.js";
 import { executeWrites } from "./execute-write.js";
 import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
 
@@ -70,31 +72,67 @@ export async function executeBulk(
   return existed;
 }
 
-/** One pipeline of write.lua calls, one per intent. */
-async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, unknown][]> {
-  const pipeline = getConnection().pipeline();
-  for (const intent of batch) {
-    const call = planWrites([intent]);
-    queueScript(pipeline, scripts.write, call.keys, call.args);
-  }
-  try {
-    return (await pipeline.exec()) ?? [];
-  } catch (error) {
-    throw wrapRedisError(error);
-  }
+/**
+ * Runs `items` as pipelines, one per slot group of `keyOf(item)` (all at once), and returns the
+ * replies in the order of `items`. A cluster pipeline must stay on one node, and a sharded
+ * model's instances are in several slots; on a standalone server this is one pipeline.
+ */
+async function pipelinedBySlot<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  queue: (pipeline: ReturnType<ReturnType<typeof getConnection>["pipeline"]>, item: T) => void,
+): Promise<[Error | null, unknown][]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const slot = slotGroup(keyOf(item));
+    const group = groups.get(slot);
+    if (group) group.push(i);
+    else groups.set(slot, [i]);
+  });
+  const results = new Array<[Error | null, unknown]>(items.length);
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const pipeline = getConnection().pipeline();
+      for (const i of group) queue(pipeline, items[i] as T);
+      let replies: [Error | null, unknown][];
+      try {
+        replies = (await pipeline.exec()) ?? [];
+      } catch (error) {
+        throw wrapRedisError(error);
+      }
+      group.forEach((i, j) => (results[i] = replies[j] ?? [null, null]));
+    }),
+  );
+  return results;
 }
 
-/** Stored snapshots of many instances of one model (one pipeline of HMGET). */
+/**
+ * One pipeline of write.lua calls per slot, one call per intent. A write that takes unique claims
+ * (a sharded model's UniqueField, src/write/claims.ts) is not sent here: its empty reply sends
+ * it through `executeWrites`, which takes them first.
+ */
+async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, unknown][]> {
+  const sent = batch.flatMap((intent, i) =>
+    needsClaims(intent.meta) ? [] : [{ i, call: planWrites([intent]) }],
+  );
+  const replies = await pipelinedBySlot(
+    sent,
+    ({ call }) => call.keys[0] as string,
+    (pipeline, { call }) => queueScript(pipeline, scripts.write, call.keys, call.args),
+  );
+  const results: [Error | null, unknown][] = batch.map(() => [null, null]);
+  sent.forEach(({ i }, j) => (results[i] = replies[j] as [Error | null, unknown]));
+  return results;
+}
+
+/** Stored snapshots of many instances of one model (one pipeline of HMGET per slot). */
 export async function readSnapshots(meta: ModelMeta, keys: readonly string[]): Promise<Snapshot[]> {
   if (keys.length === 0) return [];
-  const pipeline = getConnection().pipeline();
-  for (const key of keys) pipeline.hmgetBuffer(key, ...meta.indexedFields);
-  let results: [Error | null, unknown][];
-  try {
-    results = (await pipeline.exec()) ?? [];
-  } catch (error) {
-    throw wrapRedisError(error);
-  }
+  const results = await pipelinedBySlot(
+    keys,
+    (key) => key,
+    (pipeline, key) => pipeline.hmgetBuffer(key, ...meta.indexedFields),
+  );
   return results.map(([error, values]) => {
     if (error) throw wrapRedisError(error);
     const list = values as (Buffer | null)[];

@@ -24,6 +24,8 @@ import { mergeableSave, mergeDirtySaves } from "./plan-save.js";
 import { storedAsWritten } from "./replay-check.js";
 import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries, uniqueSets } from "./index-entries.js";
+import { needsClaims } from "./claims.js";
+import { runClaimed } from "./execute-claimed.js";
 import {
   checkedFields,
   planWrites,
@@ -162,6 +164,29 @@ export async function executeWrites(
   guards: readonly Guard[] = [],
   applied?: { call?: WriteCall },
 ): Promise<boolean[]> {
+  if (!intents.some((intent) => needsClaims(intent.meta))) return runWrites(intents, guards, applied);
+  // A sharded model's unique values: claims taken before the write, released after it.
+  const record = applied ?? {};
+  return runClaimed(intents, record, {
+    run: (fences, needed) => runWrites(intents, [...guards, ...fences], record, needed),
+    fenceIndex: (error) =>
+      error instanceof GuardChanged && error.guard > guards.length
+        ? error.guard - guards.length - 1
+        : undefined,
+    contested: contestedValue,
+  });
+}
+
+/**
+ * The write loop of `executeWrites`. With `needed`, each plan is first shown to it, which throws
+ * when the plan adds a value whose claim the write does not hold yet.
+ */
+async function runWrites(
+  intents: WriteIntent[],
+  guards: readonly Guard[],
+  applied?: { call?: WriteCall },
+  needed?: (call: WriteCall) => void,
+): Promise<boolean[]> {
   const redis = getConnection();
   // Set when a reply was lost: the write may have run, so the next STALE may be our own write.
   let uncertain = false;
@@ -171,6 +196,7 @@ export async function executeWrites(
   for (; attempt === 0 || Date.now() < deadline; attempt++) {
     if (!uncertain) await backOff(attempt);
     const call = planWrites(intents, guards);
+    needed?.(call);
     let reply: ScriptReply[];
     try {
       reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];

@@ -2,8 +2,8 @@
  * Sharded models beside the features that came after them: TagField and composite index keys
  * carry the bucket tag like every other key of a bucket (and are queried in every bucket); hooks
  * and value checks run as on any model; update() writes each match in its bucket; the query modes
- * that run as one script over the model (page(), the aggregates) and a unique composite index are
- * refused with an error naming the fix.
+ * that run as one script over the model (page(), the aggregates) are refused with an error
+ * naming the fix. (Unique values: sharded-unique.test.ts; onDelete: sharded-on-delete.test.ts.)
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -11,7 +11,6 @@ import {
   IndexedField,
   KeyField,
   Model,
-  ModelDefinitionError,
   QueryError,
   Relationship,
   SortedField,
@@ -140,23 +139,6 @@ describe("sharded models and later features", () => {
       expect(error).toBeInstanceOf(QueryError);
       expect((error as Error).message).toMatch(/does not read sharded models.*values\(\) or iterate\(\)/);
     }
-  });
-
-  it("refuses a unique composite index on a sharded model at Model()", () => {
-    expect(() =>
-      Model(
-        "SfUnique",
-        { id: KeyField(), a: IndexedField(), b: IndexedField() },
-        { shards: 4, indexes: [{ fields: ["a", "b"], unique: true }] },
-      ),
-    ).toThrow(ModelDefinitionError);
-    expect(() =>
-      Model(
-        "SfUnique2",
-        { id: KeyField(), a: IndexedField(), b: IndexedField() },
-        { shards: 4, indexes: [{ fields: ["a", "b"], unique: true }] },
-      ),
-    ).toThrow(/drop unique: true .* or the shards option/);
   });
 });
 

@@ -132,12 +132,6 @@ export const CLUSTER_SKIPS: readonly ClusterSkip[] = [
       "one of its values is `{Label}`, the model's own tag: the key `{Label}:{Label}` reads back as " +
       "`Label:Label` in the test's standalone spelling; the same keys round-trip in the tests beside it",
   },
-  {
-    file: "test/integration/sharded-features.test.ts",
-    test: "update() writes every match in its own bucket",
-    reason:
-      "failed on the cluster after the tags and sharded branches were merged together (end of session 4); each passed there alone. To fix under issues 16 and 12, then remove this skip",
-  },
 ];
 
 /** The reason a test is skipped on the cluster, if it is. */
