@@ -171,7 +171,10 @@ export function indexEntries(
   for (const index of meta.compositeIndexes) {
     const set = compositeSetOf(meta, index.fields, values);
     if (set !== undefined) entries.push({ kind: "s", key: set, member: key });
-    const digest = index.unique ? compositeDigestOf(meta, index.fields, values) : undefined;
+    // Popoto 1.x's `$Index` hash is kept for Python writers, who cannot read a sharded model; a
+    // sharded model's unique combinations are held by their claims (write/claims.ts) instead.
+    const digest =
+      index.unique && meta.shards <= 1 ? compositeDigestOf(meta, index.fields, values) : undefined;
     if (digest !== undefined)
       entries.push({
         kind: "h",
