@@ -4,7 +4,7 @@
  * and repair them bucket by bucket.
  */
 import { describe, expect, it } from "vitest";
-import { IndexedField, KeyField, Model } from "../../src/index.js";
+import { exportInstances, importInstances, IndexedField, KeyField, Model } from "../../src/index.js";
 import { bucketOfText, bucketTag } from "../../src/keys/shards.js";
 import { TlEvent, TlHost } from "../fixtures/sharded-models.js";
 import { cli } from "../support/cli.js";
@@ -121,6 +121,21 @@ describe("index tools on a sharded model", () => {
     expect((await TlEvent.checkIndexes()).counts).toMatchObject({ corrupt: 0, stale: 0, missing: 0 });
     expect(await TlEvent.query.count()).toBe(7);
     await raw.del(`$Quarantine:${keyOf("e5")}`);
+  });
+
+  it("exports every bucket's instances, and imports them back into their buckets", async () => {
+    await events(10);
+    const lines: string[] = [];
+    for await (const line of exportInstances(TlEvent)) lines.push(line);
+    expect(lines).toHaveLength(10);
+    expect(lines.map((line) => (JSON.parse(line) as { key: string }).key).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => keyOf(`e${i}`)).sort(),
+    );
+    expect(await TlEvent.deleteAll()).toBe(10);
+    expect(await importInstances(lines, [TlEvent])).toMatchObject({ lines: 10, written: 10, bad: 0 });
+    expect(await raw.sismember(`$Class:${tagOf("e4")}`, keyOf("e4"))).toBe(1);
+    expect((await TlEvent.checkIndexes()).differences).toEqual([]);
+    expect(await TlEvent.query.filter({ kind: "click" }).count()).toBe(5);
   });
 
   it("reports an instance stored in the wrong bucket as misplaced and leaves it alone", async () => {
