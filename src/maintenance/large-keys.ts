@@ -11,9 +11,12 @@
  */
 import type { ModelMeta } from "../model/meta.js";
 
+/** The index structures the tools read: sets, sorted sets and `$Index` hashes. */
+export type StructureType = "set" | "zset" | "hash";
+
 /** One structure set aside: its type, the view of the model it belongs to, and the entries found in it. */
 export interface LargeKey {
-  readonly type: "set" | "zset";
+  readonly type: StructureType;
   readonly meta: ModelMeta;
   counted: number;
 }
@@ -23,7 +26,7 @@ export class LargeKeys {
   constructor(private readonly cap: number) {}
 
   /** Sets a structure of `meta` (a sharded model's: of one bucket's view) aside; false when the cap is reached (read it now instead). */
-  defer(key: string, type: "set" | "zset", meta: ModelMeta): boolean {
+  defer(key: string, type: StructureType, meta: ModelMeta): boolean {
     if (this.keys.size >= this.cap) return false;
     this.keys.set(key, { type, counted: 0, meta });
     return true;

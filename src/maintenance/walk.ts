@@ -20,10 +20,10 @@ import {
 } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 
-/** An index structure, or a ttl shadow hash (`$IndexValues:…`). */
+/** An index structure (a `$Index` hash: `hash`), or a ttl shadow hash (`$IndexValues:…`). */
 export interface IndexKey {
   readonly key: string;
-  readonly type: "set" | "zset" | "shadow";
+  readonly type: "set" | "zset" | "hash" | "shadow";
 }
 
 /** Keys of one slot of the model: the model itself, or one bucket's view of a sharded model. */
@@ -84,20 +84,18 @@ interface Recogniser {
   readonly patterns: readonly {
     readonly prefix: string;
     readonly exact: boolean;
-    readonly type: "set" | "zset";
+    readonly type: "set" | "zset" | "hash";
   }[];
   readonly shadowPrefix: string;
 }
 
 const recogniser = (meta: ModelMeta): Recogniser => ({
-  // Every pattern is a prefix followed by `*`, or one exact key (the class set).
-  patterns: indexKeyPatterns(meta)
-    .filter((p) => p.type !== "hash")
-    .map((p) => ({
-      prefix: p.pattern.endsWith("*") ? p.pattern.slice(0, -1) : p.pattern,
-      exact: !p.pattern.endsWith("*"),
-      type: p.type as "set" | "zset",
-    })),
+  // Every pattern is a prefix followed by `*`, or one exact key (the class set, a `$Index` hash).
+  patterns: indexKeyPatterns(meta).map((p) => ({
+    prefix: p.pattern.endsWith("*") ? p.pattern.slice(0, -1) : p.pattern,
+    exact: !p.pattern.endsWith("*"),
+    type: p.type,
+  })),
   shadowPrefix: indexValuesPrefix(meta),
 });
 
