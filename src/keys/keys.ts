@@ -251,14 +251,21 @@ export const lexReverseIndex = (model: ModelMeta, field: string): string =>
   `$LexRevF:${modelTag(model)}:${field}`;
 
 /**
- * SCAN patterns for every index structure of a model, with the Redis type each holds: what the
- * index tools read to compare indexes with the hashes. Model names are identifiers, so they hold
- * no glob character.
+ * The model tag in a SCAN pattern: a sharded model (not a bucket's view) as `{Event#*`, which
+ * matches every bucket's tag (a model name is an identifier, so `{Event#` begins no other model's).
+ */
+const patternTag = (model: ModelMeta): string =>
+  model.shards > 1 && model.bucket === undefined ? `{${model.name}#*` : modelTag(model);
+
+/**
+ * SCAN patterns for every index structure of a model (of every bucket of a sharded model, unless
+ * given a bucket's view), with the Redis type each holds: what the index tools read to compare
+ * indexes with the hashes. Model names are identifiers, so they hold no glob character.
  */
 export const indexKeyPatterns = (
   model: ModelMeta,
 ): readonly { readonly pattern: string; readonly type: "set" | "zset" | "hash" }[] => {
-  const tag = modelTag(model);
+  const tag = patternTag(model);
   return [
     { pattern: `$Class:${tag}`, type: "set" },
     { pattern: `$KeyF:${tag}:*`, type: "set" },
@@ -282,8 +289,26 @@ export const indexKeyPatterns = (
   ];
 };
 
-/** SCAN pattern of a model's instance hashes (`Book:*`). */
-export const instanceKeyPattern = (model: ModelMeta): string => `${modelTag(model)}:*`;
+/**
+ * SCAN pattern of a model's instance hashes (`Book:*`); for a sharded model (not a bucket's view),
+ * of every bucket's at once (`{Event#*`): the caller keeps the keys whose tag is a bucket's.
+ */
+export const instanceKeyPattern = (model: ModelMeta): string =>
+  model.shards > 1 && model.bucket === undefined ? patternTag(model) : `${modelTag(model)}:*`;
+
+/**
+ * The bucket of a sharded model whose tag follows an index structure's prefix
+ * (`$KeyF:{Event#3.17}:title:x` → 3, `$IndexValues:{Event#3.17}:…` → 3), or undefined when the
+ * key is no structure of any bucket of the model.
+ */
+export const bucketOfIndexKey = (model: ModelMeta, key: string): number | undefined =>
+  key.startsWith("$") ? bucketOfKey(model.name, model.shards, key.slice(key.indexOf(":") + 1)) : undefined;
+
+/** `$IndexValues:Book:`: what every ttl shadow of the model (of one bucket's view, when sharded) begins with. */
+export const indexValuesPrefix = (model: ModelMeta): string => `$IndexValues:${modelTag(model)}:`;
+
+/** SCAN pattern of the model's ttl shadows (`$IndexValues:Book:*`; every bucket's of a sharded model). */
+export const indexValuesPattern = (model: ModelMeta): string => `$IndexValues:${patternTag(model)}:*`;
 
 /** `$ModelEvents:Book`: the pub/sub channel of a model's change events (a channel, not a key). */
 export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${modelTag(model.name)}`;
@@ -335,12 +360,9 @@ export const deleteJournal = (model: ModelMeta, key: string): string =>
 
 /**
  * SCAN pattern of a model's delete journals (`$DeleteJournal:Book:*`); of a sharded model's, in
- * every bucket at once (`$DeleteJournal:{Event#*`: `#` ends the model's name in a bucket tag).
+ * every bucket at once (`$DeleteJournal:{Event#*:*`: `#` ends the model's name in a bucket tag).
  */
-export const deleteJournalPattern = (model: ModelMeta): string =>
-  model.shards > 1 && model.bucket === undefined
-    ? `$DeleteJournal:{${model.name}#*`
-    : `$DeleteJournal:${modelTag(model)}:*`;
+export const deleteJournalPattern = (model: ModelMeta): string => `$DeleteJournal:${patternTag(model)}:*`;
 
 /** The instance key a delete journal is named after. */
 export const journalTarget = (model: ModelMeta, journalKey: string): string =>

@@ -2,7 +2,8 @@
  * A difference seen during a scan can come from a write made meanwhile. Before a difference is
  * reported or repaired, the instances involved and the entries are read again together, in one
  * MULTI (no write falls between them), and only the differences that still hold are kept. On a
- * cluster every key of a model shares its `{Model}` hash tag, so the MULTI stays on one slot.
+ * cluster every key of a model shares its `{Model}` hash tag, so the MULTI stays on one slot; a
+ * sharded model's are confirmed bucket by bucket (walk.ts), each bucket's keys sharing its tag.
  */
 import type { ModelMeta } from "../model/meta.js";
 import { expectedKeyType, isIndexHash } from "../keys/keys.js";

@@ -8,12 +8,13 @@
  * gone. Holds one chunk at a time.
  */
 import { splitKey } from "../keys/escape.js";
-import { indexValuesHash, tagPointerInstance } from "../keys/keys.js";
+import { indexValuesPrefix, tagPointerInstance } from "../keys/keys.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { hashMember, indexEntries } from "../write/index-entries.js";
 import { confirm } from "./confirm.js";
 import { fix } from "./fix.js";
+import { foreignEntries, isForeign } from "./foreign-entries.js";
 import type { PassOptions } from "./instance-pass.js";
 import type { LargeKeys, StructureType } from "./large-keys.js";
 import { moveKey } from "./move-keys.js";
@@ -79,8 +80,13 @@ async function checkItems(
   const named = new Map<string, Set<string>>();
   const needsHash = new Set<string>();
   const needsExists = new Set<string>();
-  for (const { index, member } of items) {
+  const foreign = new Map<string, IndexDifference>();
+  for (const { index, member, score } of items) {
     const instance = instanceOf(index, member);
+    if (isForeign(meta, instance)) {
+      foreign.set(entryId(index, member), { kind: "stale", index, member, instance, actual: score });
+      continue;
+    }
     let entries = named.get(instance);
     if (!entries) named.set(instance, (entries = keyEntries(meta, instance)));
     (entries.has(entryId(index, member)) ? needsExists : needsHash).add(instance);
@@ -97,7 +103,7 @@ async function checkItems(
   for (const { index, member, score } of items) {
     const id = entryId(index, member);
     // SSCAN / ZSCAN may return a member twice while the set is rehashed.
-    if (seen.has(id)) continue;
+    if (seen.has(id) || foreign.has(id)) continue;
     seen.add(id);
     const instance = instanceOf(index, member);
     const row = rows.get(instance);
@@ -112,6 +118,7 @@ async function checkItems(
     found.push({ kind: "stale", index, member, instance, actual: score });
   }
   tally.hold(items.length + named.size + rows.size + found.length);
+  await foreignEntries([...foreign.values()], tally, options.repair !== undefined);
   await report(meta, found, rows, tally, options);
 }
 
@@ -138,12 +145,15 @@ async function checkShadows(
   tally: Tally,
   options: PassOptions,
 ): Promise<void> {
-  if (shadows.length === 0) return;
-  const prefix = indexValuesHash(meta, "");
+  const prefix = indexValuesPrefix(meta);
+  // A shadow naming another bucket's instance is left alone: the write script never makes one,
+  // and its instance is in another slot (a pipeline and a MULTI stay in one).
+  const own = shadows.filter((shadow) => !isForeign(meta, shadow.slice(prefix.length)));
+  if (own.length === 0) return;
   const pipeline = redis().pipeline();
-  for (const shadow of shadows) pipeline.exists(shadow.slice(prefix.length));
+  for (const shadow of own) pipeline.exists(shadow.slice(prefix.length));
   const replies = (await pipeline.exec()) ?? [];
-  const found: IndexDifference[] = shadows.flatMap((shadow, i) =>
+  const found: IndexDifference[] = own.flatMap((shadow, i) =>
     replies[i]?.[1] === 0
       ? [{ kind: "stale" as const, index: shadow, member: "", instance: shadow.slice(prefix.length) }]
       : [],
@@ -232,78 +242,83 @@ async function readSmall(
 
 /** Checks (or repairs) the model's small index structures; sets the large ones aside in `large`. */
 export async function indexPass(
-  meta: ModelMeta,
+  model: ModelMeta,
   tally: Tally,
   options: PassOptions,
   large: LargeKeys,
 ): Promise<void> {
-  for await (const keys of indexKeys(meta, options.batchSize, options.progress)) {
-    if (keys.length === 0) continue;
-    const sizes = redis().pipeline();
-    for (const { key, type } of keys) {
-      if (type === "set") sizes.scard(key);
-      else if (type === "zset") sizes.zcard(key);
-      else if (type === "hash") sizes.hlen(key);
-      else sizes.type(key);
-    }
-    const replies = (await sizes.exec()) ?? [];
-    const bad: IndexKey[] = [];
-    const shadows: string[] = [];
-    const small: { key: IndexKey; size: number }[] = [];
-    const now: IndexKey[] = [];
-    keys.forEach((key, i) => {
-      const [error, reply] = replies[i] ?? [null, null];
-      if (isWrongType(error) || (key.type === "shadow" && reply !== "hash" && reply !== "none")) {
-        bad.push(key);
-        return;
-      }
-      if (error) throw error;
-      if (key.type === "shadow") {
-        if (reply === "hash") shadows.push(key.key);
-        return;
-      }
-      const size = Number(reply);
-      if (size === 0) return;
-      tally.indexKeys++;
-      if (size <= options.batchSize) small.push({ key, size });
-      else if (!large.defer(key.key, key.type)) now.push(key);
-    });
-    await wrongTyped(bad, tally, options);
-    await checkShadows(meta, shadows, tally, options);
-    await readSmall(meta, small, tally, options);
-    for (const { key, type } of now)
-      if (type !== "shadow") await scanStructure(meta, key, type, tally, options);
+  for await (const groups of indexKeys(model, options.batchSize, options.progress))
+    for (const { meta, keys } of groups) await indexGroup(meta, keys, tally, options, large);
+}
+
+/** One SCAN step's index keys of one slot (the model's, or one bucket's of a sharded model). */
+async function indexGroup(
+  meta: ModelMeta,
+  keys: readonly IndexKey[],
+  tally: Tally,
+  options: PassOptions,
+  large: LargeKeys,
+): Promise<void> {
+  if (keys.length === 0) return;
+  const sizes = redis().pipeline();
+  for (const { key, type } of keys) {
+    if (type === "set") sizes.scard(key);
+    else if (type === "zset") sizes.zcard(key);
+    else if (type === "hash") sizes.hlen(key);
+    else sizes.type(key);
   }
+  const replies = (await sizes.exec()) ?? [];
+  const bad: IndexKey[] = [];
+  const shadows: string[] = [];
+  const small: { key: IndexKey; size: number }[] = [];
+  const now: IndexKey[] = [];
+  keys.forEach((key, i) => {
+    const [error, reply] = replies[i] ?? [null, null];
+    if (isWrongType(error) || (key.type === "shadow" && reply !== "hash" && reply !== "none")) {
+      bad.push(key);
+      return;
+    }
+    if (error) throw error;
+    if (key.type === "shadow") {
+      if (reply === "hash") shadows.push(key.key);
+      return;
+    }
+    const size = Number(reply);
+    if (size === 0) return;
+    tally.indexKeys++;
+    if (size <= options.batchSize) small.push({ key, size });
+    else if (!large.defer(key.key, key.type, meta)) now.push(key);
+  });
+  await wrongTyped(bad, tally, options);
+  await checkShadows(meta, shadows, tally, options);
+  await readSmall(meta, small, tally, options);
+  for (const { key, type } of now)
+    if (type !== "shadow") await scanStructure(meta, key, type, tally, options);
 }
 
 /**
  * After the instance pass: a large structure whose size is the count of entries the instances
  * called for, and found there, holds nothing else; any other is read member by member.
  */
-export async function largeKeysPass(
-  meta: ModelMeta,
-  tally: Tally,
-  options: PassOptions,
-  large: LargeKeys,
-): Promise<void> {
-  const all = [...large.keys];
-  for (let start = 0; start < all.length; start += options.batchSize) {
-    const batch = all.slice(start, start + options.batchSize);
-    const sizes = redis().pipeline();
-    for (const [key, { type }] of batch) {
-      if (type === "set") sizes.scard(key);
-      else if (type === "hash") sizes.hlen(key);
-      else sizes.zcard(key);
-    }
-    const replies = (await sizes.exec()) ?? [];
-    for (const [i, [key, { type, counted }]] of batch.entries()) {
-      const [error, size] = replies[i] ?? [null, 0];
-      if (error) continue; // replaced by another type meanwhile: the next check reports it
-      tally.entries += counted;
-      if (Number(size) !== counted) {
-        tally.entries -= counted; // read member by member below, and counted there
-        await scanStructure(meta, key, type, tally, options);
+export async function largeKeysPass(tally: Tally, options: PassOptions, large: LargeKeys): Promise<void> {
+  for (const [meta, all] of large.bySlot())
+    for (let start = 0; start < all.length; start += options.batchSize) {
+      const batch = all.slice(start, start + options.batchSize);
+      const sizes = redis().pipeline();
+      for (const [key, { type }] of batch) {
+        if (type === "set") sizes.scard(key);
+        else if (type === "hash") sizes.hlen(key);
+        else sizes.zcard(key);
+      }
+      const replies = (await sizes.exec()) ?? [];
+      for (const [i, [key, { type, counted }]] of batch.entries()) {
+        const [error, size] = replies[i] ?? [null, 0];
+        if (error) continue; // replaced by another type meanwhile: the next check reports it
+        tally.entries += counted;
+        if (Number(size) !== counted) {
+          tally.entries -= counted; // read member by member below, and counted there
+          await scanStructure(meta, key, type, tally, options);
+        }
       }
     }
-  }
 }

@@ -58,7 +58,7 @@ async function check(meta: ModelMeta, options: MaintenanceOptions): Promise<Inde
   const large = new LargeKeys(LARGE_KEYS_CAP);
   await indexPass(meta, tally, { batchSize, progress: progressOf(options, "indexes") }, large);
   await instancePass(meta, tally, { batchSize, progress: progressOf(options, "hashes") }, large);
-  await largeKeysPass(meta, tally, { batchSize, progress: progressOf(options, "large indexes") }, large);
+  await largeKeysPass(tally, { batchSize, progress: progressOf(options, "large indexes") }, large);
   return {
     model: meta.name,
     instances: tally.instances,
@@ -90,7 +90,7 @@ async function repair(meta: ModelMeta, options: RepairOptions, addMissing: boole
   const large = new LargeKeys(LARGE_KEYS_CAP);
   await indexPass(meta, tally, pass("indexes"), large);
   const moved = await instancePass(meta, tally, pass("hashes"), large);
-  await largeKeysPass(meta, tally, pass("large indexes"), large);
+  await largeKeysPass(tally, pass("large indexes"), large);
   // A moved row's entries that its key and decodable fields name are removed as it moves; in a
   // large structure, any other shows as a size the count does not explain (read member by member
   // above). In small structures, they were left alone as a damaged row's: one more pass over them.

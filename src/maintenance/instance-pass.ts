@@ -160,36 +160,48 @@ async function purgeMoved(
  * it moved (their index entries are then stale, for another index pass to remove).
  */
 export async function instancePass(
-  meta: ModelMeta,
+  model: ModelMeta,
   tally: Tally,
   options: PassOptions,
   large: LargeKeys,
 ): Promise<number> {
   let moved = 0;
-  for await (const keys of instanceKeys(meta, options.batchSize, options.progress)) {
-    if (keys.length === 0) continue;
-    const rows = await readRows(meta, keys);
-    let entries = 0;
-    for (const row of rows.values()) {
-      if (row.state !== "ok") continue;
-      tally.instances++;
-      entries += row.entries.size;
-    }
-    const gone = await damagedRows(meta, rows, tally, options);
-    if (gone.length > 0) {
-      moved += gone.length;
-      await purgeMoved(meta, gone, rows, tally, options);
-      for (const key of gone) rows.set(key, { state: "gone" });
-    }
-    const found = await missingEntries(rows, large);
-    tally.hold(keys.length + entries + found.length);
-    const confirmed = await confirm(meta, found);
-    if (options.repair === undefined) for (const d of confirmed) tally.addDifference(d);
-    else {
-      const fixed = await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
-      // An entry added to a large structure is in it now: count it, as if found there.
-      for (const d of fixed) if (d.kind === "missing") large.count(d.index);
-    }
+  for await (const groups of instanceKeys(model, options.batchSize, options.progress))
+    for (const { meta, keys } of groups) moved += await instanceGroup(meta, keys, tally, options, large);
+  return moved;
+}
+
+/** One SCAN step's instances of one slot (the model's, or one bucket's of a sharded model); returns how many it moved. */
+async function instanceGroup(
+  meta: ModelMeta,
+  keys: readonly string[],
+  tally: Tally,
+  options: PassOptions,
+  large: LargeKeys,
+): Promise<number> {
+  let moved = 0;
+  if (keys.length === 0) return 0;
+  const rows = await readRows(meta, keys);
+  let entries = 0;
+  for (const row of rows.values()) {
+    if (row.state !== "ok") continue;
+    tally.instances++;
+    entries += row.entries.size;
+  }
+  const gone = await damagedRows(meta, rows, tally, options);
+  if (gone.length > 0) {
+    moved += gone.length;
+    await purgeMoved(meta, gone, rows, tally, options);
+    for (const key of gone) rows.set(key, { state: "gone" });
+  }
+  const found = await missingEntries(rows, large);
+  tally.hold(keys.length + entries + found.length);
+  const confirmed = await confirm(meta, found);
+  if (options.repair === undefined) for (const d of confirmed) tally.addDifference(d);
+  else {
+    const fixed = await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
+    // An entry added to a large structure is in it now: count it, as if found there.
+    for (const d of fixed) if (d.kind === "missing") large.count(d.index);
   }
   return moved;
 }

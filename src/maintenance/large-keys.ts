@@ -9,18 +9,38 @@
  * Holds one small record per large structure, at most `cap` of them (a large structure holds more
  * than a batch of entries, so there are few); past the cap they are read member by member at once.
  */
+import type { ModelMeta } from "../model/meta.js";
+
 /** The index structures the tools read: sets, sorted sets and `$Index` hashes. */
 export type StructureType = "set" | "zset" | "hash";
 
+/** One structure set aside: its type, the view of the model it belongs to, and the entries found in it. */
+export interface LargeKey {
+  readonly type: StructureType;
+  readonly meta: ModelMeta;
+  counted: number;
+}
+
 export class LargeKeys {
-  readonly keys = new Map<string, { readonly type: StructureType; counted: number }>();
+  readonly keys = new Map<string, LargeKey>();
   constructor(private readonly cap: number) {}
 
-  /** Sets a structure aside; false when the cap is reached (read it now instead). */
-  defer(key: string, type: StructureType): boolean {
+  /** Sets a structure of `meta` (a sharded model's: of one bucket's view) aside; false when the cap is reached (read it now instead). */
+  defer(key: string, type: StructureType, meta: ModelMeta): boolean {
     if (this.keys.size >= this.cap) return false;
-    this.keys.set(key, { type, counted: 0 });
+    this.keys.set(key, { type, counted: 0, meta });
     return true;
+  }
+
+  /** The structures set aside, by the view they belong to: a pipeline of sizes stays in one slot. */
+  bySlot(): Map<ModelMeta, [string, LargeKey][]> {
+    const groups = new Map<ModelMeta, [string, LargeKey][]>();
+    for (const entry of this.keys) {
+      const list = groups.get(entry[1].meta);
+      if (list) list.push(entry);
+      else groups.set(entry[1].meta, [entry]);
+    }
+    return groups;
   }
 
   has(key: string): boolean {

@@ -1,12 +1,12 @@
 /**
  * `popoto export`: every instance of a model as one JSON line (docs/storage.md §10), read in
- * bounded batches: SSCAN of the class set, then one pipeline of HGETALLs per batch, so memory
- * follows the batch size, not the model's size.
+ * bounded batches: SSCAN of the class set (of each bucket's in turn, for a sharded model), then one
+ * pipeline of HGETALLs per batch, so memory follows the batch size, not the model's size.
  */
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { CorruptDataError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { classSet } from "../keys/keys.js";
+import { allBuckets, classSet } from "../keys/keys.js";
 import { decodeHash } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { fieldToJson, portableKey, type Json } from "./json-values.js";
@@ -37,45 +37,48 @@ export function exportLine(meta: ModelMeta, key: string, values: ReadonlyMap<str
 export async function* exportModel(meta: ModelMeta, options: ExportOptions = {}): AsyncGenerator<string> {
   const redis = getConnection();
   const batchSize = Math.max(1, options.batchSize ?? 500);
-  const set = classSet(meta);
+  // A sharded model has a class set per bucket, each in its own slot: read one after another.
+  const sets = allBuckets(meta).map((view) => classSet(view));
   const seen = new Set<string>();
-  let total: number;
+  let total = 0;
   try {
-    total = await redis.scard(set);
+    for (const set of sets) total += await redis.scard(set);
   } catch (error) {
     throw wrapRedisError(error);
   }
   let done = 0;
-  let cursor = "0";
-  do {
-    let keys: string[];
-    let replies: [Error | null, unknown][];
-    try {
-      [cursor, keys] = await redis.sscan(set, cursor, "COUNT", batchSize);
-      keys = keys.filter((key) => !seen.has(key));
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.hgetallBuffer(key);
-      replies = keys.length === 0 ? [] : ((await pipeline.exec()) ?? []);
-    } catch (error) {
-      throw wrapRedisError(error);
-    }
-    for (const [i, key] of keys.entries()) {
-      seen.add(key);
-      const [error, reply] = replies[i] ?? [new Error("no reply"), null];
-      if (error) throw wrapRedisError(error);
-      const hash = reply as Record<string, Buffer>;
-      if (Object.keys(hash).length === 0) continue;
-      let values: Map<string, unknown>;
+  for (const set of sets) {
+    let cursor = "0";
+    do {
+      let keys: string[];
+      let replies: [Error | null, unknown][];
       try {
-        values = decodeHash(meta, key, new Map(Object.entries(hash)));
-      } catch (problem) {
-        if (!(problem instanceof CorruptDataError)) throw problem;
-        options.onCorrupt?.(problem);
-        continue;
+        [cursor, keys] = await redis.sscan(set, cursor, "COUNT", batchSize);
+        keys = keys.filter((key) => !seen.has(key));
+        const pipeline = redis.pipeline();
+        for (const key of keys) pipeline.hgetallBuffer(key);
+        replies = keys.length === 0 ? [] : ((await pipeline.exec()) ?? []);
+      } catch (error) {
+        throw wrapRedisError(error);
       }
-      done++;
-      yield exportLine(meta, key, values);
-    }
-    options.onProgress?.(done, total);
-  } while (cursor !== "0");
+      for (const [i, key] of keys.entries()) {
+        seen.add(key);
+        const [error, reply] = replies[i] ?? [new Error("no reply"), null];
+        if (error) throw wrapRedisError(error);
+        const hash = reply as Record<string, Buffer>;
+        if (Object.keys(hash).length === 0) continue;
+        let values: Map<string, unknown>;
+        try {
+          values = decodeHash(meta, key, new Map(Object.entries(hash)));
+        } catch (problem) {
+          if (!(problem instanceof CorruptDataError)) throw problem;
+          options.onCorrupt?.(problem);
+          continue;
+        }
+        done++;
+        yield exportLine(meta, key, values);
+      }
+      options.onProgress?.(done, total);
+    } while (cursor !== "0");
+  }
 }

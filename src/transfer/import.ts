@@ -7,7 +7,7 @@
  */
 import { ValidationError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { inLayout } from "../keys/keys.js";
+import { inLayout, slotGroup } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey, unknownFieldIssues, validateForSave } from "../model/values.js";
 import { executeBulk } from "../write/bulk.js";
@@ -133,16 +133,18 @@ export async function importLines(
   let skipped = 0;
   const flush = async (last: number): Promise<void> => {
     if (batch.length === 0) return;
-    // One pipeline per model: on a cluster a pipeline must stay in one slot, and every key of a
-    // model's write is in the model's slot (docs/storage.md §7).
-    const byModel = new Map<ModelMeta, WriteIntent[]>();
+    // One pipeline per model and slot: on a cluster a pipeline must stay in one slot, and every
+    // key of a write is in its instance's slot: the model's (docs/storage.md §7), or its bucket's
+    // for a sharded model (§7a).
+    const bySlot = new Map<string, WriteIntent[]>();
     for (const intent of batch) {
-      const group = byModel.get(intent.meta);
+      const slot = `${intent.meta.name}\u0000${slotGroup(intent.oldKey)}`;
+      const group = bySlot.get(slot);
       if (group) group.push(intent);
-      else byModel.set(intent.meta, [intent]);
+      else bySlot.set(slot, [intent]);
     }
     try {
-      for (const intents of byModel.values()) await executeBulk(intents, { batchSize });
+      for (const intents of bySlot.values()) await executeBulk(intents, { batchSize });
     } catch (error) {
       throw new ImportWriteError(first, last, error);
     }

@@ -2,7 +2,7 @@
  * `popoto check`: compares every index of each model with its hashes and reports the differences.
  */
 import type { IndexDifference, IndexReport, MaintenanceOptions } from "../../maintenance/indexes.js";
-import { classSet } from "../../keys/keys.js";
+import { instanceCount } from "../instance-count.js";
 import { formatTable, printable } from "../table.js";
 import type { CommandContext, CommandResult } from "./context.js";
 
@@ -77,7 +77,7 @@ export async function check(
 ): Promise<CommandResult> {
   const reports: CheckSummary[] = [];
   for (const model of models) {
-    const expected = await redis.scard(classSet(model.meta));
+    const expected = await instanceCount(redis, model.meta);
     const report = await model.checkIndexes({
       ...options,
       onProgress: progress.model(model.modelName, expected),

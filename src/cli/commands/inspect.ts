@@ -3,7 +3,7 @@
  * structure kind, and memory (MEMORY USAGE; instance memory extrapolated from a sample).
  */
 import type { RedisClient } from "../../connection/connection.js";
-import { classSet, indexKeyPatterns, indexValuesHash } from "../../keys/keys.js";
+import { allBuckets, classSet, indexKeyPatterns, indexValuesPattern } from "../../keys/keys.js";
 import type { ModelMeta } from "../../model/meta.js";
 import type { CliModel } from "../load-models.js";
 import { scanKeys } from "../scan.js";
@@ -51,7 +51,7 @@ const numberAt = (results: PipelineResult, i: number): number | undefined => {
 /** The structures to count: every index pattern, plus the ttl shadows (`$IndexValues`) of ttl models. */
 const structurePatterns = (meta: ModelMeta): { pattern: string; type: StructureStats["type"] }[] => [
   ...indexKeyPatterns(meta),
-  ...(!meta.expiring ? [] : [{ pattern: indexValuesHash(meta, "*"), type: "hash" as const }]),
+  ...(!meta.expiring ? [] : [{ pattern: indexValuesPattern(meta), type: "hash" as const }]),
 ];
 
 async function structureStats(
@@ -84,19 +84,26 @@ async function structureStats(
 
 export async function modelStats(redis: RedisClient, model: CliModel): Promise<ModelStats> {
   const meta = model.meta;
-  const instances = await redis.scard(classSet(meta));
-  const sample = await redis.srandmember(classSet(meta), MEMORY_SAMPLE);
-  const pipeline = redis.pipeline();
-  for (const key of sample) pipeline.memory("USAGE", key);
-  const results = await pipeline.exec();
+  // A sharded model has a class set per bucket, each in its own slot: counted and sampled apart.
+  const buckets = allBuckets(meta);
+  const perBucket = Math.max(1, Math.ceil(MEMORY_SAMPLE / buckets.length));
+  let instances = 0;
   let sampled = 0;
   let sampleBytes = 0;
-  sample.forEach((_, i) => {
-    const bytes = numberAt(results, i);
-    if (bytes === undefined) return; // a class-set member without a hash (stale, or expired)
-    sampled++;
-    sampleBytes += bytes;
-  });
+  for (const view of buckets) {
+    instances += await redis.scard(classSet(view));
+    const sample = await redis.srandmember(classSet(view), perBucket);
+    if (sample.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const key of sample) pipeline.memory("USAGE", key);
+    const results = await pipeline.exec();
+    sample.forEach((_, i) => {
+      const bytes = numberAt(results, i);
+      if (bytes === undefined) return; // a class-set member without a hash (stale, or expired)
+      sampled++;
+      sampleBytes += bytes;
+    });
+  }
   const structures: StructureStats[] = [];
   for (const { pattern, type } of structurePatterns(meta))
     structures.push(await structureStats(redis, pattern, type));

@@ -2,7 +2,7 @@
  * `popoto clean` and `popoto rebuild`: repair each model's indexes and report what changed.
  */
 import type { RepairOptions, RepairResult } from "../../maintenance/indexes.js";
-import { classSet } from "../../keys/keys.js";
+import { instanceCount } from "../instance-count.js";
 import { formatTable, printable } from "../table.js";
 import { DETAIL_LIMIT } from "./check.js";
 import type { CommandContext, CommandResult } from "./context.js";
@@ -36,7 +36,7 @@ export async function repair(
 ): Promise<CommandResult> {
   const results: RepairResult[] = [];
   for (const model of models) {
-    const expected = await redis.scard(classSet(model.meta));
+    const expected = await instanceCount(redis, model.meta);
     const run = { ...options, onProgress: progress.model(model.modelName, expected) };
     results.push(await (command === "clean" ? model.cleanIndexes(run) : model.rebuildIndexes(run)));
   }
