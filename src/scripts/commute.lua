@@ -154,13 +154,7 @@ end
 -- hash; the first write runs through pcall, so its failure writes nothing; SREM of another
 -- type's key is ignored (it holds none of popoto's entries); any other key added to is asked its
 -- TYPE before the first write.
-local function wrongTypeReply(reply, key)
-  if type(reply) == "table" and reply.err then
-    if string.find(reply.err, "WRONGTYPE", 1, true) then return { "WRONGTYPE", key } end
-    return reply
-  end
-  return nil
-end
+--#include wrong-type-reply
 local function wrongType(key, want)
   local t = redis.call("TYPE", key)["ok"]
   return t ~= "none" and t ~= want
