@@ -45,6 +45,20 @@ export interface LostReplies {
 }
 
 type Send = () => unknown;
+
+/**
+ * The loss itself: `blocker` holds the server, the command is sent during the hold, then
+ * `killer`'s CLIENT KILL of connection `id` queues behind it, so the server runs the command and
+ * closes the connection before writing the reply.
+ */
+async function killAfterRun(blocker: Redis, killer: Redis, id: string, send: Send): Promise<void> {
+  const busy = blocker.eval(BUSY, 0, 150);
+  await sleep(40);
+  send();
+  await sleep(40);
+  await killer.call("CLIENT", "KILL", "ID", id);
+  await busy;
+}
 interface Patchable {
   sendCommand(command: Command, stream?: unknown, node?: unknown): unknown;
 }
@@ -93,13 +107,7 @@ export async function loseReplies(server: PrivateServer): Promise<LostReplies> {
     void client.call("CLIENT", "ID").then((id) => (clientId = String(id)));
   });
   return interceptArmed(client as unknown as Patchable, async (_command, send) => {
-    const id = clientId;
-    const busy = blocker.eval(BUSY, 0, 150);
-    await sleep(40);
-    send();
-    await sleep(40);
-    await killer.call("CLIENT", "KILL", "ID", id);
-    await busy;
+    await killAfterRun(blocker, killer, clientId, send);
   });
 }
 
@@ -149,12 +157,7 @@ export function loseClusterReplies(cluster: PrivateCluster): LostReplies {
     const [blocker, killer] = [server.client(), server.client()];
     const id = String(await connection.call("CLIENT", "ID"));
     await Promise.all([blocker.ping(), killer.ping()]);
-    const busy = blocker.eval(BUSY, 0, 150);
-    await sleep(40);
-    send();
-    await sleep(40);
-    await killer.call("CLIENT", "KILL", "ID", id);
-    await busy;
+    await killAfterRun(blocker, killer, id, send);
     blocker.disconnect();
     killer.disconnect();
   });
