@@ -86,6 +86,7 @@ export type {
 } from "./fields/relationship.js";
 export { Model } from "./model/model.js";
 export type {
+  ChangeFeedStatics,
   CreateLookup,
   FieldsOf,
   InferCreate,

@@ -3,12 +3,15 @@
  * resumes where the group left off. Delivery is at least once: an event stays pending in the
  * group (XPENDING) until `ack()`, and is delivered again to the same consumer after a restart,
  * or claimed (XAUTOCLAIM) by another consumer of the group once it has been idle `claimIdleMs`.
+ *
+ * A sharded model has one stream per bucket (docs/storage.md §7a): the group is created on each,
+ * and each read names them all (on a cluster, one call per stream, all sent at once).
  */
-import { getConnection, wrapRedisError, type RedisClient } from "../connection/connection.js";
+import { getConnection, isClusterMode, wrapRedisError, type RedisClient } from "../connection/connection.js";
 import { PopotoError } from "../errors.js";
 import type { ModelMeta } from "../model/meta.js";
 import { decodeEntry, type ChangeEvent } from "./entry.js";
-import { claimedEntries, groupEntries, type RawEntry } from "./replies.js";
+import { claimedEntries, streamEntries, type RawEntry } from "./replies.js";
 
 /** Options of `Model.changes.consume()`. */
 export interface ConsumeOptions {
@@ -82,10 +85,33 @@ async function ensureGroup(reader: RedisClient, key: string, group: string, from
   }
 }
 
-/** Reads the change feed `key` of `meta` as consumer `options.consumer` of `options.group`. */
+/**
+ * How often an idle consumer of several streams on a cluster reads them again, in ms (at most
+ * `blockMs`). A cluster refuses one command over keys of several slots (CROSSSLOT), and one
+ * connection blocked on one bucket's stream cannot wake for another's, so such a consumer polls.
+ */
+const CLUSTER_POLL_MS = 100;
+
+/** Waits `ms`, or less when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/**
+ * Reads the change feed of `meta` (the streams `keys`: one, or one per bucket of a sharded model)
+ * as consumer `options.consumer` of `options.group`. Events of one stream come in its order;
+ * streams have no order between them.
+ */
 export async function* consumeChanges<TValues>(
   meta: ModelMeta,
-  key: string,
+  keys: readonly string[],
   options: ConsumeOptions,
 ): AsyncGenerator<ConsumedChange<TValues>, void, undefined> {
   const { group, consumer, from, count, blockMs, claimIdleMs } = consumeSettings(meta, options);
@@ -97,46 +123,107 @@ export async function* consumeChanges<TValues>(
   const reader = main.duplicate();
   const interrupt = (): void => reader.disconnect();
   signal?.addEventListener("abort", interrupt, { once: true });
-  const ack = async (id: string): Promise<void> => {
+  // The keys one XREADGROUP may name together: all of them on one server; on a cluster those of
+  // one slot (a sharded model's bucket streams are each in their own slot).
+  const calls: (readonly string[])[] = isClusterMode() ? keys.map((key) => [key]) : [keys];
+  const ack = async (key: string, id: string): Promise<void> => {
     try {
       await main.xack(key, group, id);
     } catch (error) {
       throw wrapRedisError(error, [key]);
     }
   };
-  const event = (entry: RawEntry): ConsumedChange<TValues> => ({
+  const event = (key: string, entry: RawEntry): ConsumedChange<TValues> => ({
     ...decodeEntry<TValues>(meta, key, entry.id, entry.fields ?? []),
-    ack: () => ack(entry.id),
+    ack: () => ack(key, entry.id),
   });
-  const read = async (...args: (string | number)[]): Promise<RawEntry[]> =>
-    groupEntries(await reader.callBuffer("XREADGROUP", "GROUP", group, consumer, "COUNT", count, ...args));
+  /** XREADGROUP of `streams` from the id each is mapped to: one call per group of keys, all at once. */
+  const read = async (
+    streams: ReadonlyMap<string, string>,
+    block?: number,
+  ): Promise<Map<string, RawEntry[]>> => {
+    const found = new Map<string, RawEntry[]>();
+    const replies = await Promise.all(
+      calls
+        .map((names) => names.filter((name) => streams.has(name)))
+        .filter((names) => names.length > 0)
+        .map((names) =>
+          reader.callBuffer(
+            "XREADGROUP",
+            "GROUP",
+            group,
+            consumer,
+            "COUNT",
+            count,
+            ...(block === undefined ? [] : ["BLOCK", block]),
+            "STREAMS",
+            ...names,
+            ...names.map((name) => streams.get(name) as string),
+          ),
+        ),
+    );
+    for (const reply of replies) for (const [key, entries] of streamEntries(reply)) found.set(key, entries);
+    return found;
+  };
   try {
-    await ensureGroup(reader, key, group, from);
+    await Promise.all(keys.map((key) => ensureGroup(reader, key, group, from)));
     // This consumer's own pending entries first: delivered before a restart, never acknowledged.
-    for (let after = "0"; ;) {
-      const entries = await read("STREAMS", key, after);
-      if (entries.length === 0) break;
-      for (const entry of entries) {
-        after = entry.id;
-        // Trimmed (MAXLEN) while pending: nothing left to deliver.
-        if (entry.fields === null) await ack(entry.id);
-        else yield event(entry);
+    const pending = new Map(keys.map((key) => [key, "0"]));
+    while (pending.size > 0) {
+      const found = await read(pending);
+      for (const key of [...pending.keys()]) {
+        const entries = found.get(key) ?? [];
+        if (entries.length === 0) pending.delete(key);
+        for (const entry of entries) {
+          pending.set(key, entry.id);
+          // Trimmed (MAXLEN) while pending: nothing left to deliver.
+          if (entry.fields === null) await ack(key, entry.id);
+          else yield event(key, entry);
+        }
       }
     }
-    let cursor = "0-0";
+    const cursors = new Map(keys.map((key) => [key, "0-0"]));
+    const fresh = new Map(keys.map((key) => [key, ">"]));
     while (!signal?.aborted) {
       // Entries another consumer left unacknowledged for claimIdleMs (it crashed, or gave up).
-      const claimed = claimedEntries(
-        await reader.callBuffer("XAUTOCLAIM", key, group, consumer, claimIdleMs, cursor, "COUNT", count),
+      const claims = await Promise.all(
+        keys.map(async (key) => ({
+          key,
+          claimed: claimedEntries(
+            await reader.callBuffer(
+              "XAUTOCLAIM",
+              key,
+              group,
+              consumer,
+              claimIdleMs,
+              cursors.get(key) as string,
+              "COUNT",
+              count,
+            ),
+          ),
+        })),
       );
-      cursor = claimed.cursor;
-      for (const entry of claimed.entries) yield event(entry);
+      for (const { key, claimed } of claims) {
+        cursors.set(key, claimed.cursor);
+        for (const entry of claimed.entries) yield event(key, entry);
+      }
       if (signal?.aborted) break;
-      for (const entry of await read("BLOCK", blockMs, "STREAMS", key, ">")) yield event(entry);
+      // One blocking read when one call names every stream; else a read of each, and a pause
+      // when none had anything.
+      const polling = calls.length > 1;
+      const found = await read(fresh, polling ? undefined : blockMs);
+      let delivered = 0;
+      for (const [key, entries] of found)
+        for (const entry of entries) {
+          delivered++;
+          yield event(key, entry);
+        }
+      if (polling && delivered === 0 && !signal?.aborted)
+        await pause(blockMs === 0 ? CLUSTER_POLL_MS : Math.min(blockMs, CLUSTER_POLL_MS), signal);
     }
   } catch (error) {
     if (signal?.aborted) return;
-    throw wrapRedisError(error, [key]);
+    throw wrapRedisError(error, [...keys]);
   } finally {
     signal?.removeEventListener("abort", interrupt);
     reader.disconnect();

@@ -11,8 +11,13 @@ export type ChangeOp = "create" | "update" | "delete";
 
 /** One committed write of a model, as its change feed recorded it. */
 export interface ChangeEvent<TValues = Record<string, unknown>> {
-  /** The stream entry's id (`<ms>-<seq>`): pass it to `read({ after })` to replay what followed. */
+  /** The stream entry's id (`<ms>-<seq>`): pass it to `read({ after })` to replay what followed in its stream. */
   readonly id: string;
+  /**
+   * The stream the entry is in: the model's (`stream:Book`), or on a sharded model its bucket's
+   * (`stream:{Event#3.17}`); an `id` orders events of one stream only.
+   */
+  readonly stream: string;
   readonly model: string;
   readonly op: ChangeOp;
   /** The instance's key after the write (its key before, for a delete). */
@@ -75,6 +80,7 @@ export function decodeEntry<TValues>(
   const previous = text.get("previous_pk");
   return {
     id,
+    stream: streamKey,
     model: text.get("model") ?? meta.name,
     op: op as ChangeOp,
     key: pk(),

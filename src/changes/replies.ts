@@ -17,11 +17,15 @@ const entryOf = (item: unknown): RawEntry => {
 /** XRANGE: `[[id, fields], …]`. */
 export const rangeEntries = (reply: unknown): RawEntry[] => (Array.isArray(reply) ? reply.map(entryOf) : []);
 
-/** XREADGROUP of one stream: `[[key, [[id, fields], …]]]`, or null when nothing came. */
-export const groupEntries = (reply: unknown): RawEntry[] => {
-  if (!Array.isArray(reply) || reply.length === 0) return [];
-  const [, entries] = reply[0] as [Buffer, unknown[]];
-  return Array.isArray(entries) ? entries.map(entryOf) : [];
+/** XREADGROUP of several streams: `[[key, [[id, fields], …]], …]` as entries by stream key (null: nothing came). */
+export const streamEntries = (reply: unknown): Map<string, RawEntry[]> => {
+  const found = new Map<string, RawEntry[]>();
+  if (!Array.isArray(reply)) return found;
+  for (const item of reply) {
+    const [key, entries] = item as [Buffer, unknown[]];
+    found.set(key.toString(), Array.isArray(entries) ? entries.map(entryOf) : []);
+  }
+  return found;
 };
 
 /** XAUTOCLAIM: `[next cursor, [[id, fields], …], [deleted ids]]` (Redis 7). */

@@ -322,6 +322,16 @@ export const modelEventsChannel = (model: ModelMeta): string => `$ModelEvents:${
 export const changeStream = (model: ModelMeta | string): string => `stream:${modelTag(model)}`;
 
 /**
+ * Every change-feed stream of a model: its one stream, or one per bucket of a sharded model
+ * (`stream:{Event#3.17}`, in the bucket's slot, so the bucket's write script can append to it:
+ * docs/storage.md §7a), bucket 0 first.
+ */
+export const changeStreams = (model: ModelMeta): string[] => allBuckets(model).map(changeStream);
+
+/** The stream a write of the instance at `key` is appended to: the model's, or its bucket's. */
+export const changeStreamOf = (model: ModelMeta, key: string): string => changeStream(forKey(model, key));
+
+/**
  * `$IndexValues:Book:Book:The Hobbit`: for models with a ttl, the indexed fields' stored bytes,
  * kept without expiry so the index entries of an expired instance can still be found and removed.
  */

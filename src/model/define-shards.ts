@@ -16,7 +16,7 @@ export function defineShards(
   name: string,
   specs: ReadonlyMap<string, FieldSpec>,
   keyFields: readonly string[],
-  options: { readonly shards?: unknown; readonly shardBy?: unknown; readonly changes?: unknown },
+  options: { readonly shards?: unknown; readonly shardBy?: unknown },
 ): ShardOptions {
   const fail = (message: string, field?: string): never => {
     throw new ModelDefinitionError(name, message, field);
@@ -48,11 +48,6 @@ export function defineShards(
       );
   }
   if (count > 1) {
-    if (options.changes !== undefined && options.changes !== false)
-      fail(
-        "changes (a change feed, one stream written in the model's slot) cannot be kept by a sharded model, " +
-          "whose buckets are different slots; remove changes or shards.",
-      );
     for (const [field, spec] of specs) {
       if (spec.kind === "uniqueKey" && (keyFields.length > 1 || shardBy !== undefined))
         fail(

@@ -209,6 +209,21 @@ export type CreateLookup<TFields extends Fields> = {
   [K in LookupName<TFields> & keyof CreateInput<TFields>]?: CreateInput<TFields>[K];
 };
 
+/**
+ * `Model.changes`, typed only on a model declared with `changes` (`true` or `{ maxLen }`), so
+ * reading the feed of a model without one is a compile error rather than a run-time one.
+ */
+export type ChangeFeedStatics<TFields extends Fields, TChanges> = [TChanges] extends [false | undefined]
+  ? unknown
+  : {
+      /**
+       * The durable change feed (`stream:<Model>`, one stream per bucket of a sharded model) of a
+       * model declared with `changes`: every committed create, update and delete, with the new
+       * values; replay by id, or consume as a group.
+       */
+      readonly changes: ChangeFeed<PlainValues<TFields>>;
+    };
+
 /** The class `Model()` returns, to be extended: `class Book extends Model("Book", {…}) {}`. */
 export interface ModelClass<TName extends string, TFields extends Fields> {
   new (values?: ConstructInput<TFields>): ModelInstance<TFields, TName>;
@@ -309,11 +324,6 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
    * before its write, without writing. Frameworks that take a Standard Schema take the model.
    */
   readonly schema: StandardSchemaV1<CreateInput<TFields>, CreateInput<TFields>>;
-  /**
-   * The durable change feed (`stream:<Model>`) of a model declared with `changes`: every committed
-   * create, update and delete, with the new values; replay by id, or consume as a group.
-   */
-  readonly changes: ChangeFeed<PlainValues<TFields>>;
   /** The pub/sub channel of this model's change events (`$ModelEvents:<Model>`), when `events: true`. */
   readonly eventsChannel: string;
   /** Subscribes to this model's change events (declare the model with `events: true`). */

@@ -7,13 +7,14 @@ import { instrumentOnce } from "../observe/instrument.js";
 import { defineMeta } from "./define.js";
 import { MODEL_META } from "./instance.js";
 import type { ModelOptions } from "./meta.js";
-import type { LookupName, ModelClass } from "./model-types.js";
+import type { ChangeFeedStatics, LookupName, ModelClass } from "./model-types.js";
 import { registerModel } from "./registry.js";
 import { installRelationshipAccessors } from "./relationship-accessors.js";
 import { ModelStatics } from "./statics.js";
 import type { Fields } from "./value-types.js";
 export type {
   AnyConstructor,
+  ChangeFeedStatics,
   CreateLookup,
   FieldInfo,
   FieldsOf,
@@ -38,11 +39,17 @@ export type {
  * Redis hashes at `Name:<key parts>`, indexed as docs/storage.md describes.
  * @example class Book extends Model("Book", { title: KeyField(), pages: SortedField({ type: "int" }) }) {}
  */
-export function Model<const TName extends string, const TFields extends Fields>(
+export function Model<
+  const TName extends string,
+  const TFields extends Fields,
+  const TChanges extends ModelOptions["changes"] = undefined,
+>(
   name: TName,
   fields: TFields,
-  options?: ModelOptions<keyof TFields & string, LookupName<TFields>>,
-): ModelClass<TName, TFields> {
+  options?: Omit<ModelOptions<keyof TFields & string, LookupName<TFields>>, "changes"> & {
+    readonly changes?: TChanges;
+  },
+): ModelClass<TName, TFields> & ChangeFeedStatics<TFields, TChanges> {
   const meta = defineMeta(name, fields, options);
   instrumentOnce();
 
@@ -61,5 +68,5 @@ export function Model<const TName extends string, const TFields extends Fields>(
     );
   // The class is typed from the field definitions (model-types.ts), which its run-time shape
   // cannot express: the one cast of the model layer.
-  return PopotoModel as unknown as ModelClass<TName, TFields>;
+  return PopotoModel as unknown as ModelClass<TName, TFields> & ChangeFeedStatics<TFields, TChanges>;
 }

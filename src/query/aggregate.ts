@@ -8,6 +8,11 @@
  * bounded steps instead: the matches read a chunk at a time (src/query/stepwise.ts), their scores
  * (ZMSCORE) or values (HGET) a chunk per round trip. No step blocks Redis for long; the steps
  * together are not atomic (like SCAN, an instance written meanwhile may be counted or not).
+ *
+ * A sharded model (docs/storage.md §7a): one such call per bucket the filter can touch, all sent at
+ * once (one round trip per master), combined here. A bucket's figures are one atomic snapshot of
+ * that bucket; the buckets together are not one snapshot (a write between two buckets' calls may
+ * be counted or not), as for a query of a sharded model.
  */
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { QueryError } from "../errors.js";
@@ -15,7 +20,10 @@ import type { FieldSpec } from "../fields/field.js";
 import { decodeValue, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptReply } from "../scripts/run-script.js";
+import { inBucket, toBucket } from "../keys/keys.js";
 import { planNode, type QuerySpec } from "./execute.js";
+import { byBody, shardedPlan } from "./execute-sharded.js";
+import { nodeInBucket, standIn } from "./fan-out.js";
 import { queryLimits } from "./limits.js";
 import { sortedSetFor, type PlanNode } from "./plan.js";
 import { goneKeys, isStep, purge, text } from "./rows.js";
@@ -60,7 +68,49 @@ const failed = async (meta: ModelMeta, node: PlanNode, error: unknown): Promise<
   throw wrapRedisError(await nameWrongType(meta, error, [...planKeys(node)]));
 };
 
-/** Count, sum, least and greatest of a sorted field over a query's matches. */
+/** Where an aggregate's matches are: the model's one plan, or each bucket's copy of a sharded plan. */
+interface Part {
+  /** The model, or one bucket's view of a sharded model. */
+  readonly view: ModelMeta;
+  readonly node: PlanNode;
+  /** A key planned on the model (on the `{Event#?}` stand-in of a sharded one), spelled for this part. */
+  readonly spell: (key: string) => string;
+}
+
+/**
+ * The parts an aggregate reads: one plan for an unsharded model; for a sharded one the plan built
+ * once and copied to every bucket the filter can touch (each part is its own script call, all sent
+ * at once: one round trip per master).
+ */
+async function partsOf(meta: ModelMeta, spec: Filters): Promise<Part[]> {
+  if (meta.shards <= 1) return [{ view: meta, node: await planNode(meta, spec), spell: (k) => k }];
+  const { node, buckets } = await shardedPlan(meta, spec);
+  return buckets.map((b) => ({
+    view: inBucket(meta, b),
+    node: nodeInBucket(meta, node, b),
+    spell: (key: string) => toBucket(meta, key, b),
+  }));
+}
+
+/** One part's figures: its least and greatest match with their scores, to compare across parts. */
+interface PartStats {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: Extreme | undefined;
+  readonly max: Extreme | undefined;
+}
+interface Extreme {
+  readonly key: string;
+  readonly score: number;
+  readonly value: unknown;
+}
+
+/**
+ * Count, sum, least and greatest of a sorted field over a query's matches. A sharded model's
+ * buckets are aggregated each in Redis and combined here: counts and sums add up (so `avg` is the
+ * total sum over the total count, not an average of averages), the least and greatest are those of
+ * the buckets' least and greatest (ties by key after its tag, as one bucket's Redis breaks them).
+ */
 export async function scoreStats(
   meta: ModelMeta,
   spec: Filters,
@@ -69,31 +119,56 @@ export async function scoreStats(
   numeric: boolean,
 ): Promise<ScoreStats> {
   sortedField(meta, what, field, numeric);
-  const zset = sortedSetFor(meta, field, spec.lookups);
-  const node = await planNode(meta, spec);
-  const exists = meta.expiring;
+  // A sharded model's sorted set is named on the `{Event#?}` stand-in, then for each bucket.
+  const zset = sortedSetFor(meta.shards > 1 ? standIn(meta) : meta, field, spec.lookups);
+  const parts = await partsOf(meta, spec);
+  const all = await Promise.all(parts.map((part) => partStats(part, part.spell(zset), field)));
+  let count = 0;
+  let sum = 0;
+  let min: Extreme | undefined;
+  let max: Extreme | undefined;
+  for (const part of all) {
+    count += part.count;
+    sum += part.sum;
+    // Equal scores: the smaller key wins both, as query.lua picks within one bucket.
+    if (part.min && (!min || (part.min.score - min.score || byBody(part.min.key, min.key)) < 0))
+      min = part.min;
+    if (part.max && (!max || (part.max.score - max.score || byBody(max.key, part.max.key)) > 0))
+      max = part.max;
+  }
+  return { count, sum, min: min?.value ?? null, max: max?.value ?? null };
+}
+
+/** scoreStats of one part: one script call, or bounded steps when that costs more than the budget. */
+async function partStats({ view, node }: Part, zset: string, field: string): Promise<PartStats> {
   if (!tooLarge(node)) {
-    const reply = await call(meta, {
+    const reply = await call(view, {
       node,
       mode: "stats",
-      exists,
+      exists: view.expiring,
       budget: budgetFor(node),
       stats: { key: zset, field },
     });
     if (!isStep(reply)) {
       const gone = goneKeys(reply);
-      if (gone.length > 0) await purge(meta, gone);
+      if (gone.length > 0) await purge(view, gone);
       const count = Number(reply[0]);
-      const at = (k: number): unknown =>
-        count === 0 ? null : valueAt(meta, field, text(reply[k]), reply[k + 2]);
+      const at = (k: number): Extreme | undefined =>
+        count === 0
+          ? undefined
+          : {
+              key: text(reply[k]),
+              score: Number(text(reply[k + 1])),
+              value: valueAt(view, field, text(reply[k]), reply[k + 2]),
+            };
       return { count, sum: Number(text(reply[2])), min: at(3), max: at(6) };
     }
   }
-  return stepStats(meta, node, zset, field).catch((error: unknown) => failed(meta, node, error));
+  return stepStats(view, node, zset, field).catch((error: unknown) => failed(view, node, error));
 }
 
 /** scoreStats in bounded steps: the matches a chunk at a time, a ZMSCORE per chunk. */
-async function stepStats(meta: ModelMeta, node: PlanNode, zset: string, field: string): Promise<ScoreStats> {
+async function stepStats(meta: ModelMeta, node: PlanNode, zset: string, field: string): Promise<PartStats> {
   const redis = getConnection();
   const keys = await matchingKeys(meta, node);
   let count = 0;
@@ -114,10 +189,13 @@ async function stepStats(meta: ModelMeta, node: PlanNode, zset: string, field: s
       if (!max || score > max.score || (score === max.score && key < max.key)) max = { key, score };
     });
   }
-  const read = async (at: { key: string } | undefined): Promise<unknown> =>
+  const read = async (at: { key: string; score: number } | undefined): Promise<Extreme | undefined> =>
     at === undefined
-      ? null
-      : valueAt(meta, field, at.key, (await redis.hgetBuffer(at.key, field)) ?? undefined);
+      ? undefined
+      : {
+          ...at,
+          value: valueAt(meta, field, at.key, (await redis.hgetBuffer(at.key, field)) ?? undefined),
+        };
   return { count, sum, min: await read(min), max: await read(max) };
 }
 
@@ -127,7 +205,10 @@ const GROUP_KINDS = new Set(["key", "uniqueKey", "sortedKey", "indexed", "unique
 const identity = (value: unknown): string =>
   value instanceof Date ? `date:${value.getTime()}` : `${typeof value}:${String(value)}`;
 
-/** How many matches hold each value of a key or indexed field, most frequent first. */
+/**
+ * How many matches hold each value of a key or indexed field, most frequent first. A sharded
+ * model's buckets are grouped each in Redis, and their counts of equal values added up here.
+ */
 export async function countBy(meta: ModelMeta, spec: Filters, field: string): Promise<Map<unknown, number>> {
   const fieldSpec = meta.fields.get(field);
   if (!fieldSpec || !GROUP_KINDS.has(fieldSpec.kind))
@@ -139,33 +220,43 @@ export async function countBy(meta: ModelMeta, spec: Filters, field: string): Pr
       field,
     );
   const position = meta.keyFields.indexOf(field) + 1;
-  const node = await planNode(meta, spec);
+  const parts = await partsOf(meta, spec);
+  const groups = await Promise.all(parts.map((part) => partGroups(part, field, position)));
+  return tally(groups.flat());
+}
+
+/** countBy of one part, unmerged: one script call, or bounded steps when that costs more than the budget. */
+async function partGroups(
+  { view, node }: Part,
+  field: string,
+  position: number,
+): Promise<[unknown, number][]> {
   const groups: [unknown, number][] = [];
   if (!tooLarge(node)) {
-    const reply = await call(meta, {
+    const reply = await call(view, {
       node,
       mode: "countBy",
-      exists: meta.expiring,
+      exists: view.expiring,
       budget: budgetFor(node),
       countBy: position > 0 ? { position } : { field },
     });
     if (!isStep(reply)) {
       const gone = goneKeys(reply);
-      if (gone.length > 0) await purge(meta, gone);
+      if (gone.length > 0) await purge(view, gone);
       for (let i = 2; i + 1 < reply.length; i += 2) {
         const sample = reply[i];
         const value =
           position > 0
-            ? valuesFromKey(meta, text(sample)).get(field)
-            : valueAt(meta, field, "(countBy)", sample);
+            ? valuesFromKey(view, text(sample)).get(field)
+            : valueAt(view, field, "(countBy)", sample);
         groups.push([value ?? null, Number(reply[i + 1])]);
       }
-      return tally(groups);
+      return groups;
     }
   }
   try {
-    const keys = await matchingKeys(meta, node);
-    if (position > 0) for (const key of keys) groups.push([valuesFromKey(meta, key).get(field) ?? null, 1]);
+    const keys = await matchingKeys(view, node);
+    if (position > 0) for (const key of keys) groups.push([valuesFromKey(view, key).get(field) ?? null, 1]);
     else {
       const chunk = queryLimits().chunkSize;
       for (let start = 0; start < keys.length; start += chunk) {
@@ -175,14 +266,14 @@ export async function countBy(meta: ModelMeta, spec: Filters, field: string): Pr
         const replies = (await pipeline.exec()) ?? [];
         replies.forEach(([error, bytes], i) => {
           if (error) throw error;
-          groups.push([valueAt(meta, field, piece[i] as string, (bytes as Buffer | null) ?? undefined), 1]);
+          groups.push([valueAt(view, field, piece[i] as string, (bytes as Buffer | null) ?? undefined), 1]);
         });
       }
     }
   } catch (error) {
-    return failed(meta, node, error);
+    return failed(view, node, error);
   }
-  return tally(groups);
+  return groups;
 }
 
 /** Adds up the counts of equal values; most frequent first, then in the order met. */

@@ -31,14 +31,17 @@ import { loadRows, runQuery } from "./stepwise.js";
 export { shardedKeys } from "./fan-out.js";
 
 /** Key bodies in code-point order: what an unsharded model's keys sort by after the shared tag. */
-const byBody = (a: string, b: string): number => {
+export const byBody = (a: string, b: string): number => {
   const x = keyBody(a);
   const y = keyBody(b);
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** The plan of a sharded query and the buckets it reads. */
-async function plan(meta: ModelMeta, spec: Pick<QuerySpec, "lookups" | "conditions">) {
+/** The plan of a sharded query (on the stand-in bucket) and the buckets it reads. */
+export async function shardedPlan(
+  meta: ModelMeta,
+  spec: Pick<QuerySpec, "lookups" | "conditions">,
+): Promise<{ node: PlanNode; buckets: number[] }> {
   const node = await centreOnPoints(meta, await planNode(standIn(meta), spec));
   return { node, buckets: queryBuckets(meta, spec.lookups) };
 }
@@ -114,7 +117,7 @@ export async function fetchShardedRows(
   want: Want,
   problems?: RowProblem[],
 ): Promise<Row[]> {
-  const { node, buckets } = await plan(meta, spec);
+  const { node, buckets } = await shardedPlan(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(standIn(meta), spec, terms, node);
   const exists = meta.expiring;
@@ -221,7 +224,7 @@ export async function countShardedRows(
   meta: ModelMeta,
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<number> {
-  const { node, buckets } = await plan(meta, spec);
+  const { node, buckets } = await shardedPlan(meta, spec);
   const counts = await Promise.all(
     buckets.map((b) => countNode(inBucket(meta, b), nodeInBucket(meta, node, b))),
   );
@@ -235,14 +238,14 @@ export async function* iterateShardedRows(
   batchSize: number,
   problems?: RowProblem[],
 ): AsyncGenerator<Row[]> {
-  const { node, buckets } = await plan(meta, spec);
+  const { node, buckets } = await shardedPlan(meta, spec);
   for (const b of buckets)
     yield* iterateRows(inBucket(meta, b), nodeInBucket(meta, node, b), batchSize, problems);
 }
 
 /** `explain()` of a sharded query: bucket 0's plan and script, and the fan-out. */
 export async function explainSharded(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
-  const { node, buckets } = await plan(meta, spec);
+  const { node, buckets } = await shardedPlan(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(standIn(meta), spec, terms, node);
   const first = buckets[0] ?? 0;

@@ -3,18 +3,22 @@
  * The page is one query.lua call that starts after the cursor: in score order at the cursor's
  * rank in the sorted set (an ordered walk, or the matches sorted and cut in the script), in key
  * order after the cursor's key. One more row than the page is asked for, to know whether a next
- * page exists without another round trip.
+ * page exists without another round trip. A sharded model's page reads every bucket the filter
+ * can touch at once and merges them (`shardedPage`).
  */
 import { QueryError, type RowProblem } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
 import type { SortedType } from "../fields/field-type.js";
 import { toScore } from "../encoding/scores.js";
 import type { ModelMeta } from "../model/meta.js";
-import type { After, ServerOrder } from "./compile.js";
+import { inBucket, keyBody, modelTag, toBucket } from "../keys/keys.js";
+import type { After, ServerOrder, ServerQuery } from "./compile.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { dropDrifted, planNode, type QuerySpec } from "./execute.js";
+import { byBody, shardedPlan } from "./execute-sharded.js";
+import { nodeInBucket, orderInBucket, standIn } from "./fan-out.js";
 import { parseOrder } from "./order.js";
-import { sortedSetFor } from "./plan.js";
+import { sortedSetFor, type PlanNode } from "./plan.js";
 import type { Row } from "./rows.js";
 import { runQuery } from "./stepwise.js";
 
@@ -81,43 +85,94 @@ export async function fetchPage(
     );
   if (spec.offset !== 0)
     throw new QueryError(meta.name, "page() continues from a cursor, not an offset; remove offset().");
-  const order = pageOrder(meta, spec);
-  const shape = shapeOf(meta, order);
+  // A sharded model's page is planned on the `{Event#?}` stand-in and copied to each bucket.
+  const sharded = meta.shards > 1;
+  const planned = sharded ? standIn(meta) : meta;
+  const order = pageOrder(planned, spec);
+  const shape = shapeOf(planned, order);
   const after: After | undefined =
     cursor === undefined || cursor === null
       ? undefined
       : decodeCursor(meta.name, shape, order.by === "score", cursor);
-  const node = await planNode(meta, spec);
   const serverOrder: ServerOrder =
     order.by === "score" ? { by: "score", key: order.key, desc: order.desc } : { by: "key", desc: false };
-  const rows = await runQuery(
-    meta,
-    {
-      node,
-      mode: "load",
-      order: serverOrder,
-      offset: 0,
-      limit: limit + 1,
-      exists: meta.expiring,
-      after,
-    },
-    { kind: "load" },
-    problems,
-  );
-  const more = rows.length + problems.length > limit;
+  const query = (node: PlanNode, at: After | undefined): ServerQuery => ({
+    node,
+    mode: "load",
+    order: serverOrder,
+    offset: 0,
+    limit: limit + 1,
+    exists: meta.expiring,
+    after: at,
+  });
+  let rows: Row[];
+  let more: boolean;
+  if (sharded) {
+    ({ rows, more } = await shardedPage(meta, spec, order, query, after, limit, problems));
+  } else {
+    const node = await planNode(meta, spec);
+    rows = await runQuery(meta, query(node, after), { kind: "load" }, problems);
+    more = rows.length + problems.length > limit;
+  }
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   let next: string | null = null;
   if (more && last) {
     // The last row's score, from its stored value (as the write computed it for the sorted set).
-    const score =
-      order.by === "score"
-        ? toScore(
-            (meta.fields.get(order.field) as FieldSpec).type as SortedType,
-            last.values.get(order.field),
-          )
-        : undefined;
-    next = encodeCursor(shape, { score, key: last.key });
+    const score = order.by === "score" ? scoreOf(meta, order.field, last) : undefined;
+    // A sharded cursor names the row by its stand-in spelling (`{Event#?}:e1`): no bucket in it.
+    const key = sharded ? `${modelTag(planned)}:${keyBody(last.key)}` : last.key;
+    next = encodeCursor(shape, { score, key });
   }
   return { rows: dropDrifted(meta, spec.lookups, page), next };
+}
+
+const scoreOf = (meta: ModelMeta, field: string, row: Row): number =>
+  toScore((meta.fields.get(field) as FieldSpec).type as SortedType, row.values.get(field));
+
+/**
+ * A page of a sharded model: each bucket the filter can touch gives its first `limit + 1` rows
+ * after the cursor (one script call each, all sent at once: one round trip per master), and the
+ * page is the first `limit` of their merge. The cursor's row is in one bucket; every other bucket
+ * starts at the place that row would have in it (its score, and its key after the bucket's tag),
+ * so each call costs what page 1 costs, however far the page. Ties of score order by the key
+ * after its tag, as one bucket's Redis (and an unsharded model's) orders them.
+ */
+async function shardedPage(
+  meta: ModelMeta,
+  spec: QuerySpec,
+  order: PageOrder,
+  query: (node: PlanNode, at: After | undefined) => ServerQuery,
+  after: After | undefined,
+  limit: number,
+  problems: RowProblem[],
+): Promise<{ rows: Row[]; more: boolean }> {
+  const { node, buckets } = await shardedPlan(meta, spec);
+  let overflow = false;
+  const found = await Promise.all(
+    buckets.map(async (b) => {
+      const view = inBucket(meta, b);
+      const mine: RowProblem[] = [];
+      const at = after && { ...after, key: toBucket(meta, after.key, b) };
+      const base = query(nodeInBucket(meta, node, b), at);
+      const rows = await runQuery(
+        view,
+        { ...base, order: orderInBucket(meta, base.order, b) },
+        { kind: "load" },
+        mine,
+      );
+      // A bucket with more than a page (bad rows included) has rows after this page.
+      if (rows.length + mine.length > limit) overflow = true;
+      problems.push(...mine);
+      return rows;
+    }),
+  );
+  const sign = order.by === "score" && order.desc ? -1 : 1;
+  const compare =
+    order.by === "score"
+      ? (a: Row, b: Row): number =>
+          sign * (scoreOf(meta, order.field, a) - scoreOf(meta, order.field, b) || byBody(a.key, b.key))
+      : (a: Row, b: Row): number => byBody(a.key, b.key);
+  const rows = found.flat().sort(compare);
+  return { rows, more: overflow || rows.length > limit };
 }

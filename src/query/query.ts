@@ -261,20 +261,6 @@ const relationshipSetOf = (meta: ModelMeta, where: unknown): string | undefined 
   return related.ok ? relationshipSet(meta, field, related.key) : undefined;
 };
 
-/**
- * Refuses a query mode that runs as one script over the model's keys, which a sharded model spreads
- * over buckets in other slots; it names what to use instead. Thrown before anything is read.
- */
-const refuseSharded = (meta: ModelMeta, what: string, fix: string): void => {
-  if (meta.shards > 1)
-    throw new QueryError(
-      meta.name,
-      `${what} does not read sharded models yet (${meta.name} has ${meta.shards} buckets in different slots); ${fix}.`,
-    );
-};
-
-const AGGREGATE_FIX = "read the values with values() or iterate() and combine them in your code";
-
 const checkCount = (meta: ModelMeta, what: string, count: number): number => {
   if (!Number.isInteger(count) || count < 0)
     throw new QueryError(meta.name, `${what} takes a whole number of at least 0, received ${String(count)}.`);
@@ -466,7 +452,6 @@ export class QueryImpl {
 
   async page(cursor?: string | null): Promise<{ items: object[]; next: string | null }> {
     const meta = this.#target.meta;
-    refuseSharded(meta, "page()", "use orderBy() with limit() and offset(), or iterate()");
     const problems: RowProblem[] = [];
     const { rows, next } = await fetchPage(meta, this.#state, cursor, problems);
     const items = settle(meta.name, problems, await this.#hydrateRows(rows, problems));
@@ -474,32 +459,24 @@ export class QueryImpl {
   }
 
   async sum(field: string): Promise<number> {
-    refuseSharded(this.#target.meta, "sum()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "sum", field, true)).sum;
   }
 
   async avg(field: string): Promise<number | null> {
-    refuseSharded(this.#target.meta, "avg()", AGGREGATE_FIX);
     const { count, sum } = await scoreStats(this.#target.meta, this.#state, "avg", field, true);
     return count === 0 ? null : sum / count;
   }
 
   async min(field: string): Promise<unknown> {
-    refuseSharded(this.#target.meta, "min()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "min", field, false)).min;
   }
 
   async max(field: string): Promise<unknown> {
-    refuseSharded(this.#target.meta, "max()", AGGREGATE_FIX);
     return (await scoreStats(this.#target.meta, this.#state, "max", field, false)).max;
   }
 
   countBy(field: string): Promise<Map<unknown, number>> {
-    const meta = this.#target.meta;
-    return Promise.resolve().then(() => {
-      refuseSharded(meta, "countBy()", AGGREGATE_FIX);
-      return countBy(meta, this.#state, field);
-    });
+    return Promise.resolve().then(() => countBy(this.#target.meta, this.#state, field));
   }
 
   async *iterate(options?: { readonly batchSize?: number | undefined }): AsyncGenerator<object> {

@@ -1,6 +1,7 @@
 import { encodeMessage } from "../encoding/codec/encode.js";
 import {
-  changeStream,
+  changeStreamOf,
+  forKey,
   indexValuesHash,
   modelEventsChannel,
   relationshipSet,
@@ -71,15 +72,17 @@ export function planCommute(intent: CommuteIntent): CommuteCall {
   const shadow =
     meta.expiring && meta.indexedFields.includes(field) ? position(indexValuesHash(meta, key)) : 0;
   const args: ScriptArg[] = [intent.op, field, meta.ttl ?? 0, shadow];
+  // A sharded model's index keys are spelled for the instance's bucket (its slot).
+  const view = forKey(meta, key);
   if (intent.op === "incr") {
-    const set = spec.kind === "sorted" ? position(sortedSet(meta, field, [], false)) : 0;
+    const set = spec.kind === "sorted" ? position(sortedSet(view, field, [], false)) : 0;
     args.push(spec.type, set, intent.deltas.length, ...intent.deltas);
   } else {
-    args.push(position(relationshipSet(meta, field, null)), intent.targets.length);
-    for (const target of intent.targets) args.push(target, position(relationshipSet(meta, field, target)));
+    args.push(position(relationshipSet(view, field, null)), intent.targets.length);
+    for (const target of intent.targets) args.push(target, position(relationshipSet(view, field, target)));
   }
   args.push(...eventArgs(meta, key, field));
   // The change feed (optional trailing section): the script appends the update once applied.
-  if (meta.changes) args.push(1, position(changeStream(meta)), meta.changes.maxLen, meta.name);
+  if (meta.changes) args.push(1, position(changeStreamOf(meta, key)), meta.changes.maxLen, meta.name);
   return { keys, args };
 }

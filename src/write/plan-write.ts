@@ -1,6 +1,6 @@
 import { encodeMessage } from "../encoding/codec/encode.js";
 import { ShardMoveError } from "../errors.js";
-import { changeStream, compositeIndexHash, indexValuesHash, modelEventsChannel } from "../keys/keys.js";
+import { changeStreamOf, compositeIndexHash, indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { KeyList } from "../scripts/key-list.js";
@@ -210,9 +210,10 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
       meta.events && intent.kind !== "purge" ? modelEvent(meta, intent, newKey, content) : undefined;
     if (event) args.push(1, event.channel, event.message);
     else args.push(0);
-    // The change feed: the script appends the write if it commits and changes something.
+    // The change feed: the script appends the write if it commits and changes something (to the
+    // stream of the instance's bucket on a sharded model: newKey and oldKey share it).
     if (meta.changes && intent.kind !== "purge")
-      changes.push(w + 1, keys.position(changeStream(meta)), meta.changes.maxLen, meta.name);
+      changes.push(w + 1, keys.position(changeStreamOf(meta, newKey)), meta.changes.maxLen, meta.name);
     const labels = unique.map(([field]) => field);
     // A `$Index` entry this write adds must not replace another live instance's: Popoto 1.x
     // writers record their unique combinations there only (not in `$CompositeF`). An index

@@ -1,9 +1,9 @@
 /**
  * Sharded models beside the features that came after them: TagField and composite index keys
  * carry the bucket tag like every other key of a bucket (and are queried in every bucket); hooks
- * and value checks run as on any model; update() writes each match in its bucket; the query modes
- * that run as one script over the model (page(), the aggregates) are refused with an error
- * naming the fix. (Unique values: sharded-unique.test.ts; onDelete: sharded-on-delete.test.ts.)
+ * and value checks run as on any model; update() writes each match in its bucket. (Unique values:
+ * sharded-unique.test.ts; onDelete: sharded-on-delete.test.ts; page() and the aggregates:
+ * sharded-reads.test.ts.)
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -120,25 +120,6 @@ describe("sharded models and later features", () => {
     expect(error).toBeInstanceOf(QueryError);
     expect((error as Error).message).toMatch(/shardBy field.*create its copy/);
     expect((await SfVisit.load({ id: "v1" }))?.host?.redisKey).toBe(layoutKey("SfHost:h"));
-  });
-
-  it("refuses page() and the aggregates on a sharded model, naming what to use instead", async () => {
-    await SfItem.create({ id: "p", kind: "x", year: 1, at: 3 });
-    const query = SfItem.query.orderBy("at").limit(2);
-    const page = await caught(() => query.page());
-    expect(page).toBeInstanceOf(QueryError);
-    expect((page as Error).message).toMatch(/page\(\) does not read sharded models.*iterate\(\)/);
-    for (const run of [
-      () => SfItem.query.sum("at"),
-      () => SfItem.query.avg("at"),
-      () => SfItem.query.min("at"),
-      () => SfItem.query.max("at"),
-      () => SfItem.query.countBy("kind"),
-    ]) {
-      const error = await caught(run);
-      expect(error).toBeInstanceOf(QueryError);
-      expect((error as Error).message).toMatch(/does not read sharded models.*values\(\) or iterate\(\)/);
-    }
   });
 });
 

@@ -60,6 +60,21 @@ describe("change events", () => {
     Book.changes.consume({ group: "search", consumer: "w1", count: "10" });
   });
 
+  test("Model.changes exists only on a model declared with changes", () => {
+    class NoFeed extends Model("ChangesNone", { k: KeyField() }) {}
+    class Off extends Model("ChangesOff", { k: KeyField() }, { changes: false, ttl: 5 }) {}
+    class Bounded extends Model("ChangesBounded", { k: KeyField() }, { changes: { maxLen: 5 }, shards: 4 }) {}
+    // @ts-expect-error: ChangesNone has no change feed (declare it with { changes: true })
+    void NoFeed.changes;
+    // @ts-expect-error: changes: false declares none
+    void Off.changes;
+    expectTypeOf(Bounded.changes.keys).toEqualTypeOf<string[]>();
+    expectTypeOf(Bounded.query.filter({ k: "x" })).not.toBeAny();
+    const flag: boolean = Math.random() > 0.5;
+    // A flag known only at run time: typed, and checked when read.
+    expectTypeOf(Model("ChangesMaybe", { k: KeyField() }, { changes: flag }).changes.read).toBeFunction();
+  });
+
   test("the changes option is true, false or { maxLen }", () => {
     Model("ChangesA", { k: KeyField() }, { changes: true });
     Model("ChangesB", { k: KeyField() }, { changes: { maxLen: 5 } });

@@ -90,6 +90,7 @@ describe("decodeEntry", () => {
     );
     expect(event).toEqual({
       id: "1700000000123-0",
+      stream: "stream:CBook",
       model: "CBook",
       op: "update",
       key: "CBook:b",
