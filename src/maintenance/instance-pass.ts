@@ -160,30 +160,45 @@ export async function instancePass(
   large: LargeKeys,
 ): Promise<number> {
   let moved = 0;
-  for await (const keys of instanceKeys(meta, options.batchSize, options.progress)) {
-    if (keys.length === 0) continue;
-    const rows = await readRows(meta, keys);
-    let entries = 0;
-    for (const row of rows.values()) {
-      if (row.state !== "ok") continue;
-      tally.instances++;
-      entries += row.entries.size;
-    }
-    const gone = await damagedRows(meta, rows, tally, options);
-    if (gone.length > 0) {
-      moved += gone.length;
-      await purgeMoved(meta, gone, rows, tally, options);
-      for (const key of gone) rows.set(key, { state: "gone" });
-    }
-    const found = await missingEntries(rows, large);
-    tally.hold(keys.length + entries + found.length);
-    const confirmed = await confirm(meta, found);
-    if (options.repair === undefined) for (const d of confirmed) tally.addDifference(d);
-    else {
-      const fixed = await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
-      // An entry added to a large structure is in it now: count it, as if found there.
-      for (const d of fixed) if (d.kind === "missing") large.count(d.index);
-    }
+  for await (const keys of instanceKeys(meta, options.batchSize, options.progress))
+    moved += await instanceBatch(meta, keys, tally, options, large);
+  return moved;
+}
+
+/**
+ * Checks (or repairs) one batch of instance keys; returns how many damaged keys it moved. Also
+ * the step of `migrate()`, which walks the class set (src/schema/migrate.ts).
+ */
+export async function instanceBatch(
+  meta: ModelMeta,
+  keys: readonly string[],
+  tally: Tally,
+  options: PassOptions,
+  large: LargeKeys,
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  let moved = 0;
+  const rows = await readRows(meta, keys);
+  let entries = 0;
+  for (const row of rows.values()) {
+    if (row.state !== "ok") continue;
+    tally.instances++;
+    entries += row.entries.size;
+  }
+  const gone = await damagedRows(meta, rows, tally, options);
+  if (gone.length > 0) {
+    moved += gone.length;
+    await purgeMoved(meta, gone, rows, tally, options);
+    for (const key of gone) rows.set(key, { state: "gone" });
+  }
+  const found = await missingEntries(rows, large);
+  tally.hold(keys.length + entries + found.length);
+  const confirmed = await confirm(meta, found);
+  if (options.repair === undefined) for (const d of confirmed) tally.addDifference(d);
+  else {
+    const fixed = await fix(meta, confirmed, rows, options.repair.addMissing, options.batchSize, tally);
+    // An entry added to a large structure is in it now: count it, as if found there.
+    for (const d of fixed) if (d.kind === "missing") large.count(d.index);
   }
   return moved;
 }

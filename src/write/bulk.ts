@@ -4,6 +4,7 @@ import { isNoScript, loadScripts, queueScript, type ScriptReply } from "../scrip
 import { scripts } from "../scripts/scripts.generated.js";
 import { executeWrites } from "./execute-write.js";
 import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
+import { fingerprintModels, noteFingerprints, withFingerprints } from "./schema-section.js";
 
 /** Progress of a bulk operation: instances done so far, of the total. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -52,6 +53,8 @@ export async function executeBulk(
       const list = reply as ScriptReply[] | null;
       if (!error && list && text(list[0]) === "OK") {
         existed[start + i] = list[1] === 1;
+        const intent = batch[i] as WriteIntent;
+        noteFingerprints(fingerprintModels([intent]), list[3]);
         onWritten?.(start + i);
       } else retry.push(i);
     });
@@ -74,7 +77,7 @@ export async function executeBulk(
 async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, unknown][]> {
   const pipeline = getConnection().pipeline();
   for (const intent of batch) {
-    const call = planWrites([intent]);
+    const call = withFingerprints(planWrites([intent]), [intent]);
     queueScript(pipeline, scripts.write, call.keys, call.args);
   }
   try {
