@@ -2,6 +2,10 @@
  * Embeds src/scripts/*.lua into src/scripts/scripts.generated.ts with each script's SHA1, so the
  * published package needs no file reads at run time and EVALSHA can be tried before EVAL.
  * Run `npm run build:lua` after editing a .lua file; a unit test fails while the output is stale.
+ *
+ * Redis runs each script body on its own (a script cannot load another), so helpers shared by
+ * several scripts live in src/scripts/lib/ and a line `--#include <name>` in a script is replaced
+ * by lib/<name>.lua here; the SHA is that of the script as sent.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,12 +14,22 @@ import { fileURLToPath } from "node:url";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "scripts");
 
+/** A script's source with each `--#include <name>` line replaced by src/scripts/lib/<name>.lua. */
+const withIncludes = (source: string, file: string): string =>
+  source.replace(/^--#include ([a-z0-9-]+)\n/gm, (_, name: string) => {
+    try {
+      return readFileSync(join(dir, "lib", `${name}.lua`), "utf8");
+    } catch {
+      throw new Error(`${file}: --#include ${name}, but src/scripts/lib/${name}.lua cannot be read`);
+    }
+  });
+
 export const renderScripts = (): string => {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".lua"))
     .sort();
   const entries = files.map((file) => {
-    const source = readFileSync(join(dir, file), "utf8");
+    const source = withIncludes(readFileSync(join(dir, file), "utf8"), file);
     const sha = createHash("sha1").update(source).digest("hex");
     const name = basename(file, ".lua").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     return `  ${name}: {\n    name: ${JSON.stringify(basename(file, ".lua"))},\n    sha: ${JSON.stringify(sha)},\n    source: ${JSON.stringify(source)},\n  },`;

@@ -146,11 +146,14 @@ export function watchCommands(client: object): () => void {
   const original = target.sendCommand;
   const seen = new WeakSet<object>();
   const wrapped: Sender = function (this: unknown, command, stream, ...rest) {
+    // Watched only for tracing and nobody traces this operation: the command goes straight on.
+    const counter = roundTrips.getStore();
+    if (counter === undefined && listener === undefined && !debugLog)
+      return original.call(this, command, stream, ...rest);
     if (typeof command === "object" && command !== null && !seen.has(command)) {
       seen.add(command);
       // A pipeline hands its commands over with its own stream object; count that object once.
       const pipeline = typeof stream === "object" && stream !== null && "isPipeline" in stream;
-      const counter = roundTrips.getStore();
       if (counter !== undefined && !(pipeline && counter.pipelines.has(stream as object))) {
         if (pipeline) counter.pipelines.add(stream as object);
         counter.roundTrips++;

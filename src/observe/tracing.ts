@@ -10,20 +10,21 @@
 import { roundTrips } from "./command-log.js";
 
 interface Span {
+  isRecording(): boolean;
   setAttribute(key: string, value: string | number): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
   recordException(exception: Error): unknown;
   end(): void;
 }
 interface Tracer {
-  startActiveSpan<T>(
-    name: string,
-    options: { kind: number; attributes: Record<string, string> },
-    fn: (span: Span) => T,
-  ): T;
+  startSpan(name: string, options: { kind: number; attributes: Record<string, string> }): Span;
 }
 interface TraceApi {
-  readonly trace: { getTracer(name: string, version?: string): Tracer };
+  readonly trace: {
+    getTracer(name: string, version?: string): Tracer;
+    setSpan(context: unknown, span: Span): unknown;
+  };
+  readonly context: { active(): unknown; with<T>(context: unknown, fn: () => T): T };
 }
 
 /** The API's numbers: SpanKind.CLIENT, SpanStatusCode.ERROR. */
@@ -44,7 +45,7 @@ export async function loadTracing(enabled: boolean): Promise<boolean> {
     const specifier = "@opentelemetry/api";
     const loaded = (await import(specifier)) as Partial<TraceApi> & { default?: Partial<TraceApi> };
     const found = loaded.trace !== undefined ? loaded : loaded.default;
-    if (found?.trace !== undefined) api = found as TraceApi;
+    if (found?.trace !== undefined && found.context !== undefined) api = found as TraceApi;
   } catch {
     // Not installed: no spans, and nothing else changes.
   }
@@ -62,26 +63,38 @@ export const tracingOn = (): boolean => api !== undefined;
  */
 export function traced<T>(model: string, operation: string, run: () => Promise<T>): Promise<T> {
   if (api === undefined || roundTrips.getStore() !== undefined) return run();
-  const tracer = api.trace.getTracer("popoto", VERSION);
   const attributes = { "db.system": "redis", "db.operation.name": operation, "db.collection.name": model };
-  return tracer.startActiveSpan(
-    `${operation} ${model}`,
-    { kind: SPAN_KIND_CLIENT, attributes },
-    async (span) => {
-      const counter = { roundTrips: 0, pipelines: new WeakSet<object>() };
-      try {
-        return await roundTrips.run(counter, run);
-      } catch (error) {
+  const span = api.trace
+    .getTracer("popoto", VERSION)
+    .startSpan(`${operation} ${model}`, { kind: SPAN_KIND_CLIENT, attributes });
+  // With the API installed but no tracer provider registered (a common transitive install), every
+  // span is the API's non-recording one: skip the context and the round-trip counter, whose
+  // AsyncLocalStorage would otherwise put a promise hook on every promise of the process.
+  if (!span.isRecording()) {
+    span.end();
+    return run();
+  }
+  const counter = { roundTrips: 0, pipelines: new WeakSet<object>() };
+  const finish = (): void => {
+    span.setAttribute("popoto.round_trips", counter.roundTrips);
+    span.end();
+  };
+  const active = api.trace.setSpan(api.context.active(), span);
+  return api.context
+    .with(active, () => roundTrips.run(counter, run))
+    .then(
+      (result) => {
+        finish();
+        return result;
+      },
+      (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
         span.recordException(failure);
         span.setStatus({ code: STATUS_ERROR, message: failure.message });
         if (typeof (error as { code?: unknown }).code === "string")
           span.setAttribute("popoto.error.code", (error as { code: string }).code);
+        finish();
         throw error;
-      } finally {
-        span.setAttribute("popoto.round_trips", counter.roundTrips);
-        span.end();
-      }
-    },
-  );
+      },
+    );
 }

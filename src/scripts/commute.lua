@@ -24,7 +24,8 @@
 --     field once applied (docs/storage.md, "Change feed")
 --
 -- Returns:
---   {"OK", bytes, before} the msgpack bytes now stored in the field, and those it replaced
+--   {"OK", bytes, before} the msgpack bytes now stored in the field, and (incr only: the caller
+--                        derives each coalesced caller's value from them) those it replaced
 --   {"MISSING"}          the hash does not exist (deleted, or expired): nothing was written
 --   {"NULL"}             incr: the stored value is null or missing
 --   {"BAD", bytes}       the stored bytes are not a number (incr) or a list of keys (add/remove)
@@ -153,13 +154,7 @@ end
 -- hash; the first write runs through pcall, so its failure writes nothing; SREM of another
 -- type's key is ignored (it holds none of popoto's entries); any other key added to is asked its
 -- TYPE before the first write.
-local function wrongTypeReply(reply, key)
-  if type(reply) == "table" and reply.err then
-    if string.find(reply.err, "WRONGTYPE", 1, true) then return { "WRONGTYPE", key } end
-    return reply
-  end
-  return nil
-end
+--#include wrong-type-reply
 local function wrongType(key, want)
   local t = redis.call("TYPE", key)["ok"]
   return t ~= "none" and t ~= want
@@ -295,4 +290,6 @@ if stream then
     "op", "update", "ts", now[1] .. "." .. string.format("%06d", tonumber(now[2])), "changed_fields", field,
     "v:" .. field, bytes)
 end
-return { "OK", bytes, stored }
+-- A relationship list's old bytes are not sent back: nobody reads them, and on a long list they
+-- doubled the reply.
+return { "OK", bytes, op == "incr" and stored or false }

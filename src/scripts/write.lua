@@ -163,13 +163,7 @@ end
 --   * every other key the write changes (the sets and sorted sets it adds to, a hash written
 --     after the first write, a hash it deletes or renames unread) is asked its TYPE in phase 1.
 local proven = {}
-local function wrongTypeReply(reply, key)
-  if type(reply) == "table" and reply.err then
-    if string.find(reply.err, "WRONGTYPE", 1, true) then return { "WRONGTYPE", key } end
-    return reply
-  end
-  return nil
-end
+--#include wrong-type-reply
 local function read(command, key, ...)
   local reply = redis.pcall(command, key, ...)
   local bad = wrongTypeReply(reply, key)

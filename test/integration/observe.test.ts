@@ -15,6 +15,7 @@ import {
   type ConnectOptions,
   isPopotoError,
 } from "../../src/index.js";
+import { roundTrips } from "../../src/observe/command-log.js";
 import { recordSpans } from "../support/recording-tracer.js";
 import { countTraffic } from "../support/round-trips.js";
 import { runWorker } from "../support/run-worker.js";
@@ -163,6 +164,28 @@ describe("OpenTelemetry spans", () => {
     } finally {
       stop();
     }
+  });
+
+  it("with the API installed but no provider registered, operations run outside any span context", async () => {
+    // The API's non-recording spans are skipped, with the round-trip counter: its AsyncLocalStorage
+    // would put a promise hook on every promise of the process for spans nobody records.
+    const counters: unknown[] = [];
+    class HookedBook extends Model("ObsHooked", { title: KeyField() }) {
+      override preSave(): void {
+        counters.push(roundTrips.getStore());
+      }
+    }
+    await connect(target());
+    await HookedBook.create({ title: "unrecorded" });
+    const { stop } = recordSpans();
+    try {
+      await HookedBook.create({ title: "recorded" });
+    } finally {
+      stop();
+    }
+    expect(counters).toHaveLength(2);
+    expect(counters[0]).toBeUndefined();
+    expect(counters[1]).toMatchObject({ roundTrips: expect.any(Number) as number });
   });
 
   it("connect({ tracing: false }) makes no spans", async () => {
