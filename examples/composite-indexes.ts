@@ -1,7 +1,7 @@
 /**
  * Composite indexes (model option `indexes`): one set per combination of values, read when a
  * filter gives every field of an index by equality; `unique: true` makes a combination unique,
- * enforced inside the write script.
+ * enforced inside the write script, and mirrored in Popoto 1.x's `$Index` hash.
  *
  *   REDIS_URL=redis://127.0.0.1:6379/9 npx tsx examples/composite-indexes.ts
  *
@@ -10,6 +10,7 @@
 import {
   connect,
   disconnect,
+  getConnection,
   IndexedField,
   KeyField,
   Model,
@@ -40,6 +41,10 @@ async function main(): Promise<void> {
   await CiBook.create({ title: "The Hobbit", author: tolkien, year: 1937, isbn: "978-0", printing: 1 });
   await CiBook.create({ title: "Farmer Giles", author: tolkien, year: 1949, isbn: "978-1", printing: 1 });
   await CiBook.create({ title: "Le Hobbit", author: tolkien, year: 1937, isbn: "978-2", printing: null });
+
+  // The unique index also keeps Popoto 1.x's hash, written in the same atomic write: the digest of
+  // the values' Python str() ("978-0:1") → the holder's key. "Le Hobbit" (printing null) has none.
+  show("$Index:CiBook:isbn:printing", await getConnection().hgetall("$Index:CiBook:isbn:printing"));
 
   const query = CiBook.query().filter({ author: tolkien, year: 1937 });
   show("author + year 1937", titles(await query));

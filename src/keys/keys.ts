@@ -195,6 +195,19 @@ export const compositeSet = (model: ModelMeta, fields: readonly string[], parts:
   joinKey([`$CompositeF`, modelTag(model), fields.join("+"), ...parts]);
 
 /**
+ * `$Index:Book:isbn:number` (Popoto 1.x, `ModelOptions.get_index_key`): for a unique composite
+ * index, a HASH from the digest of each held combination (`indexDigest`) to the key of the
+ * instance holding it. The field names follow the index's order, joined with `:` (unescaped, as
+ * Popoto spells it); the model's name carries its hash tag on a cluster, so the hash shares the
+ * model's slot (Python Popoto does not run on a cluster).
+ */
+export const compositeIndexHash = (model: ModelMeta, fields: readonly string[]): string =>
+  `$Index:${modelTag(model)}:${fields.join(":")}`;
+
+/** Whether `key` is a `$Index` hash (whose entries are hash fields, not set members). */
+export const isIndexHash = (key: string): boolean => key.startsWith("$Index:");
+
+/**
  * `$TagF:Book:tags:<part>` (Popoto 1.x TagField): the instances carrying the tag; the tag is
  * escaped as a key part (`agent:valor` gives `agent{&#58;}valor`).
  */
@@ -247,6 +260,11 @@ export const indexKeyPatterns = (
     { pattern: `$TagF:${tag}:*`, type: "set" },
     { pattern: `$CompositeF:${tag}:*`, type: "set" },
     { pattern: `$TagPtr:${tag}:*`, type: "set" },
+    // One exact key per unique composite index: Popoto 1.x also keeps `$Index` hashes for plain
+    // composite indexes, which popoto neither writes nor checks.
+    ...model.compositeIndexes
+      .filter((index) => index.unique)
+      .map((index) => ({ pattern: compositeIndexHash(model, index.fields), type: "hash" as const })),
   ];
 };
 

@@ -5,7 +5,8 @@
  * cluster every key of a model shares its `{Model}` hash tag, so the MULTI stays on one slot.
  */
 import type { ModelMeta } from "../model/meta.js";
-import { expectedKeyType } from "../keys/keys.js";
+import { expectedKeyType, isIndexHash } from "../keys/keys.js";
+import { splitHashMember } from "../write/index-entries.js";
 import { classify, entryId, redis } from "./rows.js";
 import type { IndexDifference } from "./types.js";
 
@@ -25,6 +26,7 @@ export async function confirm(
   for (const d of differences) {
     // A shadow difference (member "") is about the shadow hash itself existing.
     if (d.member === "") transaction.exists(d.index);
+    else if (isIndexHash(d.index)) transaction.hget(d.index, splitHashMember(d.member).field);
     else if (expectedKeyType(d.index) === "set") transaction.sismember(d.index, d.member);
     else transaction.zscore(d.index, d.member);
   }
@@ -45,8 +47,14 @@ export async function confirm(
     // A ttl shadow is stale while its instance is gone.
     if (d.member === "") return row.state === "gone" && present === 1;
     const wanted = row.state === "ok" ? row.entries.get(entryId(d.index, d.member)) : undefined;
-    const score = expectedKeyType(d.index) === "zset" && present !== null ? Number(present) : undefined;
-    const inIndex = d.member === "" || expectedKeyType(d.index) === "set" ? present === 1 : present !== null;
+    const hashEntry = d.member !== "" && isIndexHash(d.index);
+    const score =
+      !hashEntry && expectedKeyType(d.index) === "zset" && present !== null ? Number(present) : undefined;
+    const inIndex = hashEntry
+      ? present === splitHashMember(d.member).value
+      : d.member === "" || expectedKeyType(d.index) === "set"
+        ? present === 1
+        : present !== null;
     if (d.kind === "missing") return wanted !== undefined && !inIndex;
     if (d.kind === "stale") return wanted === undefined && inIndex;
     return wanted?.kind === "z" && score !== undefined && scoresDiffer(score, wanted.score);

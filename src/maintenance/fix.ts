@@ -7,7 +7,7 @@ import type { ModelMeta } from "../model/meta.js";
 import { executeBulk } from "../write/bulk.js";
 import { indexEntries, type IndexEntry } from "../write/index-entries.js";
 import type { WriteIntent } from "../write/plan-write.js";
-import { expectedKeyType } from "../keys/keys.js";
+import { expectedKeyType, isIndexHash } from "../keys/keys.js";
 import { confirm } from "./confirm.js";
 import { entryId, type Row } from "./rows.js";
 import type { Tally } from "./tally.js";
@@ -15,9 +15,11 @@ import type { IndexDifference } from "./types.js";
 
 /** The entry to remove for a stale or wrong-scored difference (ZREM needs no score: any will do). */
 const staleEntry = (d: IndexDifference): IndexEntry =>
-  expectedKeyType(d.index) === "zset"
-    ? { kind: "z", key: d.index, member: d.member, score: d.actual ?? 0 }
-    : { kind: "s", key: d.index, member: d.member };
+  isIndexHash(d.index)
+    ? { kind: "h", key: d.index, member: d.member }
+    : expectedKeyType(d.index) === "zset"
+      ? { kind: "z", key: d.index, member: d.member, score: d.actual ?? 0 }
+      : { kind: "s", key: d.index, member: d.member };
 
 /** One intent per instance for the differences about it; undefined when there is nothing to do. */
 function intentFor(

@@ -11,11 +11,11 @@ import { splitKey } from "../keys/escape.js";
 import { indexValuesHash, tagPointerInstance } from "../keys/keys.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
-import { indexEntries } from "../write/index-entries.js";
+import { hashMember, indexEntries } from "../write/index-entries.js";
 import { confirm } from "./confirm.js";
 import { fix } from "./fix.js";
 import type { PassOptions } from "./instance-pass.js";
-import type { LargeKeys } from "./large-keys.js";
+import type { LargeKeys, StructureType } from "./large-keys.js";
 import { moveKey } from "./move-keys.js";
 import { entryId, isWrongType, readRows, redis, type Row } from "./rows.js";
 import type { Tally } from "./tally.js";
@@ -30,14 +30,23 @@ interface Item {
 }
 
 /**
- * The instance an index member is about: the member itself, the key after a lex member's value,
- * or, in a `$TagPtr` pointer set (whose members are tag sets), the instance the set is named after.
+ * The instance an index member is about: the member itself, the key after a lex member's value or
+ * a hash entry's field (`hashMember`), or, in a `$TagPtr` pointer set (whose members are tag
+ * sets), the instance the set is named after.
  */
 export const instanceOf = (index: string, member: string): string => {
   const pointed = tagPointerInstance(index);
   if (pointed !== undefined) return pointed;
   const at = member.indexOf("\0\0");
   return at === -1 ? member : member.slice(at + 2);
+};
+
+/** Flat [field, value, …] replies of HSCAN (or an HGETALL map) as items, one per hash entry. */
+const hashItems = (index: string, flat: readonly string[]): Item[] => {
+  const items: Item[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    items.push({ index, member: hashMember(flat[i] as string, flat[i + 1] as string) });
+  return items;
 };
 
 /** Flat [member, score, …] replies of ZRANGE WITHSCORES / ZSCAN as items. */
@@ -159,11 +168,11 @@ async function wrongTyped(keys: readonly IndexKey[], tally: Tally, options: Pass
   }
 }
 
-/** Reads one structure by SSCAN / ZSCAN, a batch at a time, checking each batch. */
+/** Reads one structure by SSCAN / ZSCAN / HSCAN, a batch at a time, checking each batch. */
 async function scanStructure(
   meta: ModelMeta,
   key: string,
-  type: "set" | "zset",
+  type: StructureType,
   tally: Tally,
   options: PassOptions,
 ): Promise<void> {
@@ -172,9 +181,16 @@ async function scanStructure(
     const [next, flat] =
       type === "set"
         ? await redis().sscan(key, cursor, "COUNT", options.batchSize)
-        : await redis().zscan(key, cursor, "COUNT", options.batchSize);
+        : type === "zset"
+          ? await redis().zscan(key, cursor, "COUNT", options.batchSize)
+          : await redis().hscan(key, cursor, "COUNT", options.batchSize);
     cursor = next;
-    const items = type === "set" ? flat.map((member) => ({ index: key, member })) : zsetItems(key, flat);
+    const items =
+      type === "set"
+        ? flat.map((member) => ({ index: key, member }))
+        : type === "zset"
+          ? zsetItems(key, flat)
+          : hashItems(key, flat);
     if (items.length > 0) await checkItems(meta, items, tally, options);
   } while (cursor !== "0");
 }
@@ -199,12 +215,14 @@ async function readSmall(
     const read = redis().pipeline();
     for (const { key, type } of group) {
       if (type === "set") read.smembers(key);
+      else if (type === "hash") read.hgetall(key);
       else read.zrange(key, 0, -1, "WITHSCORES");
     }
     const lists = (await read.exec()) ?? [];
     const items = group.flatMap(({ key, type }, i) => {
       const [error, list] = lists[i] ?? [null, []];
       if (error) return []; // replaced by another type meanwhile: the next check reports it
+      if (type === "hash") return hashItems(key, Object.entries(list as Record<string, string>).flat());
       const flat = list as string[];
       return type === "set" ? flat.map((member) => ({ index: key, member })) : zsetItems(key, flat);
     });
@@ -225,6 +243,7 @@ export async function indexPass(
     for (const { key, type } of keys) {
       if (type === "set") sizes.scard(key);
       else if (type === "zset") sizes.zcard(key);
+      else if (type === "hash") sizes.hlen(key);
       else sizes.type(key);
     }
     const replies = (await sizes.exec()) ?? [];
@@ -273,6 +292,7 @@ export async function largeKeysPass(
     const sizes = redis().pipeline();
     for (const [key, { type }] of batch) {
       if (type === "set") sizes.scard(key);
+      else if (type === "hash") sizes.hlen(key);
       else sizes.zcard(key);
     }
     const replies = (await sizes.exec()) ?? [];

@@ -5,7 +5,7 @@
  * and misplaced rows, and instance keys of another Redis type. Holds one batch at a time.
  */
 import type { ModelMeta } from "../model/meta.js";
-import { indexEntries, type IndexEntry } from "../write/index-entries.js";
+import { indexEntries, splitHashMember, type IndexEntry } from "../write/index-entries.js";
 import { valuesFromKey } from "../model/hash.js";
 import { confirm, scoresDiffer } from "./confirm.js";
 import { fix } from "./fix.js";
@@ -49,7 +49,9 @@ async function missingEntries(rows: ReadonlyMap<string, Row>, large: LargeKeys):
   const pipeline = redis().pipeline();
   for (const [index, list] of indexes) {
     const members = list.map(({ entry }) => entry.member);
-    if (list[0]?.entry.kind === "s") pipeline.smismember(index, ...members);
+    const kind = list[0]?.entry.kind;
+    if (kind === "s") pipeline.smismember(index, ...members);
+    else if (kind === "h") pipeline.hmget(index, ...members.map((member) => splitHashMember(member).field));
     else pipeline.zmscore(index, ...members);
   }
   const replies = (await pipeline.exec()) ?? [];
@@ -62,7 +64,11 @@ async function missingEntries(rows: ReadonlyMap<string, Row>, large: LargeKeys):
     const answers = reply as (number | string | null)[];
     list.forEach(({ instance, entry, countOnly }, j) => {
       const answer = answers[j];
-      const present = answer !== 0 && answer !== null && answer !== undefined;
+      // A hash entry is present when its field names this instance.
+      const present =
+        entry.kind === "h"
+          ? answer === splitHashMember(entry.member).value
+          : answer !== 0 && answer !== null && answer !== undefined;
       if (present) large.count(index);
       if (countOnly) return;
       const base = { index, member: entry.member, instance };

@@ -9,12 +9,15 @@
  * Holds one small record per large structure, at most `cap` of them (a large structure holds more
  * than a batch of entries, so there are few); past the cap they are read member by member at once.
  */
+/** The index structures the tools read: sets, sorted sets and `$Index` hashes. */
+export type StructureType = "set" | "zset" | "hash";
+
 export class LargeKeys {
-  readonly keys = new Map<string, { readonly type: "set" | "zset"; counted: number }>();
+  readonly keys = new Map<string, { readonly type: StructureType; counted: number }>();
   constructor(private readonly cap: number) {}
 
   /** Sets a structure aside; false when the cap is reached (read it now instead). */
-  defer(key: string, type: "set" | "zset"): boolean {
+  defer(key: string, type: StructureType): boolean {
     if (this.keys.size >= this.cap) return false;
     this.keys.set(key, { type, counted: 0 });
     return true;

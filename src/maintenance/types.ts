@@ -9,6 +9,7 @@ export interface IndexDifference {
   readonly kind: "missing" | "stale" | "score";
   /** The index structure (`$KeyF:Book:title:Dune`), or a ttl shadow hash (`$IndexValues:…`, member ""). */
   readonly index: string;
+  /** The member; in a `$Index` hash, the entry as `<field>\0\0<instance key>`. */
   readonly member: string;
   /** The instance the entry is about. */
   readonly instance: string;

@@ -8,10 +8,10 @@ import { splitKey } from "../keys/escape.js";
 import { indexKeyPatterns, indexValuesHash, instanceKeyPattern } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 
-/** An index structure, or a ttl shadow hash (`$IndexValues:…`). */
+/** An index structure (a `$Index` hash: `hash`), or a ttl shadow hash (`$IndexValues:…`). */
 export interface IndexKey {
   readonly key: string;
-  readonly type: "set" | "zset" | "shadow";
+  readonly type: "set" | "zset" | "hash" | "shadow";
 }
 
 /** Calls `progress(done, total)` with keys scanned so far and the database's size. */
@@ -42,14 +42,12 @@ export async function* indexKeys(
   count: number,
   progress?: WalkProgress,
 ): AsyncGenerator<IndexKey[]> {
-  // Every pattern is a prefix followed by `*`, or one exact key (the class set).
-  const patterns = indexKeyPatterns(meta)
-    .filter((p) => p.type !== "hash")
-    .map((p) => ({
-      prefix: p.pattern.endsWith("*") ? p.pattern.slice(0, -1) : p.pattern,
-      exact: !p.pattern.endsWith("*"),
-      type: p.type as "set" | "zset",
-    }));
+  // Every pattern is a prefix followed by `*`, or one exact key (the class set, a `$Index` hash).
+  const patterns = indexKeyPatterns(meta).map((p) => ({
+    prefix: p.pattern.endsWith("*") ? p.pattern.slice(0, -1) : p.pattern,
+    exact: !p.pattern.endsWith("*"),
+    type: p.type,
+  }));
   const shadowPrefix = indexValuesHash(meta, "");
   const total = await totalKeys(getConnection());
   let seen = 0;

@@ -41,9 +41,12 @@
 --     r, the number of entries to remove; then r entries:
 --       "S" position | "Z" position | "G" position   (the member is the old key; a geo set is a zset)
 --       "s" position member | "z" position member
+--       "H" position field | "h" position field value   (a hash entry, removed only while it holds
+--         that value, the old key for "H": another instance's entry is never taken away)
 --     a, the number of entries to add; then a entries:
 --       "S" position | "Z" position score | "G" position longitude latitude   (member: the new key)
 --       "s" position member | "z" position member score | "g" position member longitude latitude
+--       "H" position field | "h" position field value   (HSET; the value of "H" is the new key)
 --     e, 0 or 1; if 1, a channel and a message to PUBLISH once the write is applied (model change
 --       events: sent from here so a subscriber never hears of a write that did not happen)
 --   then, optionally (absent means none): c, the number of change-feed entries; then c groups:
@@ -51,13 +54,17 @@
 --     Once every write is applied, each recorded write that changed something is appended to its
 --     stream (docs/storage.md, "Change feed"): a create, an update (a save that wrote fields), or a
 --     delete of a hash that existed. So a write that fails a check appends nothing.
---   then, optionally (absent means none; when present, the change-feed count above is sent too,
---     0 when there is no change feed): f, the number of schema fingerprints; then f groups:
---     position of the model's `$Schema` hash, position of its class set, n, then n index ids.
---     A fingerprint (a `$Schema` hash with the field "~v") absent while the class set is empty (the model holds no instance yet, so
---     every index it declares is complete) is recorded once every write is applied: each id with
---     the value "built", and "~v" "1" (docs/storage.md, "Schema fingerprint"). One absent over
---     stored instances is left absent (unknown: they may predate an index; `popoto migrate`
+--   then, optionally (absent means none; the change-feed count precedes it, 0 if none): x, the
+--     number of index-hash checks; then x groups: w, position of a `$Index` hash, field, i. Write w
+--     adds that entry, and the field must not name another instance whose hash exists (Popoto
+--     1.x's unique composite index, read by its uniqueness check); else {"UNIQUE", w, i, holder}.
+--   then, optionally: the literal "fp" (so it is found whether or not the sections above were
+--     sent), f, the number of schema fingerprints; then f groups: position of the model's
+--     `$Schema` hash, position of its class set, n, then n index ids. A fingerprint (a `$Schema`
+--     hash with the field "~v") absent while the class set is empty (the model holds no instance
+--     yet, so every index it declares is complete) is recorded once every write is applied: each
+--     id with the value "built", and "~v" "1" (docs/storage.md, "Schema fingerprint"). One absent
+--     over stored instances is left absent (unknown: they may predate an index; `popoto migrate`
 --     records it).
 --
 -- Returns:
@@ -66,7 +73,7 @@
 --                                  then per fingerprint group: 1 it lists every id sent as built,
 --                                  0 it lacks one, -1 there is none
 --   {"STALE", w, source, v1 … vn}  write w's stored state differs; source "H" (hash), "S" (shadow) or "" (none)
---   {"UNIQUE", w, i, holder}       write w's i-th unique set holds another instance key
+--   {"UNIQUE", w, i, holder}       write w's i-th unique set (or index-hash check) holds another instance key
 --   {"CONFLICT", w}                write w moves its key onto a hash that already exists
 --   {"PURGE", w, key}              write w's new key has leftovers of an expired instance to clean first
 --   {"LIVE", w}                    purge write w found its hash alive again
@@ -120,6 +127,10 @@ for w = 1, takeNumber() do
     local key = takeKey()
     if kind == "S" then op.remove[j] = { "s", key, op.oldKey }
     elseif kind == "Z" or kind == "G" then op.remove[j] = { "z", key, op.oldKey }
+    elseif kind == "H" then op.remove[j] = { "h", key, op.oldKey, take() }
+    elseif kind == "h" then
+      local field = take()
+      op.remove[j] = { "h", key, take(), field }
     else op.remove[j] = { kind, key, take() } end
   end
   op.add = {}
@@ -127,7 +138,12 @@ for w = 1, takeNumber() do
     local kind = take()
     local key = takeKey()
     local entry
-    if kind == "S" or kind == "Z" or kind == "G" then
+    if kind == "H" then
+      entry = { "h", key, op.newKey or op.oldKey, take() }
+    elseif kind == "h" then
+      local field = take()
+      entry = { "h", key, take(), field }
+    elseif kind == "S" or kind == "Z" or kind == "G" then
       entry = { string.lower(kind), key, op.newKey or op.oldKey }
     else
       entry = { kind, key, take() }
@@ -139,11 +155,16 @@ for w = 1, takeNumber() do
   writes[w] = op
 end
 local changes = {}
-if ARGV[i] then
+if ARGV[i] and ARGV[i] ~= "fp" then
   for c = 1, takeNumber() do changes[c] = { op = writes[takeNumber()], key = takeKey(), maxLen = take(), model = take() } end
 end
+local hashChecks = {}
+if ARGV[i] and ARGV[i] ~= "fp" then
+  for c = 1, takeNumber() do hashChecks[c] = { w = takeNumber(), key = takeKey(), field = take(), i = takeNumber() } end
+end
 local fingerprints = {}
-if ARGV[i] then
+if ARGV[i] == "fp" then
+  take()
   for f = 1, takeNumber() do
     local group = { key = takeKey(), classSet = takeKey(), ids = {} }
     for j = 1, takeNumber() do group.ids[j] = take() end
@@ -257,6 +278,17 @@ for w, op in ipairs(writes) do
   end
 end
 
+-- Popoto 1.x's unique composite indexes: an entry added must not take another live instance's
+-- combination (the holder's key is in the model's own slot, as the hash is).
+for _, check in ipairs(hashChecks) do
+  local op = writes[check.w]
+  local holder, bad = read("HGET", check.key, check.field)
+  if bad then return bad end
+  if holder and holder ~= op.oldKey and holder ~= op.newKey and redis.call("EXISTS", holder) == 1 then
+    return { "UNIQUE", check.w, check.i, holder }
+  end
+end
+
 -- The probe: when Redis is out of memory, only a script's first write is refused (later ones run,
 -- so the script cannot stop half-way), so the first write is one that may grow memory: the first
 -- save's HSET (on the old key when the key moves: RENAME then carries the fields over), else the
@@ -278,7 +310,7 @@ if not probe then
   end
 end
 
-local TYPES = { s = "set", z = "zset", g = "zset" }
+local TYPES = { s = "set", z = "zset", g = "zset", h = "hash" }
 local function checkType(key, want)
   if proven[key] or (probe and probe.key == key) then return nil end
   local t = redis.call("TYPE", key)["ok"]
@@ -322,6 +354,8 @@ end
 local function add(entry)
   if entry[1] == "s" then
     return redis.call("SADD", entry[2], entry[3])
+  elseif entry[1] == "h" then
+    return redis.call("HSET", entry[2], entry[4], entry[3])
   elseif entry[1] == "z" then
     return redis.call("ZADD", entry[2], entry[4], entry[3])
   end
@@ -335,6 +369,7 @@ if probe then
   else
     local e = probe.entry
     if e[1] == "s" then reply = redis.pcall("SADD", e[2], e[3])
+    elseif e[1] == "h" then reply = redis.pcall("HSET", e[2], e[4], e[3])
     elseif e[1] == "z" then reply = redis.pcall("ZADD", e[2], e[4], e[3])
     else reply = redis.pcall("GEOADD", e[2], e[4], e[5], e[3]) end
   end
@@ -356,7 +391,12 @@ for _, op in ipairs(writes) do
     end
   end
   for _, entry in ipairs(op.remove) do
-    redis.pcall(entry[1] == "s" and "SREM" or "ZREM", entry[2], entry[3])
+    if entry[1] == "h" then
+      -- Only this instance's entry goes (a Python writer may have taken the field since).
+      if redis.pcall("HGET", entry[2], entry[4]) == entry[3] then redis.call("HDEL", entry[2], entry[4]) end
+    else
+      redis.pcall(entry[1] == "s" and "SREM" or "ZREM", entry[2], entry[3])
+    end
   end
   -- The value now belongs to this instance: drop leftovers of expired holders from its set.
   for _, dead in ipairs(op.dead or {}) do redis.call("SREM", dead[1], dead[2]) end

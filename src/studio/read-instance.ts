@@ -8,7 +8,7 @@ import { relationshipSet } from "../keys/keys.js";
 import { decodeSnapshot, snapshotOf } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { incomingRelationships, targetName } from "../model/targets.js";
-import { indexEntries, type IndexEntry } from "../write/index-entries.js";
+import { indexEntries, splitHashMember, type IndexEntry } from "../write/index-entries.js";
 import { readHashes, type StoredInstance } from "./read-hash.js";
 
 /** Members of a reverse set listed on the instance page; the rest are reached by a filtered table. */
@@ -51,11 +51,12 @@ export interface InstanceDetail {
   readonly referrers: readonly Referrers[];
 }
 
-/** Checks each entry with SISMEMBER or ZSCORE, in one pipeline. */
+/** Checks each entry with SISMEMBER, HGET (a `$Index` hash) or ZSCORE, in one pipeline. */
 async function entryStates(redis: Redis, entries: readonly IndexEntry[]): Promise<EntryState[]> {
   const pipeline = redis.pipeline();
   for (const e of entries) {
     if (e.kind === "s") pipeline.sismember(e.key, e.member);
+    else if (e.kind === "h") pipeline.hget(e.key, splitHashMember(e.member).field);
     else pipeline.zscore(e.key, e.member);
   }
   const results = (await pipeline.exec()) ?? [];
@@ -63,6 +64,8 @@ async function entryStates(redis: Redis, entries: readonly IndexEntry[]): Promis
     const [error, reply] = results[i] ?? [null, null];
     if (error) return { entry, present: false, score: undefined };
     if (entry.kind === "s") return { entry, present: reply === 1, score: undefined };
+    if (entry.kind === "h")
+      return { entry, present: reply === splitHashMember(entry.member).value, score: undefined };
     return { entry, present: reply !== null, score: reply === null ? undefined : Number(reply) };
   });
 }

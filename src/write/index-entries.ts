@@ -3,6 +3,7 @@ import type { KeyType, SortedType } from "../fields/field-type.js";
 import { toScore } from "../encoding/scores.js";
 import {
   classSet,
+  compositeIndexHash,
   compositeSet,
   forKey,
   geoSet,
@@ -17,15 +18,19 @@ import {
   tagSet,
   valuePart,
 } from "../keys/keys.js";
+import { indexDigest, pythonStr } from "../keys/index-digest.js";
 import type { ModelMeta } from "../model/meta.js";
 import { UNKNOWN_SCORE } from "../model/hash.js";
 
 /**
- * One index membership of an instance: a set member (`s`), a sorted-set member with a score (`z`)
- * or a geo member (`g`). Computed in TypeScript, from values, so Lua never builds a key name.
+ * One index membership of an instance: a set member (`s`), a sorted-set member with a score (`z`),
+ * a geo member (`g`) or a hash entry (`h`: a `$Index` hash's field naming the instance, its
+ * `member` being `hashMember(field, instance key)`). Computed in TypeScript, from values, so Lua
+ * never builds a key name.
  */
 export type IndexEntry =
   | { readonly kind: "s"; readonly key: string; readonly member: string }
+  | { readonly kind: "h"; readonly key: string; readonly member: string }
   | { readonly kind: "z"; readonly key: string; readonly member: string; readonly score: number }
   | {
       readonly kind: "g";
@@ -34,6 +39,18 @@ export type IndexEntry =
       readonly longitude: number;
       readonly latitude: number;
     };
+
+/**
+ * A hash entry as one member, `<field>\0\0<instance key>` (the field is a hex digest, so the
+ * first `\0\0` ends it): so entries compare, diff and name their instance as members do.
+ */
+export const hashMember = (field: string, key: string): string => `${field}\0\0${key}`;
+
+/** The field and the value (an instance key) of a hash entry's member. */
+export const splitHashMember = (member: string): { field: string; value: string } => {
+  const at = member.indexOf("\0\0");
+  return { field: member.slice(0, at), value: member.slice(at + 2) };
+};
 
 /**
  * `<value>\0\0<instance key>`: a lex-index member. A NUL inside the value is written as `\0\1`, so the
@@ -154,9 +171,39 @@ export function indexEntries(
   for (const index of meta.compositeIndexes) {
     const set = compositeSetOf(meta, index.fields, values);
     if (set !== undefined) entries.push({ kind: "s", key: set, member: key });
+    const digest = index.unique ? compositeDigestOf(meta, index.fields, values) : undefined;
+    if (digest !== undefined)
+      entries.push({
+        kind: "h",
+        key: compositeIndexHash(meta, index.fields),
+        member: hashMember(digest, key),
+      });
   }
   return entries;
 }
+
+/**
+ * The `$Index` hash field of a unique composite index for `values` (Popoto 1.x's digest of the
+ * values' Python `str()`), or undefined when `values` lacks one of its fields or holds null for
+ * one (Popoto writes no entry for a combination with a None).
+ */
+export const compositeDigestOf = (
+  meta: ModelMeta,
+  fields: readonly string[],
+  values: ReadonlyMap<string, unknown>,
+): string | undefined => {
+  const texts: string[] = [];
+  for (const name of fields) {
+    const spec = meta.fields.get(name) as FieldSpec;
+    const text = pythonStr(
+      spec.kind === "relationship" ? "relationship" : (spec.type as KeyType),
+      values.get(name),
+    );
+    if (text === undefined) return undefined;
+    texts.push(text);
+  }
+  return indexDigest(texts);
+};
 
 /** A field's value as a part of a composite index's set name (a related key escaped again). */
 const compositePart = (spec: FieldSpec, value: unknown): string =>

@@ -50,6 +50,9 @@ export type CommuteIntent = IncrementIntent | RelatedIntent;
 export const commutingIncrement = (meta: ModelMeta, field: string): boolean => {
   const spec = meta.fields.get(field);
   if (!spec || (spec.type !== "int" && spec.type !== "float" && spec.type !== "decimal")) return false;
+  // A composite index names its set (and `$Index` digest) by the value: the entry moves with it,
+  // which only the write script computes.
+  if (meta.compositeIndexes.some((index) => index.fields.includes(field))) return false;
   return spec.kind === "plain" || (spec.kind === "sorted" && spec.partitionBy.length === 0);
 };
 

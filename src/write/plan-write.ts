@@ -1,11 +1,11 @@
 import { encodeMessage } from "../encoding/codec/encode.js";
 import { ShardMoveError } from "../errors.js";
-import { changeStream, indexValuesHash, modelEventsChannel } from "../keys/keys.js";
+import { changeStream, compositeIndexHash, indexValuesHash, modelEventsChannel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { KeyList } from "../scripts/key-list.js";
 import type { ScriptArg } from "../scripts/run-script.js";
-import { diffEntries, indexEntries, type IndexEntry } from "./index-entries.js";
+import { diffEntries, indexEntries, splitHashMember, type IndexEntry } from "./index-entries.js";
 
 export type { Snapshot } from "../model/hash.js";
 
@@ -92,7 +92,8 @@ const OP_CODES = { save: "s", update: "u", delete: "d", purge: "p" } as const;
 /**
  * Entries in write.lua's compact form: an entry whose member is the instance key itself (`own`:
  * the old key for removals, the new key for additions) is sent as an upper-case kind and its
- * set's position only; others carry their member. Additions carry scores and coordinates.
+ * set's position only; others carry their member. A hash entry sends its field, then its value
+ * unless it is `own`. Additions carry scores and coordinates.
  */
 const pushEntries = (
   args: ScriptArg[],
@@ -103,7 +104,11 @@ const pushEntries = (
 ): void => {
   args.push(entries.length);
   for (const entry of entries) {
-    if (entry.member === own) args.push(entry.kind.toUpperCase(), keys.position(entry.key));
+    if (entry.kind === "h") {
+      const { field, value } = splitHashMember(entry.member);
+      if (value === own) args.push("H", keys.position(entry.key), field);
+      else args.push("h", keys.position(entry.key), field, value);
+    } else if (entry.member === own) args.push(entry.kind.toUpperCase(), keys.position(entry.key));
     else args.push(entry.kind, keys.position(entry.key), entry.member);
     if (!withScores) continue;
     if (entry.kind === "z") args.push(String(entry.score));
@@ -167,6 +172,7 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
   const newKeys: string[] = [];
   const contents: (SaveContent | undefined)[] = [];
   const changes: ScriptArg[] = [];
+  const hashChecks: ScriptArg[] = [];
   for (const [w, intent] of intents.entries()) {
     const { meta, oldKey, expected } = intent;
     const kind = plannedKind(intent);
@@ -207,11 +213,28 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     // The change feed: the script appends the write if it commits and changes something.
     if (meta.changes && intent.kind !== "purge")
       changes.push(w + 1, keys.position(changeStream(meta)), meta.changes.maxLen, meta.name);
-    uniqueFields.push(unique.map(([field]) => field));
+    const labels = unique.map(([field]) => field);
+    // A `$Index` entry this write adds must not replace another live instance's: Popoto 1.x
+    // writers record their unique combinations there only (not in `$CompositeF`). An index
+    // repair re-adds entries without judging them.
+    if (!intent.rewriteEntries)
+      for (const entry of add) {
+        const index = entry.kind === "h" ? indexOfHash(meta, entry.key) : undefined;
+        if (index === undefined) continue;
+        labels.push(index.fields.join("+"));
+        hashChecks.push(w + 1, keys.position(entry.key), splitHashMember(entry.member).field, labels.length);
+      }
+    uniqueFields.push(labels);
     newKeys.push(newKey);
     contents.push(content);
   }
-  // A trailing section, sent only when some model keeps a change feed (write.lua's header).
-  if (changes.length > 0) args.push(changes.length / 4, ...changes);
+  // Trailing sections (write.lua's header): the change feed's, sent when some model keeps one or
+  // when the `$Index` checks follow; then the `$Index` checks, when a write adds such an entry.
+  if (changes.length > 0 || hashChecks.length > 0) args.push(changes.length / 4, ...changes);
+  if (hashChecks.length > 0) args.push(hashChecks.length / 4, ...hashChecks);
   return { keys: keys.keys, args, uniqueFields, newKeys, contents };
 }
+
+/** The unique composite index whose `$Index` hash is `key`. */
+const indexOfHash = (meta: ModelMeta, key: string): ModelMeta["compositeIndexes"][number] | undefined =>
+  meta.compositeIndexes.find((index) => index.unique && compositeIndexHash(meta, index.fields) === key);

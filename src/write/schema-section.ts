@@ -29,10 +29,8 @@ export function withFingerprints(call: WriteCall, intents: readonly WriteIntent[
   if (models.length === 0) return { keys: call.keys, args: call.args, models };
   const keys = new KeyList();
   for (const key of call.keys) keys.position(key);
-  const args: ScriptArg[] = [...call.args];
-  // The change-feed section is optional in the script; it must be there for this one to follow.
-  if (!intents.some((i) => i.meta.changes && i.kind !== "purge")) args.push(0);
-  args.push(models.length);
+  // Marked with "fp": the script finds it after whichever optional sections the plan has.
+  const args: ScriptArg[] = [...call.args, "fp", models.length];
   for (const meta of models) {
     const ids = indexIds(meta);
     args.push(keys.position(schemaKey(meta)), keys.position(classSet(meta)), ids.length, ...ids);

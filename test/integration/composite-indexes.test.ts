@@ -16,9 +16,16 @@ import {
   UniqueViolationError,
 } from "../../src/index.js";
 import { caught, dump } from "../support/inspect.js";
-import { allKeys, raw, useRedis } from "../support/redis.js";
+import { allKeys, ON_CLUSTER, raw, useRedis } from "../support/redis.js";
 
 useRedis();
+
+/**
+ * A related key escaped as one part begins with the related model's name, tagged on a cluster
+ * (`{Author}{&#58;}Tolkien`, docs/storage.md §7): the test client cannot translate it, since its
+ * standalone spelling is also that of a key value (`Author:Tolkien` escaped).
+ */
+const AUTHOR = ON_CLUSTER ? "{Author}" : "Author";
 
 class Author extends Model("Author", { name: KeyField() }) {}
 class Book extends Model(
@@ -57,8 +64,8 @@ describe("composite index storage", () => {
     await Book.create({ title: "The Hobbit", author: tolkien, year: 1937, lang: "en" });
     await Book.create({ title: "Silmarillion", author: tolkien, year: 1977 });
     expect(await compositeKeys()).toEqual({
-      "$CompositeF:Book:author+year:Author{&#58;}Tol///-kien:1937": ["Book:The Hobbit"],
-      "$CompositeF:Book:author+year:Author{&#58;}Tol///-kien:1977": ["Book:Silmarillion"],
+      [`$CompositeF:Book:author+year:${AUTHOR}{&#58;}Tol///-kien:1937`]: ["Book:The Hobbit"],
+      [`$CompositeF:Book:author+year:${AUTHOR}{&#58;}Tol///-kien:1977`]: ["Book:Silmarillion"],
       "$CompositeF:Book:lang+year:en:1937": ["Book:The Hobbit"],
       "$CompositeF:Book:lang+year:None:1977": ["Book:Silmarillion"],
     });
@@ -94,7 +101,7 @@ describe("composite index storage", () => {
     const book = await Book.create({ title: "Dune", author, year: 1965 });
     book.title = "Dune I";
     await book.save();
-    expect((await compositeKeys())["$CompositeF:Book:author+year:Author{&#58;}Herbert:1965"]).toEqual([
+    expect((await compositeKeys())[`$CompositeF:Book:author+year:${AUTHOR}{&#58;}Herbert:1965`]).toEqual([
       "Book:Dune I",
     ]);
     await author.delete(); // setNull: the book's author becomes null
@@ -124,13 +131,13 @@ describe("composite index queries", () => {
     // The set filters; the year's sorted set only orders (Popoto's default: by the score filtered on).
     const plan = await query.explain();
     expect(plan.indexKeys).toEqual([
-      "$CompositeF:Book:author+year:Author{&#58;}Tolkien:1937",
+      `$CompositeF:Book:author+year:${AUTHOR}{&#58;}Tolkien:1937`,
       "$SortF:Book:year",
     ]);
     const three = Book.query.filter({ author: "Author:Tolkien", year: 1937, lang: "fr" });
     expect((await three).map((b) => b.title)).toEqual(["Le Hobbit"]);
     expect((await three.explain()).indexKeys).toEqual([
-      "$CompositeF:Book:author+year:Author{&#58;}Tolkien:1937",
+      `$CompositeF:Book:author+year:${AUTHOR}{&#58;}Tolkien:1937`,
       "$IndexF:Book:lang:fr",
       "$SortF:Book:year",
     ]);
@@ -187,6 +194,17 @@ describe("unique composite indexes", () => {
       if (r.status === "rejected") expect(r.reason).toBeInstanceOf(UniqueViolationError);
     expect(await raw.scard("$CompositeF:Edition:isbn+number:race:7")).toBe(1);
     expect(await raw.scard("$Class:Edition")).toBe(1);
+  });
+});
+
+describe("composite indexes and atomicIncrement", () => {
+  it("an increment of a field of a composite index moves the instance to its new combination's set", async () => {
+    const book = await Book.create({ title: "Dune", year: 1965, lang: "en" });
+    await book.atomicIncrement("year", 1);
+    expect(await compositeKeys()).toEqual({
+      "$CompositeF:Book:author+year:None:1966": ["Book:Dune"],
+      "$CompositeF:Book:lang+year:en:1966": ["Book:Dune"],
+    });
   });
 });
 

@@ -133,24 +133,6 @@ export const CLUSTER_SKIPS: readonly ClusterSkip[] = [
       "`Label:Label` in the test's standalone spelling; the same keys round-trip in the tests beside it",
   },
   {
-    file: "test/integration/composite-indexes.test.ts",
-    test: "one set per combination",
-    reason:
-      "failed on the cluster after the tags and sharded branches were merged together (end of session 4); each passed there alone. To fix under issues 16 and 12, then remove this skip",
-  },
-  {
-    file: "test/integration/composite-indexes.test.ts",
-    test: "a key change, a delete and an onDelete setNull",
-    reason:
-      "failed on the cluster after the tags and sharded branches were merged together (end of session 4); each passed there alone. To fix under issues 16 and 12, then remove this skip",
-  },
-  {
-    file: "test/integration/composite-indexes.test.ts",
-    test: "a filter giving every field of an index by equality",
-    reason:
-      "failed on the cluster after the tags and sharded branches were merged together (end of session 4); each passed there alone. To fix under issues 16 and 12, then remove this skip",
-  },
-  {
     file: "test/integration/sharded-features.test.ts",
     test: "update() writes every match in its own bucket",
     reason:

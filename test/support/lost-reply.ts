@@ -44,38 +44,45 @@ export interface LostReplies {
   restore(): void;
 }
 
-/** Installs the interception on popoto's current connection (connected to `server`). */
-export async function loseReplies(server: PrivateServer): Promise<LostReplies> {
-  const client = getConnection() as Redis;
-  const blocker = server.client();
-  const killer = server.client();
-  await Promise.all([blocker.ping(), killer.ping()]);
+type Send = () => unknown;
+
+/**
+ * The loss itself: `blocker` holds the server, the command is sent during the hold, then
+ * `killer`'s CLIENT KILL of connection `id` queues behind it, so the server runs the command and
+ * closes the connection before writing the reply.
+ */
+async function killAfterRun(blocker: Redis, killer: Redis, id: string, send: Send): Promise<void> {
+  const busy = blocker.eval(BUSY, 0, 150);
+  await sleep(40);
+  send();
+  await sleep(40);
+  await killer.call("CLIENT", "KILL", "ID", id);
+  await busy;
+}
+interface Patchable {
+  sendCommand(command: Command, stream?: unknown, node?: unknown): unknown;
+}
+
+/**
+ * Patches `client.sendCommand` so the next command matching the armed matcher is handed to
+ * `lose` (with the function that sends it) instead of going out; the handle both forms return.
+ */
+function interceptArmed(
+  client: Patchable,
+  lose: (command: Command, send: Send) => Promise<void>,
+): LostReplies {
   const original = client.sendCommand.bind(client);
   let armed: Matcher | undefined;
   let lost = 0;
-  const patched = (command: Command, stream?: unknown): unknown => {
+  client.sendCommand = (command: Command, stream?: unknown, node?: unknown): unknown => {
     const match = armed;
     if (match && match(command.name.toLowerCase(), command.args)) {
       armed = undefined;
-      void (async () => {
-        const id = clientId;
-        const busy = blocker.eval(BUSY, 0, 150);
-        await sleep(40);
-        original(command, stream as never);
-        await sleep(40);
-        await killer.call("CLIENT", "KILL", "ID", id);
-        await busy;
-        lost++;
-      })();
+      void lose(command, () => original(command, stream, node)).then(() => lost++);
       return command.promise;
     }
-    return original(command, stream as never);
+    return original(command, stream, node);
   };
-  let clientId = String(await client.call("CLIENT", "ID"));
-  client.on("ready", () => {
-    void client.call("CLIENT", "ID").then((id) => (clientId = String(id)));
-  });
-  client.sendCommand = patched as typeof client.sendCommand;
   return {
     arm(match) {
       armed = match;
@@ -84,9 +91,24 @@ export async function loseReplies(server: PrivateServer): Promise<LostReplies> {
       return lost;
     },
     restore() {
-      client.sendCommand = original as typeof client.sendCommand;
+      client.sendCommand = original;
     },
   };
+}
+
+/** Installs the interception on popoto's current connection (connected to `server`). */
+export async function loseReplies(server: PrivateServer): Promise<LostReplies> {
+  const client = getConnection() as Redis;
+  const blocker = server.client();
+  const killer = server.client();
+  await Promise.all([blocker.ping(), killer.ping()]);
+  let clientId = String(await client.call("CLIENT", "ID"));
+  client.on("ready", () => {
+    void client.call("CLIENT", "ID").then((id) => (clientId = String(id)));
+  });
+  return interceptArmed(client as unknown as Patchable, async (_command, send) => {
+    await killAfterRun(blocker, killer, clientId, send);
+  });
 }
 
 /**
@@ -125,47 +147,18 @@ export function beforeNextCommand(
  */
 export function loseClusterReplies(cluster: PrivateCluster): LostReplies {
   const client = getConnection() as Cluster;
-  const original = client.sendCommand.bind(client);
-  let armed: Matcher | undefined;
-  let lost = 0;
-  const patched = (command: Command, stream?: unknown, node?: unknown): unknown => {
-    const match = armed;
-    if (match && match(command.name.toLowerCase(), command.args)) {
-      armed = undefined;
-      void (async () => {
-        // The first key names the slot, so the master (EVALSHA sha numkeys key…, HGETALL key).
-        const name = command.name.toLowerCase();
-        const port = await cluster.masterOf(String(command.args[name.startsWith("eval") ? 2 : 0]));
-        const server = cluster.nodes.find((n) => n.port === port)?.server;
-        const connection = client.nodes("master").find((n) => n.options.port === port);
-        if (!server || !connection) throw new Error(`no master on port ${port}`);
-        const [blocker, killer] = [server.client(), server.client()];
-        const id = String(await connection.call("CLIENT", "ID"));
-        await Promise.all([blocker.ping(), killer.ping()]);
-        const busy = blocker.eval(BUSY, 0, 150);
-        await sleep(40);
-        original(command, stream as never, node);
-        await sleep(40);
-        await killer.call("CLIENT", "KILL", "ID", id);
-        await busy;
-        blocker.disconnect();
-        killer.disconnect();
-        lost++;
-      })();
-      return command.promise;
-    }
-    return original(command, stream as never, node);
-  };
-  client.sendCommand = patched as typeof client.sendCommand;
-  return {
-    arm(match) {
-      armed = match;
-    },
-    get lost() {
-      return lost;
-    },
-    restore() {
-      client.sendCommand = original as typeof client.sendCommand;
-    },
-  };
+  return interceptArmed(client as unknown as Patchable, async (command, send) => {
+    // The first key names the slot, so the master (EVALSHA sha numkeys key…, HGETALL key).
+    const name = command.name.toLowerCase();
+    const port = await cluster.masterOf(String(command.args[name.startsWith("eval") ? 2 : 0]));
+    const server = cluster.nodes.find((n) => n.port === port)?.server;
+    const connection = client.nodes("master").find((n) => n.options.port === port);
+    if (!server || !connection) throw new Error(`no master on port ${port}`);
+    const [blocker, killer] = [server.client(), server.client()];
+    const id = String(await connection.call("CLIENT", "ID"));
+    await Promise.all([blocker.ping(), killer.ping()]);
+    await killAfterRun(blocker, killer, id, send);
+    blocker.disconnect();
+    killer.disconnect();
+  });
 }
