@@ -29,6 +29,7 @@ export type PopotoErrorCode =
   | "TEST_DATABASE"
   | "SHARD_MOVE"
   | "HOOK"
+  | "INDEX_NOT_BUILT"
   | "REDIS";
 
 export class PopotoError extends Error {
@@ -298,6 +299,31 @@ export class WrongTypeError extends PopotoError {
     this.key = key;
     this.actual = actual;
     this.expected = expected;
+  }
+}
+
+/**
+ * A query needs an index the model declares but Redis does not hold for every stored instance yet:
+ * the index was added to the model (a field became a SortedField, an IndexedField, a relationship,
+ * a TagField, a composite index…) after instances were written without it, so reading it would
+ * silently miss them. Nothing was read. The model's schema fingerprint (`$Schema:<Model>`,
+ * docs/storage.md) says which indexes are complete.
+ */
+export class IndexNotBuiltError extends PopotoError {
+  /** The field (or composite index, `a+b`) whose index is not built. */
+  readonly field: string;
+  /** The index, as the fingerprint names it (`sorted:pages`). */
+  readonly index: string;
+  constructor(model: string, field: string, index: string) {
+    super(
+      "INDEX_NOT_BUILT",
+      `${model}: the index of ${model}.${field} (${index}) is not built for the instances stored before it ` +
+        `was declared, so a query on it would miss them; nothing was read. Build it with ` +
+        `\`npx popoto migrate --models <your models file> --model ${model}\` or \`await ${model}.migrate()\`.`,
+      { model },
+    );
+    this.field = field;
+    this.index = index;
   }
 }
 

@@ -36,6 +36,7 @@ export {
   UniqueViolationError,
   ValidationError,
   WrongTypeError,
+  IndexNotBuiltError,
 } from "./errors.js";
 export type { ConnectionFailure, PopotoErrorCode, PostHook, RowProblem, ValidationIssue } from "./errors.js";
 export { AutoKeyField } from "./fields/auto-key.js";
@@ -121,6 +122,7 @@ export type {
   WrongTypeKey,
 } from "./maintenance/indexes.js";
 export type { ResumeReport } from "./model/delete-resume.js";
+export type { MigrateOptions, MigrateProgress, MigrateResult } from "./schema/migrate.js";
 export type { ChangeFeedOptions, ModelOptions } from "./model/meta.js";
 export type {
   StandardSchemaIssue,

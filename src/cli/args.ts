@@ -8,6 +8,7 @@ export const COMMANDS = [
   "check",
   "clean",
   "rebuild",
+  "migrate",
   "repair",
   "inspect",
   "studio",
@@ -26,6 +27,10 @@ Commands:
   check     compare every index with the hashes, report each difference (read-only)
   clean     remove stale index entries and correct wrong scores (adds nothing)
   rebuild   make every index match the hashes: remove stale entries, add missing ones
+  migrate   build the indexes the models declare that Redis does not hold for every instance yet
+            (a new SortedField, relationship, composite index…), drop those no longer declared,
+            and record each model's schema fingerprint ($Schema:<Model>); resumable, in bounded
+            steps, safe while the application writes
   repair    finish the deletes a crash interrupted (cascade/setNull steps; their $DeleteJournal keys)
   inspect   count instances, index keys and entries per structure kind, and memory used
   studio    serve a local web page to browse the models, follow relationships and check index
@@ -54,7 +59,8 @@ Options:
   --write            studio: allow the index repair buttons (clean, rebuild)
   --corrupt <action> clean/rebuild: report (default), quarantine ($Quarantine:<key>) or delete
                      rows that do not decode (and instance keys holding another Redis type)
-  --batch-size <n>   check/clean/rebuild: keys per SCAN, members per read, instances per pipeline
+  --max-steps <n>    migrate: stop each model's build after n batches (run again to resume)
+  --batch-size <n>   check/clean/rebuild/migrate: keys per SCAN, members per read, instances per pipeline
                      (default 1000); memory follows it, not the database's size
   --max-listed <n>   check/clean/rebuild: differences and damaged keys listed per model in --json
                      (default 1000); the counts are always exact
@@ -68,6 +74,7 @@ module failed to import, ...).
 Examples:
   npx popoto check --models ./dist/models.js
   npx popoto rebuild --models ./dist/models.js --url redis://localhost:6379/2 --model Book
+  npx popoto migrate --models ./dist/models.js --model Book
   npx popoto repair --models ./dist/models.js --cluster redis://10.0.0.1:7000
   npx popoto check --models ./dist/models.js --cluster redis://10.0.0.1:7000,redis://10.0.0.2:7000
   node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
@@ -96,6 +103,8 @@ export interface CliArgs {
   /** check/clean/rebuild: `--batch-size` and `--max-listed` (undefined: the library's defaults). */
   readonly batchSize: number | undefined;
   readonly maxListed: number | undefined;
+  /** migrate: `--max-steps` (undefined: no limit). */
+  readonly maxSteps: number | undefined;
   /** studio: where to listen, and whether repairs are allowed. */
   readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
   /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
@@ -163,6 +172,7 @@ export function parseCliArgs(
         corrupt: { type: "string" },
         "batch-size": { type: "string" },
         "max-listed": { type: "string" },
+        "max-steps": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -202,12 +212,15 @@ export function parseCliArgs(
   const corrupt = values.corrupt ?? "report";
   if (corrupt !== "report" && corrupt !== "quarantine" && corrupt !== "delete")
     throw new UsageError(`--corrupt must be report, quarantine or delete, received "${corrupt}".`);
-  const positive = (name: "batch-size" | "max-listed", min: number): number | undefined => {
+  const positive = (name: "batch-size" | "max-listed" | "max-steps", min: number): number | undefined => {
     const value = values[name];
     if (value === undefined) return undefined;
     if (!/^\d+$/.test(value) || Number(value) < min)
       throw new UsageError(`--${name} must be a whole number of at least ${min}, received "${value}".`);
-    if (command !== "check" && command !== "clean" && command !== "rebuild")
+    if (name === "max-steps" && command !== "migrate")
+      throw new UsageError(`--max-steps is an option of migrate, not of popoto ${command}.`);
+    if (name === "batch-size" && command === "migrate") return Number(value);
+    if (command !== "check" && command !== "clean" && command !== "rebuild" && name !== "max-steps")
       throw new UsageError(`--${name} is an option of check, clean and rebuild, not of popoto ${command}.`);
     return Number(value);
   };
@@ -216,6 +229,7 @@ export function parseCliArgs(
     corrupt,
     batchSize: positive("batch-size", 1),
     maxListed: positive("max-listed", 0),
+    maxSteps: positive("max-steps", 1),
     cluster,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,

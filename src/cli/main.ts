@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The operator CLI: `popoto check|clean|rebuild|repair|inspect|studio|export|import --models <module> [--url …] [--model Name]… [--json]`.
+ * The operator CLI: `popoto check|clean|rebuild|migrate|repair|inspect|studio|export|import --models <module> [--url …] [--model Name]… [--json]`.
  *
  * Which popoto the CLI connects. The models module imports popoto itself, and a model's
  * `checkIndexes()` sends its commands through the connection of the popoto module instance that
@@ -27,6 +27,7 @@ import { check } from "./commands/check.js";
 import type { CommandContext, CommandResult } from "./commands/context.js";
 import { finishDeletes } from "./commands/finish-deletes.js";
 import { inspect } from "./commands/inspect.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { repair } from "./commands/repair.js";
 import { loadModels, selectModels } from "./load-models.js";
 import { createProgress } from "./progress.js";
@@ -69,6 +70,8 @@ const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResu
         batchSize: args.batchSize,
         maxListed: args.maxListed,
       });
+    case "migrate":
+      return migrateCommand(context, { batchSize: args.batchSize, maxSteps: args.maxSteps });
     case "repair":
       return finishDeletes(context);
     case "inspect":

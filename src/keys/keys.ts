@@ -396,3 +396,48 @@ export const slotGroup = (key: string): string => {
 
 /** `$Quarantine:Book:Dune`: where `clean --corrupt=quarantine` moves a corrupt instance, out of every index. */
 export const quarantineKey = (key: string): string => `$Quarantine:${key}`;
+
+/**
+ * `$Schema:Book` (`$Schema:{Book}` on a cluster, so the write and query scripts of the model can
+ * read it in its slot): the model's schema fingerprint, a hash of the indexes Redis holds for every
+ * stored instance (docs/storage.md, "Schema fingerprint"). popoto's own structure; Python Popoto
+ * neither writes nor reads it.
+ */
+export const schemaKey = (model: ModelMeta): string => `$Schema:${modelTag(model)}`;
+
+/** Index-key prefixes whose completeness the fingerprint records, by the kind of index they hold. */
+const FINGERPRINTED = {
+  "$SortF:": "sorted",
+  "$IndexF:": "indexed",
+  "$UniquF:": "unique",
+  "$RelationshipF:": "relationship",
+  "$TagF:": "tag",
+  "$GeoF:": "geo",
+  "$CompositeF:": "composite",
+} as const;
+
+/** The kinds of index the schema fingerprint records. */
+export type FingerprintedKind = (typeof FINGERPRINTED)[keyof typeof FINGERPRINTED];
+
+/**
+ * The index an index key of `model` belongs to: its kind and field (`a+b` for a composite index),
+ * or undefined for a key the fingerprint does not track (the class set, key-field sets, lex
+ * indexes). Field names are identifiers, so the part after the model tag up to the next `:` is
+ * the field exactly.
+ */
+export const indexOfKey = (
+  model: ModelMeta,
+  key: string,
+): { readonly kind: FingerprintedKind; readonly field: string } | undefined => {
+  for (const [prefix, kind] of Object.entries(FINGERPRINTED) as [
+    keyof typeof FINGERPRINTED,
+    FingerprintedKind,
+  ][]) {
+    const head = `${prefix}${modelTag(model)}:`;
+    if (!key.startsWith(head)) continue;
+    const rest = key.slice(head.length);
+    const end = rest.indexOf(":");
+    return { kind, field: end === -1 ? rest : rest.slice(0, end) };
+  }
+  return undefined;
+};

@@ -167,20 +167,24 @@ export async function instancePass(
 ): Promise<number> {
   let moved = 0;
   for await (const groups of instanceKeys(model, options.batchSize, options.progress))
-    for (const { meta, keys } of groups) moved += await instanceGroup(meta, keys, tally, options, large);
+    for (const { meta, keys } of groups) moved += await instanceBatch(meta, keys, tally, options, large);
   return moved;
 }
 
-/** One SCAN step's instances of one slot (the model's, or one bucket's of a sharded model); returns how many it moved. */
-async function instanceGroup(
+/**
+ * Checks (or repairs) one batch of instance keys of one slot (the model's, or one bucket's of a
+ * sharded model); returns how many damaged keys it moved. Also the step of `migrate()`, which
+ * walks the class set (src/schema/migrate.ts).
+ */
+export async function instanceBatch(
   meta: ModelMeta,
   keys: readonly string[],
   tally: Tally,
   options: PassOptions,
   large: LargeKeys,
 ): Promise<number> {
-  let moved = 0;
   if (keys.length === 0) return 0;
+  let moved = 0;
   const rows = await readRows(meta, keys);
   let entries = 0;
   for (const row of rows.values()) {

@@ -10,6 +10,7 @@ import type { ResumeReport } from "./delete-resume.js";
 import type { FieldKind, OnDelete } from "../fields/field.js";
 import type { FieldType } from "../fields/field-type.js";
 import type { IndexReport, MaintenanceOptions, RepairOptions, RepairResult } from "../maintenance/indexes.js";
+import type { MigrateOptions, MigrateResult } from "../schema/migrate.js";
 import type { Subscriber, SubscriberOptions } from "../pubsub/subscriber.js";
 import type { RelatedRef } from "../query/filter-types.js";
 import type { Query, RelationshipName } from "../query/query.js";
@@ -310,6 +311,12 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
   cleanIndexes(options?: RepairOptions): Promise<RepairResult>;
   /** Makes every index match the hashes, adding what is missing (e.g. after Python Popoto wrote data). */
   rebuildIndexes(options?: RepairOptions): Promise<RepairResult>;
+  /**
+   * Builds the indexes this definition declares that Redis does not hold for every stored
+   * instance yet, drops those no longer declared, and records the model's schema fingerprint
+   * (`$Schema:<Model>`): resumable, in bounded steps, safe while the application writes.
+   */
+  migrate(options?: MigrateOptions): Promise<MigrateResult>;
   /**
    * Finishes the deletes of this model's instances that a crash interrupted (their
    * `$DeleteJournal` keys); what `npx popoto repair` runs. README "Operations".

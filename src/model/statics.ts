@@ -16,6 +16,7 @@ import {
   type RepairResult,
 } from "../maintenance/indexes.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
+import { migrate, type MigrateOptions, type MigrateResult } from "../schema/migrate.js";
 import type { QueryAccessorImpl } from "../query/accessor.js";
 import { filterParams } from "../query/filter-params.js";
 import type { Row } from "../query/rows.js";
@@ -152,6 +153,17 @@ export class ModelStatics extends InstanceBase {
 
   static rebuildIndexes(options?: RepairOptions): Promise<RepairResult> {
     return rebuildIndexes(this.meta, options);
+  }
+
+  /**
+   * Builds the indexes this definition declares that Redis does not hold for every stored
+   * instance yet (a field made a SortedField, a new relationship, a composite index…), drops
+   * those no longer declared, and records the result in `$Schema:<Model>`; resumable, in bounded
+   * steps, safe while the application writes. `npx popoto migrate` runs it for every model.
+   * @example await Book.migrate() // SSCAN $Class:Book in batches, write.lua per instance, HSET $Schema:Book
+   */
+  static migrate(options?: MigrateOptions): Promise<MigrateResult> {
+    return migrate(this.meta, options);
   }
 
   static resumeDeletes(): Promise<ResumeReport> {

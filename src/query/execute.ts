@@ -17,6 +17,7 @@ import { contradiction } from "./row-check.js";
 import { reportRowProblem } from "./row-problems.js";
 import { countQuery, hasGeo, loadRows, nameWrongType, planKeys, runQuery } from "./stepwise.js";
 import type { RowProblem } from "../errors.js";
+import { assertIndexesBuilt } from "../schema/state.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
@@ -217,6 +218,7 @@ export async function countRows(
 export async function countNode(meta: ModelMeta, node: PlanNode): Promise<number> {
   const direct = directCount(node, meta.expiring);
   if (direct) {
+    await assertIndexesBuilt(meta, [...planKeys(node)]);
     // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
     const counted = await runDirectCount(direct).catch(async (error: unknown) => {
       throw wrapRedisError(await nameWrongType(meta, error, [...planKeys(node)]));
@@ -227,7 +229,8 @@ export async function countNode(meta: ModelMeta, node: PlanNode): Promise<number
 }
 
 /** SCARD of one index set (a relationship's reverse set: `count({ author })`), as countRows would send it. */
-export function countSet(meta: ModelMeta, key: string): Promise<number> {
+export async function countSet(meta: ModelMeta, key: string): Promise<number> {
+  await assertIndexesBuilt(meta, [key]);
   return runDirectCount({ command: "scard", key }).then(
     (counted) => counted ?? 0,
     async (error: unknown) => {

@@ -9,7 +9,8 @@ import type { PlanNode } from "./plan.js";
 import { classSet } from "../keys/keys.js";
 import type { RowProblem } from "../errors.js";
 import { queryLimits } from "./limits.js";
-import { loadRows, matchingKeys, planSize } from "./stepwise.js";
+import { loadRows, matchingKeys, planKeys, planSize } from "./stepwise.js";
+import { assertIndexesBuilt } from "../schema/state.js";
 
 /** The set to scan: the plan itself when it is one set, a set it intersects with, else the class set. */
 const driverSet = (meta: ModelMeta, node: PlanNode): string => {
@@ -34,6 +35,7 @@ export async function* iterateRows(
   problems?: RowProblem[],
 ): AsyncGenerator<Row[]> {
   const redis = getConnection();
+  await assertIndexesBuilt(meta, [...planKeys(node)]);
   if (planSize(node) > queryLimits().maxScriptArgs) {
     // A filter too large to send with each batch (a huge `__in`): find its matches in steps first.
     const keys = await matchingKeys(meta, node);

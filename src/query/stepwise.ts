@@ -21,6 +21,7 @@ import { intersect, type PlanNode } from "./plan.js";
 import { decodeRows, isStep, purge, resumeOf, text, type Row, type Want } from "./rows.js";
 import { WrongTypeError, type RowProblem } from "../errors.js";
 import { expectedKeyType } from "../keys/keys.js";
+import { assertIndexesBuilt } from "../schema/state.js";
 
 const redis = (): Redis => getConnection() as RedisClient as Redis;
 
@@ -64,6 +65,8 @@ export const hasGeo = (node: PlanNode): boolean =>
 /** Runs one query.lua call; a key of the wrong Redis type is named in the error. */
 export async function call(meta: ModelMeta, query: ServerQuery): Promise<ScriptReply[]> {
   const compiled = compileQuery(query);
+  // Only the index keys the plan names (an order's sorted set among them) can lag behind the data.
+  await assertIndexesBuilt(meta, compiled.keys);
   try {
     return (await runScript(getConnection(), scripts.query, compiled.keys, compiled.args)) as ScriptReply[];
   } catch (error) {
@@ -109,7 +112,10 @@ export async function runQuery(
   want: Want,
   problems?: RowProblem[],
 ): Promise<Row[]> {
-  if (tooLarge(query.node)) return stepwise(meta, query, want, problems);
+  if (tooLarge(query.node)) {
+    await assertIndexesBuilt(meta, [...planKeys(query.node)]);
+    return stepwise(meta, query, want, problems);
+  }
   let offset = query.offset ?? 0;
   let from: number | undefined;
   const rows: Row[] = [];
@@ -141,6 +147,7 @@ export async function countQuery(meta: ModelMeta, node: PlanNode): Promise<numbe
 
 /** Every key a node matches whose hash exists, deduplicated, in steps of bounded size. */
 export async function matchingKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
+  await assertIndexesBuilt(meta, [...planKeys(node)]);
   const seen = new Set<string>();
   const exists = meta.expiring;
   for await (const chunk of members(meta, node)) {

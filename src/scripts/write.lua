@@ -58,10 +58,20 @@
 --     number of index-hash checks; then x groups: w, position of a `$Index` hash, field, i. Write w
 --     adds that entry, and the field must not name another instance whose hash exists (Popoto
 --     1.x's unique composite index, read by its uniqueness check); else {"UNIQUE", w, i, holder}.
+--   then, optionally: the literal "fp" (so it is found whether or not the sections above were
+--     sent), f, the number of schema fingerprints; then f groups: position of the model's
+--     `$Schema` hash, position of its class set, n, then n index ids. A fingerprint (a `$Schema`
+--     hash with the field "~v") absent while the class set is empty (the model holds no instance
+--     yet, so every index it declares is complete) is recorded once every write is applied: each
+--     id with the value "built", and "~v" "1" (docs/storage.md, "Schema fingerprint"). One absent
+--     over stored instances is left absent (unknown: they may predate an index; `popoto migrate`
+--     records it).
 --
 -- Returns:
---   {"OK", existed1, …, dead}     per write: whether its stored hash existed (1) or not (0); then the
---                                  expired instances found holding a unique value (to clean up)
+--   {"OK", existed1, …, dead, fp}  per write: whether its stored hash existed (1) or not (0); then the
+--                                  expired instances found holding a unique value (to clean up);
+--                                  then per fingerprint group: 1 it lists every id sent as built,
+--                                  0 it lacks one, -1 there is none
 --   {"STALE", w, source, v1 … vn}  write w's stored state differs; source "H" (hash), "S" (shadow) or "" (none)
 --   {"UNIQUE", w, i, holder}       write w's i-th unique set (or index-hash check) holds another instance key
 --   {"CONFLICT", w}                write w moves its key onto a hash that already exists
@@ -145,12 +155,21 @@ for w = 1, takeNumber() do
   writes[w] = op
 end
 local changes = {}
-if ARGV[i] then
+if ARGV[i] and ARGV[i] ~= "fp" then
   for c = 1, takeNumber() do changes[c] = { op = writes[takeNumber()], key = takeKey(), maxLen = take(), model = take() } end
 end
 local hashChecks = {}
-if ARGV[i] then
+if ARGV[i] and ARGV[i] ~= "fp" then
   for c = 1, takeNumber() do hashChecks[c] = { w = takeNumber(), key = takeKey(), field = take(), i = takeNumber() } end
+end
+local fingerprints = {}
+if ARGV[i] == "fp" then
+  take()
+  for f = 1, takeNumber() do
+    local group = { key = takeKey(), classSet = takeKey(), ids = {} }
+    for j = 1, takeNumber() do group.ids[j] = take() end
+    fingerprints[f] = group
+  end
 end
 
 -- Wrong-typed keys. A command on a key of another type (another client's) fails, and Lua does not
@@ -320,6 +339,16 @@ for _, change in ipairs(changes) do
   if bad then return bad end
 end
 
+-- Whether each model is empty is read before the writes below add to its class set. (A key of
+-- another type answers an error: then nothing is recorded, and the state reported is 0.)
+for _, group in ipairs(fingerprints) do
+  group.present = redis.pcall("HEXISTS", group.key, "~v")
+  if group.present == 0 then
+    local count = redis.pcall("SCARD", group.classSet)
+    group.record = type(count) == "number" and count == 0
+  end
+end
+
 -- Phase 2: every check passed; only writes from here on.
 
 local function add(entry)
@@ -427,6 +456,35 @@ if #changes > 0 then
   end
 end
 
+-- The schema fingerprints: recorded for a model that held no instance; reported either way, so the
+-- caller knows without another round trip whether its model's indexes may be queried.
+local states = {}
+for f, group in ipairs(fingerprints) do
+  if group.record then
+    local fields = { "~v", "1" }
+    for _, id in ipairs(group.ids) do
+      fields[#fields + 1] = id
+      fields[#fields + 1] = "built"
+    end
+    redis.pcall("HSET", group.key, unpack(fields))
+    states[f] = 1
+  elseif group.present == 0 then
+    states[f] = -1
+  else
+    states[f] = 1
+    if #group.ids > 0 then
+      local values = redis.pcall("HMGET", group.key, unpack(group.ids))
+      if type(values) ~= "table" or values.err then
+        states[f] = 0
+      else
+        for j = 1, #group.ids do
+          if values[j] ~= "built" then states[f] = 0 break end
+        end
+      end
+    end
+  end
+end
+
 local reply = { "OK" }
 local dead = {}
 for w = 1, #writes do
@@ -434,4 +492,5 @@ for w = 1, #writes do
   for _, d in ipairs(writes[w].dead or {}) do dead[#dead + 1] = { w, d[2] } end
 end
 reply[#writes + 2] = dead
+reply[#writes + 3] = states
 return reply

@@ -6,6 +6,7 @@ import { slotGroup } from "../keys/keys.js";
 import { needsClaims } from "./claims.js";
 import { executeWrites } from "./execute-write.js";
 import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
+import { fingerprintModels, noteFingerprints, withFingerprints } from "./schema-section.js";
 
 /** Progress of a bulk operation: instances done so far, of the total. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -54,6 +55,8 @@ export async function executeBulk(
       const list = reply as ScriptReply[] | null;
       if (!error && list && text(list[0]) === "OK") {
         existed[start + i] = list[1] === 1;
+        const intent = batch[i] as WriteIntent;
+        noteFingerprints(fingerprintModels([intent]), list[3]);
         onWritten?.(start + i);
       } else retry.push(i);
     });
@@ -113,7 +116,7 @@ async function pipelinedBySlot<T>(
  */
 async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, unknown][]> {
   const sent = batch.flatMap((intent, i) =>
-    needsClaims(intent.meta) ? [] : [{ i, call: planWrites([intent]) }],
+    needsClaims(intent.meta) ? [] : [{ i, call: withFingerprints(planWrites([intent]), [intent]) }],
   );
   const replies = await pipelinedBySlot(
     sent,

@@ -19,6 +19,7 @@ import { decodeValue, encodeHash, snapshotOf, valuesFromKey } from "../model/has
 import type { ModelMeta } from "../model/meta.js";
 import { computeKey } from "../model/values.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
+import { noteFingerprints, withFingerprints } from "./schema-section.js";
 import { enqueue, latestState, noteState, type Settled } from "./key-queue.js";
 import { mergeableSave, mergeDirtySaves } from "./plan-save.js";
 import { storedAsWritten } from "./replay-check.js";
@@ -197,9 +198,10 @@ async function runWrites(
     if (!uncertain) await backOff(attempt);
     const call = planWrites(intents, guards);
     needed?.(call);
+    const sent = withFingerprints(call, intents);
     let reply: ScriptReply[];
     try {
-      reply = (await runScript(redis, scripts.write, call.keys, call.args)) as ScriptReply[];
+      reply = (await runScript(redis, scripts.write, sent.keys, sent.args)) as ScriptReply[];
     } catch (error) {
       // The connection closed before the reply came: send the same write again. If the first one
       // ran, the script now finds the state it wrote and says STALE, which tells us it applied.
@@ -223,6 +225,7 @@ async function runWrites(
     uncertain = false;
     if (status === "OK") {
       if (applied) applied.call = call;
+      noteFingerprints(sent.models, reply[intents.length + 2]);
       // Expired instances that still held a unique value this write took: remove their leftovers.
       const dead = reply[intents.length + 1];
       if (Array.isArray(dead) && dead.length > 0)

@@ -86,7 +86,9 @@ describe("popoto CLI", () => {
       cli("--help"),
     ]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/No command given: use one of check, clean, rebuild, repair, inspect/);
+    expect(none.stderr).toMatch(
+      /No command given: use one of check, clean, rebuild, migrate, repair, inspect/,
+    );
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command "frob"/);
     expect(noModels.code).toBe(2);

@@ -28,8 +28,18 @@ import {
   TupleField,
   UniqueKeyField,
 } from "../../src/index.js";
-import { caught, dump, fixstr, members, mpstr, specKeys, taggedHex, zmembers } from "../support/inspect.js";
-import { allKeys, hexOf, raw, useRedis } from "../support/redis.js";
+import {
+  caught,
+  dump,
+  fixstr,
+  isSpecKey,
+  members,
+  mpstr,
+  specKeys,
+  taggedHex,
+  zmembers,
+} from "../support/inspect.js";
+import { allKeys, allKeysWithFingerprints, hexOf, raw, useRedis } from "../support/redis.js";
 
 useRedis();
 
@@ -413,6 +423,13 @@ describe("index structures", () => {
         fields: { title: fixstr("The Hobbit"), pages: "cd0136" },
       },
     });
+  });
+
+  it("adds popoto's schema fingerprint beside the spec's keys: the first save into the empty model records it", async () => {
+    await Book.create({ title: "The Hobbit", pages: 310 });
+    await Book.create({ title: "LOTR", pages: 1178 });
+    expect((await allKeysWithFingerprints()).filter((key) => !isSpecKey(key))).toEqual(["$Schema:Book"]);
+    expect(await raw.hgetall("$Schema:Book")).toEqual({ "~v": "1", "sorted:pages": "built" });
   });
 
   it("indexes a UniqueKeyField under $UniqueKeyF and not $KeyF", async () => {

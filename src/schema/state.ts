@@ -1,0 +1,93 @@
+/**
+ * What this process knows of each model's schema fingerprint (`$Schema:<Model>`), per connection.
+ * Queries consult it before reading an index: in steady state the answer is in memory, so a query
+ * costs no extra round trip. It is filled by the write script's reply (every save reports whether
+ * the fingerprint holds the writer's indexes) or, for a model this connection has not written, by
+ * one HGETALL at its first query that reads a tracked index. A missing index is read again before
+ * a query fails, so an index built meanwhile (`migrate` in another process) is seen at once.
+ */
+import { wrapRedisError } from "../connection/connection.js";
+import { getConnection, type RedisClient } from "../connection/current.js";
+import { IndexNotBuiltError } from "../errors.js";
+import { schemaKey } from "../keys/keys.js";
+import type { ModelMeta } from "../model/meta.js";
+import { BUILT, FINGERPRINT_VERSION_FIELD, idsOfKeys, indexIds } from "./fingerprint.js";
+
+/**
+ * `absent`: no fingerprint (no `~v` field: an unfinished first `migrate()` alone does not make one) (data written before popoto kept one, or by Python Popoto only):
+ * nothing is known, so every index is trusted, as before. Otherwise the ids of the built indexes.
+ */
+export type KnownSchema =
+  { readonly kind: "absent" } | { readonly kind: "built"; readonly ids: ReadonlySet<string> };
+
+const known = new WeakMap<RedisClient, WeakMap<ModelMeta, KnownSchema>>();
+
+const table = (): WeakMap<ModelMeta, KnownSchema> => {
+  const client = getConnection();
+  let models = known.get(client);
+  if (!models) known.set(client, (models = new WeakMap()));
+  return models;
+};
+
+/** A fingerprint hash as read (field → value), as known state. */
+export const knownFrom = (hash: Readonly<Record<string, string>>): KnownSchema =>
+  hash[FINGERPRINT_VERSION_FIELD] === undefined
+    ? { kind: "absent" }
+    : { kind: "built", ids: new Set(Object.keys(hash).filter((id) => hash[id] === BUILT)) };
+
+/** Reads the model's fingerprint (one HGETALL) and remembers it. */
+export async function readSchema(meta: ModelMeta): Promise<KnownSchema> {
+  let hash: Record<string, string>;
+  try {
+    hash = await getConnection().hgetall(schemaKey(meta));
+  } catch (error) {
+    // Another client's key of another type there: no fingerprint popoto can read, so unknown.
+    if (error instanceof Error && error.message.includes("WRONGTYPE")) hash = {};
+    else throw wrapRedisError(error);
+  }
+  const state = knownFrom(hash);
+  table().set(meta, state);
+  return state;
+}
+
+/**
+ * What a committed save's script reported about the fingerprint: 1, it holds every index of the
+ * writer's model (recorded just now when the model had no instance yet); 0, some are missing;
+ * -1, there is none (instances stored without one: unknown).
+ */
+export function noteWritten(meta: ModelMeta, state: number): void {
+  if (meta.shards > 1) return;
+  if (state === 1) table().set(meta, { kind: "built", ids: new Set(indexIds(meta)) });
+  else if (state === -1) table().set(meta, { kind: "absent" });
+  else table().delete(meta);
+}
+
+/** Remembers that every index of the model is built (after `migrate` recorded it). */
+export function noteBuilt(meta: ModelMeta): void {
+  table().set(meta, { kind: "built", ids: new Set(indexIds(meta)) });
+}
+
+const firstMissing = (
+  state: KnownSchema,
+  needed: ReadonlyMap<string, string>,
+): [string, string] | undefined => {
+  if (state.kind === "absent") return undefined;
+  for (const entry of needed) if (!state.ids.has(entry[0])) return entry;
+  return undefined;
+};
+
+/**
+ * Fails with IndexNotBuiltError, before anything is read, when a query would read an index of
+ * the model (named by `keys`, the index keys of its plan) that the fingerprint does not list as
+ * built. Sharded models keep no fingerprint yet: their indexes are trusted.
+ */
+export async function assertIndexesBuilt(meta: ModelMeta, keys: readonly string[]): Promise<void> {
+  if (meta.shards > 1) return;
+  const needed = idsOfKeys(meta, keys);
+  if (needed.size === 0) return;
+  const cached = table().get(meta);
+  if (cached !== undefined && firstMissing(cached, needed) === undefined) return;
+  // Unknown here, or missing: read it (again: another process may have built it since).
+  const missing = firstMissing(await readSchema(meta), needed);
+  if (missing !== undefined) throw new IndexNotBuiltError(meta.name, missing[1], missing[0]);
+}
