@@ -19,6 +19,7 @@ import {
 } from "../../src/index.js";
 import { bucketOfText, bucketTag, keySlot } from "../../src/keys/shards.js";
 import { allKeys, layoutKey, raw, useRedis } from "../support/redis.js";
+import { caught } from "../support/inspect.js";
 
 useRedis();
 
@@ -39,15 +40,6 @@ class SfItem extends Model(
   },
   { shards: K, indexes: [["kind", "year"]] },
 ) {}
-
-const caught = async (run: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-};
 
 describe("sharded models and later features", () => {
   it("writes TagField and composite index keys in the instance's bucket, and queries them in every bucket", async () => {

@@ -18,6 +18,7 @@ import { bucketOfText, bucketTag } from "../../src/keys/shards.js";
 import { deleteSequenceHooks } from "../../src/model/delete-sequence.js";
 import { DEFAULT_STEP_LIMITS } from "../../src/write/plan-delete.js";
 import { allKeys, layoutKey, raw, useRedis } from "../support/redis.js";
+import { caught } from "../support/inspect.js";
 
 useRedis();
 
@@ -61,15 +62,6 @@ class SodVisit extends Model(
   { id: KeyField(), host: Relationship(SodHost, { onDelete: "cascade" }) },
   { shards: K, shardBy: "host" },
 ) {}
-
-const caught = async (run: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-};
 
 describe("onDelete on sharded models", () => {
   it("cascade deletes referrers in every bucket, with their index entries and unique claims", async () => {

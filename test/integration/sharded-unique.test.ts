@@ -16,6 +16,7 @@ import {
 } from "../../src/index.js";
 import { bucketOfText, bucketTag, fnv1a32 } from "../../src/keys/shards.js";
 import { allKeys, raw, useRedis } from "../support/redis.js";
+import { caught } from "../support/inspect.js";
 
 useRedis();
 
@@ -50,15 +51,6 @@ class SuPair extends Model(
   { id: KeyField(), a: IndexedField({ null: true }), b: IndexedField({ type: "int" }) },
   { shards: K, indexes: [{ fields: ["a", "b"], unique: true }] },
 ) {}
-
-const caught = async (run: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-};
 
 describe("unique values of a sharded model", () => {
   it("claims a value in its own key, naming the instance that holds it", async () => {
