@@ -14,8 +14,9 @@ import type { ModelMeta } from "../model/meta.js";
 import { BUILT, FINGERPRINT_VERSION_FIELD, idsOfKeys, indexIds } from "./fingerprint.js";
 
 /**
- * `absent`: no fingerprint (no `~v` field: an unfinished first `migrate()` alone does not make one) (data written before popoto kept one, or by Python Popoto only):
- * nothing is known, so every index is trusted, as before. Otherwise the ids of the built indexes.
+ * `absent`: no fingerprint, that is no `~v` field (data written before popoto kept one, or by
+ * Python Popoto only; an unfinished first `migrate()` alone does not make one): nothing is known,
+ * so every index is trusted, as before. Otherwise the ids of the built indexes.
  */
 export type KnownSchema =
   { readonly kind: "absent" } | { readonly kind: "built"; readonly ids: ReadonlySet<string> };

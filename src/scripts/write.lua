@@ -342,7 +342,9 @@ end
 -- Whether each model is empty is read before the writes below add to its class set. (A key of
 -- another type answers an error: then nothing is recorded, and the state reported is 0.)
 for _, group in ipairs(fingerprints) do
-  group.present = redis.pcall("HEXISTS", group.key, "~v")
+  -- HGET rather than HEXISTS: the ACL rules in the README grant HGET already (a wrong-typed key
+  -- answers an error table, counted as present; its HMGET below then reports 0).
+  group.present = redis.pcall("HGET", group.key, "~v") == false and 0 or 1
   if group.present == 0 then
     local count = redis.pcall("SCARD", group.classSet)
     group.record = type(count) == "number" and count == 0
