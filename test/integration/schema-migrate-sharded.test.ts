@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Field, IndexedField, isPopotoError, KeyField, Model, SortedField } from "../../src/index.js";
 import { bucketOfText, bucketTag, keySlot } from "../../src/keys/shards.js";
 import { unregisterModel } from "../../src/model/registry.js";
-import { raw, useRedis } from "../support/redis.js";
+import { popotoCli } from "../support/cli.js";
+import { raw, standaloneIt, useRedis } from "../support/redis.js";
 
 useRedis();
 
@@ -239,4 +240,27 @@ describe("a sharded model that gains indexes over stored instances", () => {
     expect(await V2.query.count({ genre: "new" })).toBe(all.filter((b) => b.genre === "new").length);
     expect((await V2.checkIndexes()).counts).toMatchObject({ missing: 0, stale: 0, score: 0 });
   });
+
+  standaloneIt("the CLI runs in its own process with --url")(
+    "npx popoto migrate: migrates a sharded model; stops after --max-steps (exit 1), resumes on the next run (exit 0)",
+    async () => {
+      const V2 = await storedThenRedefined(titles(1200));
+      const run = popotoCli("test/fixtures/schema-models.ts");
+      const first = await run("migrate", "--model", NAME, "--batch-size", "20", "--max-steps", "2");
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(1);
+      expect(first.stdout).toMatch(/SchemaEvent .*stopped after 2 step\(s\)/);
+      expect(await codeOf(V2.query.count({ pages__gte: 0 }))).toBe("INDEX_NOT_BUILT");
+      const second = await run("migrate", "--model", NAME, "--batch-size", "50", "--json");
+      expect(second.code).toBe(0);
+      const json = JSON.parse(second.stdout) as {
+        ok: boolean;
+        models: { resumed: boolean; complete: boolean }[];
+      };
+      expect(json).toMatchObject({ ok: true, models: [{ resumed: true, complete: true }] });
+      expect(await V2.query.count({ pages__gte: 0 })).toBe(1200);
+      expect(await fingerprints()).toEqual(buckets.map(() => V2_FINGERPRINT));
+    },
+    60_000,
+  );
 });
