@@ -6,11 +6,28 @@
  * topologies, so the fingerprints are read with plain ioredis calls spelled the same way.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { Field, IndexedField, isPopotoError, KeyField, Model, SortedField } from "../../src/index.js";
+import {
+  connect,
+  Field,
+  IndexedField,
+  isPopotoError,
+  KeyField,
+  Model,
+  SortedField,
+  type CommandEvent,
+} from "../../src/index.js";
 import { bucketOfText, bucketTag, keySlot } from "../../src/keys/shards.js";
 import { unregisterModel } from "../../src/model/registry.js";
 import { popotoCli } from "../support/cli.js";
-import { raw, standaloneIt, useRedis } from "../support/redis.js";
+import {
+  clusterUrls,
+  connectTestRedis,
+  ON_CLUSTER,
+  raw,
+  standaloneIt,
+  TEST_URL,
+  useRedis,
+} from "../support/redis.js";
 
 useRedis();
 
@@ -81,6 +98,35 @@ describe("a sharded model's schema fingerprints", () => {
     // bulkCreate records them too (its pipelined writes carry each bucket's section).
     await V2.bulkCreate(titles(40).map((title, i) => ({ title, pages: i, genre: "x" })));
     expect(await fingerprints()).toEqual(buckets.map(() => V2_FINGERPRINT));
+  });
+});
+
+describe("reading a sharded model's fingerprints", () => {
+  afterEach(async () => {
+    await connectTestRedis(); // back to the suite's plain connection
+  });
+
+  it("costs one HGETALL per bucket per connection, at the first query that needs them, even from queries at once", async () => {
+    const V2 = defineV2();
+    await V2.bulkCreate(titles(40).map((title, i) => ({ title, pages: i, genre: i % 2 ? "sf" : "x" })));
+    // A new connection knows nothing of the fingerprints.
+    const events: CommandEvent[] = [];
+    await connect({
+      ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }),
+      onCommand: (e) => events.push(e),
+    });
+    const [above, sf] = await Promise.all([
+      V2.query.count({ pages__gte: 20 }),
+      V2.query.count({ genre: "sf" }),
+    ]);
+    expect([above, sf]).toEqual([20, 20]);
+    await new Promise((resolve) => setImmediate(resolve)); // replies are reported as they settle
+    const reads = events.filter((e) => e.name.toLowerCase() === "hgetall").map((e) => e.args[0]);
+    expect([...reads].sort()).toEqual(buckets.map(schemaKeyOf).sort());
+    events.length = 0;
+    expect(await V2.query.filter({ pages__lt: 3 })).toHaveLength(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events.filter((e) => e.name.toLowerCase() === "hgetall")).toEqual([]);
   });
 });
 
