@@ -14,11 +14,15 @@
  * Drop: indexes the fingerprint lists that the model no longer declares are marked `dropping`,
  * then their entries are removed by `cleanIndexes()` (bounded SCAN batches, safe while the
  * application writes) and their ids deleted.
+ *
+ * A sharded model has one fingerprint per bucket (`$Schema:{Event#b.n}`): the buckets are walked
+ * one after another, each as above (its own class set, its own `~migrate` cursor, recorded as
+ * built when its walk ends), so a stopped run resumes in the bucket it stopped in and skips the
+ * buckets already recorded. `maxSteps` bounds the steps of the whole run.
  */
 import { wrapRedisError } from "../connection/connection.js";
 import { getConnection } from "../connection/current.js";
-import { QueryError } from "../errors.js";
-import { classSet, schemaKey } from "../keys/keys.js";
+import { allBuckets, classSet, schemaKey, unsharded } from "../keys/keys.js";
 import { cleanIndexes } from "../maintenance/indexes.js";
 import { instanceBatch } from "../maintenance/instance-pass.js";
 import { LargeKeys } from "../maintenance/large-keys.js";
@@ -85,88 +89,123 @@ const sameIds = (a: readonly string[], b: readonly string[]): boolean =>
 
 /** Builds the indexes the fingerprint lacks and drops those the model no longer declares. */
 export async function migrate(meta: ModelMeta, options: MigrateOptions = {}): Promise<MigrateResult> {
-  if (meta.shards > 1)
-    throw new QueryError(
-      meta.name,
-      "migrate() does not support sharded models yet (they keep no schema fingerprint); " +
-        "use rebuildIndexes() to add the entries of a new index.",
-    );
   try {
-    return await run(meta, options);
+    return await run(unsharded(meta), options);
   } catch (error) {
     throw wrapRedisError(error);
   }
 }
 
-async function run(meta: ModelMeta, options: MigrateOptions): Promise<MigrateResult> {
-  const redis = getConnection();
-  const key = schemaKey(meta);
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
-  const stored = await redis.hgetall(key);
-  const declared = indexIds(meta);
+/** What one fingerprint (the model's, or one bucket's) lacks and holds, as read at the start. */
+interface BucketPlan {
+  readonly view: ModelMeta;
+  readonly key: string;
+  readonly missing: readonly string[];
+  readonly gone: readonly string[];
+  readonly needsBuild: boolean;
+  readonly resumeFrom: string | undefined;
+}
+
+const planBucket = (
+  view: ModelMeta,
+  declared: readonly string[],
+  stored: Record<string, string>,
+): BucketPlan => {
   const isIndexId = (field: string): boolean => !field.startsWith("~");
   // No fingerprint: nothing is known of the stored instances, so every index is built.
   const missing = declared.filter((id) => stored[id] !== BUILT);
-  const gone = Object.keys(stored).filter((id) => isIndexId(id) && !declared.includes(id));
   const unfinished = parseUnfinished(stored[MIGRATE_FIELD]);
-  const resumed = unfinished !== undefined && sameIds(unfinished.ids, missing);
-  let cursor = resumed ? unfinished.cursor : "0";
+  return {
+    view,
+    key: schemaKey(view),
+    missing,
+    gone: Object.keys(stored).filter((id) => isIndexId(id) && !declared.includes(id)),
+    needsBuild: missing.length > 0 || Object.keys(stored).length === 0,
+    resumeFrom: unfinished !== undefined && sameIds(unfinished.ids, missing) ? unfinished.cursor : undefined,
+  };
+};
+
+async function run(meta: ModelMeta, options: MigrateOptions): Promise<MigrateResult> {
+  const redis = getConnection();
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
+  const declared = indexIds(meta);
+  const views = allBuckets(meta);
+  // Every bucket's fingerprint at once (one HGETALL each; one round trip per master).
+  const stored = await Promise.all(views.map((view) => redis.hgetall(schemaKey(view))));
+  const plans = views.map((view, b) => planBucket(view, declared, stored[b] ?? {}));
+  const gone = [...new Set(plans.flatMap((plan) => plan.gone))];
+  const built = declared.filter((id) => plans.some((plan) => plan.needsBuild && plan.missing.includes(id)));
+  const resumed = plans.some((plan) => plan.resumeFrom !== undefined);
+  const sizes = await Promise.all(
+    plans.map((plan) => (plan.needsBuild ? redis.scard(classSet(plan.view)) : 0)),
+  );
+  const total = sizes.reduce((sum, size) => sum + size, 0);
   const tally = new Tally(0);
   const large = new LargeKeys(0);
   let steps = 0;
-  const needsBuild = missing.length > 0 || Object.keys(stored).length === 0;
-  if (needsBuild) {
-    const total = await redis.scard(classSet(meta));
-    let done = 0;
-    do {
-      if (options.maxSteps !== undefined && steps >= options.maxSteps)
-        return {
-          model: meta.name,
-          built: [],
-          dropped: [],
-          added: tally.added,
-          removed: 0,
-          steps,
-          resumed,
-          complete: false,
-        };
-      const [next, batch] = await redis.sscan(classSet(meta), cursor, "COUNT", batchSize);
-      await instanceBatch(
-        meta,
-        batch,
-        tally,
-        { batchSize, repair: { addMissing: true, corrupt: "report" } },
-        large,
-      );
-      cursor = next;
-      steps++;
-      done += batch.length;
-      options.onProgress?.("build", done, total);
-      // The position to resume from (a finished walk leaves none: it is removed below).
-      if (cursor !== "0") await redis.hset(key, MIGRATE_FIELD, JSON.stringify({ ids: missing, cursor }));
-    } while (cursor !== "0");
+  let done = 0;
+  for (const plan of plans) {
+    if (plan.needsBuild) {
+      let cursor = plan.resumeFrom ?? "0";
+      do {
+        if (options.maxSteps !== undefined && steps >= options.maxSteps) {
+          // Stopped at this bucket: its position is recorded (at its start, too), so the next
+          // run knows it resumes and skips the buckets recorded before it.
+          if (cursor === "0")
+            await redis.hset(plan.key, MIGRATE_FIELD, JSON.stringify({ ids: plan.missing, cursor }));
+          return {
+            model: meta.name,
+            built: [],
+            dropped: [],
+            added: tally.added,
+            removed: 0,
+            steps,
+            resumed,
+            complete: false,
+          };
+        }
+        const [next, batch] = await redis.sscan(classSet(plan.view), cursor, "COUNT", batchSize);
+        await instanceBatch(
+          plan.view,
+          batch,
+          tally,
+          { batchSize, repair: { addMissing: true, corrupt: "report" } },
+          large,
+        );
+        cursor = next;
+        steps++;
+        done += batch.length;
+        options.onProgress?.("build", done, total);
+        // The position to resume from (a finished walk leaves none: it is removed below).
+        if (cursor !== "0")
+          await redis.hset(plan.key, MIGRATE_FIELD, JSON.stringify({ ids: plan.missing, cursor }));
+      } while (cursor !== "0");
+    }
+    // Recorded in one step: every declared index built, the unfinished build gone, dropped ones marked.
+    const record = redis
+      .multi()
+      .hset(plan.key, FINGERPRINT_VERSION_FIELD, "1", ...declared.flatMap((id) => [id, BUILT]));
+    if (plan.gone.length > 0) record.hset(plan.key, ...plan.gone.flatMap((id) => [id, DROPPING]));
+    record.hdel(plan.key, MIGRATE_FIELD);
+    await record.exec();
+    noteBuilt(plan.view);
   }
-  // Recorded in one step: every declared index built, the unfinished build gone, dropped ones marked.
-  const record = redis
-    .multi()
-    .hset(key, FINGERPRINT_VERSION_FIELD, "1", ...declared.flatMap((id) => [id, BUILT]));
-  if (gone.length > 0) record.hset(key, ...gone.flatMap((id) => [id, DROPPING]));
-  record.hdel(key, MIGRATE_FIELD);
-  await record.exec();
-  noteBuilt(meta);
   let removed = 0;
   if (gone.length > 0) {
+    // One pass over every bucket's index structures (cleanIndexes walks a sharded model's buckets).
     const cleaned = await cleanIndexes(meta, {
       batchSize,
       maxListed: 0,
       onProgress: (_phase, done, total) => options.onProgress?.("drop", done, total),
     });
     removed = cleaned.removed;
-    await redis.hdel(key, ...gone);
+    await Promise.all(
+      plans.filter((plan) => plan.gone.length > 0).map((plan) => redis.hdel(plan.key, ...plan.gone)),
+    );
   }
   return {
     model: meta.name,
-    built: needsBuild ? declared.filter((id) => missing.includes(id)) : [],
+    built,
     dropped: gone,
     added: tally.added,
     removed,

@@ -9,7 +9,7 @@
 import { wrapRedisError } from "../connection/connection.js";
 import { getConnection, type RedisClient } from "../connection/current.js";
 import { IndexNotBuiltError } from "../errors.js";
-import { schemaKey } from "../keys/keys.js";
+import { allBuckets, bucketOfIndexKey, inBucket, schemaKey, unsharded } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { BUILT, FINGERPRINT_VERSION_FIELD, idsOfKeys, indexIds } from "./fingerprint.js";
 
@@ -36,8 +36,24 @@ export const knownFrom = (hash: Readonly<Record<string, string>>): KnownSchema =
     ? { kind: "absent" }
     : { kind: "built", ids: new Set(Object.keys(hash).filter((id) => hash[id] === BUILT)) };
 
-/** Reads the model's fingerprint (one HGETALL) and remembers it. */
-export async function readSchema(meta: ModelMeta): Promise<KnownSchema> {
+const reading = new WeakMap<RedisClient, WeakMap<ModelMeta, Promise<KnownSchema>>>();
+
+/**
+ * Reads the model's (or one bucket's) fingerprint, one HGETALL, and remembers it. Calls made while
+ * one is on its way share it: a sharded query checks from every bucket's plan at once.
+ */
+export function readSchema(meta: ModelMeta): Promise<KnownSchema> {
+  const client = getConnection();
+  let pending = reading.get(client);
+  if (!pending) reading.set(client, (pending = new WeakMap()));
+  const running = pending.get(meta);
+  if (running) return running;
+  const read = readOnce(meta).finally(() => pending.delete(meta));
+  pending.set(meta, read);
+  return read;
+}
+
+async function readOnce(meta: ModelMeta): Promise<KnownSchema> {
   let hash: Record<string, string>;
   try {
     hash = await getConnection().hgetall(schemaKey(meta));
@@ -57,13 +73,12 @@ export async function readSchema(meta: ModelMeta): Promise<KnownSchema> {
  * -1, there is none (instances stored without one: unknown).
  */
 export function noteWritten(meta: ModelMeta, state: number): void {
-  if (meta.shards > 1) return;
   if (state === 1) table().set(meta, { kind: "built", ids: new Set(indexIds(meta)) });
   else if (state === -1) table().set(meta, { kind: "absent" });
   else table().delete(meta);
 }
 
-/** Remembers that every index of the model is built (after `migrate` recorded it). */
+/** Remembers that every index of the model (or of one bucket's view) is built (after `migrate` recorded it). */
 export function noteBuilt(meta: ModelMeta): void {
   table().set(meta, { kind: "built", ids: new Set(indexIds(meta)) });
 }
@@ -78,17 +93,42 @@ const firstMissing = (
 };
 
 /**
+ * The fingerprint ids `keys` read. Keys given with a sharded model itself (not a bucket's view)
+ * are each read as the key of the bucket its tag names.
+ */
+const neededIds = (meta: ModelMeta, keys: readonly string[]): Map<string, string> => {
+  if (meta.shards <= 1 || meta.bucket !== undefined) return idsOfKeys(meta, keys);
+  const found = new Map<string, string>();
+  for (const key of keys) {
+    const bucket = bucketOfIndexKey(meta, key);
+    if (bucket === undefined) continue;
+    for (const [id, field] of idsOfKeys(inBucket(meta, bucket), [key])) found.set(id, field);
+  }
+  return found;
+};
+
+/**
  * Fails with IndexNotBuiltError, before anything is read, when a query would read an index of
- * the model (named by `keys`, the index keys of its plan) that the fingerprint does not list as
- * built. Sharded models keep no fingerprint yet: their indexes are trusted.
+ * the model (named by `keys`, the index keys of its plan, spelled for `meta`: the model, or a
+ * bucket's view of a sharded one, or its stand-in) that the fingerprint does not list as built.
+ * For a sharded model every bucket's fingerprint is consulted, whichever buckets the query reads:
+ * the buckets not known here are read together (one HGETALL each, sent at once).
  */
 export async function assertIndexesBuilt(meta: ModelMeta, keys: readonly string[]): Promise<void> {
-  if (meta.shards > 1) return;
-  const needed = idsOfKeys(meta, keys);
+  const needed = neededIds(meta, keys);
   if (needed.size === 0) return;
-  const cached = table().get(meta);
-  if (cached !== undefined && firstMissing(cached, needed) === undefined) return;
-  // Unknown here, or missing: read it (again: another process may have built it since).
-  const missing = firstMissing(await readSchema(meta), needed);
-  if (missing !== undefined) throw new IndexNotBuiltError(meta.name, missing[1], missing[0]);
+  const views = allBuckets(unsharded(meta));
+  const models = table();
+  const lacking = (view: ModelMeta): boolean => {
+    const cached = models.get(view);
+    return cached === undefined || firstMissing(cached, needed) !== undefined;
+  };
+  const unsure = views.filter(lacking);
+  if (unsure.length === 0) return;
+  // Unknown here, or missing: read them (again: another process may have built them since).
+  const states = await Promise.all(unsure.map(readSchema));
+  for (const state of states) {
+    const missing = firstMissing(state, needed);
+    if (missing !== undefined) throw new IndexNotBuiltError(meta.name, missing[1], missing[0]);
+  }
 }

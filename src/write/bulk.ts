@@ -6,7 +6,7 @@ import { slotGroup } from "../keys/keys.js";
 import { needsClaims } from "./claims.js";
 import { executeWrites } from "./execute-write.js";
 import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
-import { fingerprintModels, noteFingerprints, withFingerprints } from "./schema-section.js";
+import { noteFingerprints, withFingerprints } from "./schema-section.js";
 
 /** Progress of a bulk operation: instances done so far, of the total. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -39,7 +39,7 @@ export async function executeBulk(
   let failure: unknown;
   for (let start = 0; start < intents.length; start += batchSize) {
     const batch = intents.slice(start, start + batchSize);
-    const results = await sendBatch(batch);
+    const { results, models } = await sendBatch(batch);
     // The server forgot the script (restart, SCRIPT FLUSH): load it once and send again the writes
     // it refused (they did not run), in one more pipeline.
     const refused = results.flatMap(([error], i) => (isNoScript(error) ? [i] : []));
@@ -47,7 +47,7 @@ export async function executeBulk(
       await loadScripts(getConnection(), [scripts.write]);
       const again = await sendBatch(refused.map((i) => batch[i] as WriteIntent));
       refused.forEach((i, j) => {
-        results[i] = again[j] ?? [null, null];
+        results[i] = again.results[j] ?? [null, null];
       });
     }
     const retry: number[] = [];
@@ -55,8 +55,7 @@ export async function executeBulk(
       const list = reply as ScriptReply[] | null;
       if (!error && list && text(list[0]) === "OK") {
         existed[start + i] = list[1] === 1;
-        const intent = batch[i] as WriteIntent;
-        noteFingerprints(fingerprintModels([intent]), list[3]);
+        noteFingerprints(models[i] ?? [], list[3]);
         onWritten?.(start + i);
       } else retry.push(i);
     });
@@ -114,7 +113,9 @@ async function pipelinedBySlot<T>(
  * (a sharded model's UniqueField, src/write/claims.ts) is not sent here: its empty reply sends
  * it through `executeWrites`, which takes them first.
  */
-async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, unknown][]> {
+async function sendBatch(
+  batch: readonly WriteIntent[],
+): Promise<{ results: [Error | null, unknown][]; models: (readonly ModelMeta[])[] }> {
   const sent = batch.flatMap((intent, i) =>
     needsClaims(intent.meta) ? [] : [{ i, call: withFingerprints(planWrites([intent]), [intent]) }],
   );
@@ -124,8 +125,13 @@ async function sendBatch(batch: readonly WriteIntent[]): Promise<[Error | null, 
     (pipeline, { call }) => queueScript(pipeline, scripts.write, call.keys, call.args),
   );
   const results: [Error | null, unknown][] = batch.map(() => [null, null]);
-  sent.forEach(({ i }, j) => (results[i] = replies[j] as [Error | null, unknown]));
-  return results;
+  // The models each write's fingerprint section names (its reply reports on them, in this order).
+  const models: (readonly ModelMeta[])[] = batch.map(() => []);
+  sent.forEach(({ i, call }, j) => {
+    results[i] = replies[j] as [Error | null, unknown];
+    models[i] = call.models;
+  });
+  return { results, models };
 }
 
 /** Stored snapshots of many instances of one model (one pipeline of HMGET per slot). */

@@ -8,19 +8,14 @@ import type { CommandContext, CommandResult } from "./context.js";
 
 /**
  * Migrates each model in turn. Exit code 0 when every model is migrated; 1 when `--max-steps`
- * stopped one (run the command again to resume it). Sharded models are skipped and named.
+ * stopped one (run the command again to resume it). A sharded model is migrated bucket by bucket.
  */
 export async function migrateCommand(
   { models, progress }: CommandContext,
   options: { readonly batchSize?: number | undefined; readonly maxSteps?: number | undefined } = {},
 ): Promise<CommandResult> {
   const results: MigrateResult[] = [];
-  const skipped: string[] = [];
   for (const model of models) {
-    if (model.meta.shards > 1) {
-      skipped.push(model.modelName);
-      continue;
-    }
     const onProgress = progress.model(model.modelName);
     results.push(
       await migrate(model.meta, {
@@ -45,8 +40,6 @@ export async function migrateCommand(
       ]),
     ),
   ];
-  if (skipped.length > 0)
-    lines.push("", `Skipped (sharded models keep no schema fingerprint yet): ${skipped.join(", ")}.`);
   lines.push(
     "",
     unfinished.length > 0
@@ -56,6 +49,6 @@ export async function migrateCommand(
   return {
     exitCode: unfinished.length > 0 ? 1 : 0,
     text: lines.join("\n"),
-    json: { command: "migrate", ok: unfinished.length === 0, models: results, skipped },
+    json: { command: "migrate", ok: unfinished.length === 0, models: results },
   };
 }
