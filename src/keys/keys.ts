@@ -69,6 +69,16 @@ export const declaredModel = (meta: ModelMeta): ModelMeta => {
 };
 
 /**
+ * A copy of a layout view that is a distinct object (a read phase's view, src/shards/read-layout.ts),
+ * known to `declaredModel` as a view of the same model. Key spellers treat it as the layout view.
+ */
+export const variantOf = (layout: ModelMeta): ModelMeta => {
+  const view = Object.freeze({ ...unsharded(layout) });
+  declaredModels.set(view, declaredModel(layout));
+  return view;
+};
+
+/**
  * A sharded model laid out in `count` buckets (a reshard's other layout, or the stored layout when
  * it differs from the declared `shards`: docs/storage.md §7a "Resharding"). Every key speller used
  * with it, or with `inBucket()` of it, spells that layout's tags. The declared count gives the

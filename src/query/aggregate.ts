@@ -17,16 +17,19 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { QueryError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
+import type { SortedType } from "../fields/field-type.js";
 import { decodeValue, valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptReply } from "../scripts/run-script.js";
 import { inBucket, toBucket } from "../keys/keys.js";
 import { planNode, type QuerySpec } from "./execute.js";
-import { byBody, shardedPlan } from "./execute-sharded.js";
+import { byBody, fetchMovingRows, shardedPlan } from "./execute-sharded.js";
+import { withLayout } from "../shards/read-layout.js";
+import { toScore } from "../encoding/scores.js";
 import { nodeInBucket, standIn } from "./fan-out.js";
 import { queryLimits } from "./limits.js";
 import { sortedSetFor, type PlanNode } from "./plan.js";
-import { goneKeys, isStep, purge, text } from "./rows.js";
+import { goneKeys, isStep, purge, text, type Row } from "./rows.js";
 import { budgetFor, call, matchingKeys, nameWrongType, planKeys, tooLarge } from "./stepwise.js";
 
 type Filters = Pick<QuerySpec, "lookups" | "conditions">;
@@ -118,7 +121,51 @@ export async function scoreStats(
   field: string,
   numeric: boolean,
 ): Promise<ScoreStats> {
-  sortedField(meta, what, field, numeric);
+  const fieldSpec = sortedField(meta, what, field, numeric);
+  if (meta.shards <= 1) return layoutStats(meta, spec, field);
+  return withLayout(meta, async (views) =>
+    views.length === 1
+      ? layoutStats(views[0] as ModelMeta, spec, field)
+      : statsOfRows(views, field, fieldSpec, await movingRows(views, spec)),
+  );
+}
+
+/** The matches of a query while a reshard moves the model, each once (whole rows). */
+const movingRows = (views: readonly ModelMeta[], spec: Filters): Promise<Row[]> =>
+  fetchMovingRows(views, { ...spec, order: [], offset: 0, limit: undefined }, { kind: "load" });
+
+/**
+ * scoreStats from rows, while a reshard moves the model (an instance may be in both layouts, so
+ * the buckets' own figures cannot be added up): the scores the write computed from each value.
+ */
+function statsOfRows(
+  views: readonly ModelMeta[],
+  field: string,
+  spec: FieldSpec,
+  rows: readonly Row[],
+): ScoreStats {
+  const meta = views[views.length - 1] as ModelMeta;
+  let count = 0;
+  let sum = 0;
+  let min: Extreme | undefined;
+  let max: Extreme | undefined;
+  for (const row of rows) {
+    const value =
+      row.values.get(field) ??
+      (meta.keyFields.includes(field) ? valuesFromKey(meta, row.key).get(field) : null);
+    if (value === null || value === undefined) continue;
+    const score = toScore(spec.type as SortedType, value);
+    const here: Extreme = { key: row.key, score, value };
+    count++;
+    sum += score;
+    if (!min || (score - min.score || byBody(row.key, min.key)) < 0) min = here;
+    if (!max || (score - max.score || byBody(max.key, row.key)) > 0) max = here;
+  }
+  return { count, sum, min: min?.value ?? null, max: max?.value ?? null };
+}
+
+/** scoreStats in one layout of a sharded model (its view), or of an unsharded model. */
+async function layoutStats(meta: ModelMeta, spec: Filters, field: string): Promise<ScoreStats> {
   // A sharded model's sorted set is named on the `{Event#?}` stand-in, then for each bucket.
   const zset = sortedSetFor(meta.shards > 1 ? standIn(meta) : meta, field, spec.lookups);
   const parts = await partsOf(meta, spec);
@@ -220,9 +267,24 @@ export async function countBy(meta: ModelMeta, spec: Filters, field: string): Pr
       field,
     );
   const position = meta.keyFields.indexOf(field) + 1;
-  const parts = await partsOf(meta, spec);
-  const groups = await Promise.all(parts.map((part) => partGroups(part, field, position)));
-  return tally(groups.flat());
+  const groupsIn = async (view: ModelMeta): Promise<Map<unknown, number>> => {
+    const parts = await partsOf(view, spec);
+    const groups = await Promise.all(parts.map((part) => partGroups(part, field, position)));
+    return tally(groups.flat());
+  };
+  if (meta.shards <= 1) return groupsIn(meta);
+  return withLayout(meta, async (views) => {
+    if (views.length === 1) return groupsIn(views[0] as ModelMeta);
+    // While a reshard moves the model: each match once, grouped here.
+    const last = views[views.length - 1] as ModelMeta;
+    const rows = await movingRows(views, spec);
+    return tally(
+      rows.map((row) => [
+        (position > 0 ? valuesFromKey(last, row.key).get(field) : row.values.get(field)) ?? null,
+        1,
+      ]),
+    );
+  });
 }
 
 /** countBy of one part, unmerged: one script call, or bounded steps when that costs more than the budget. */

@@ -35,6 +35,8 @@ export interface ServerQuery {
   readonly stats?: { readonly key: string; readonly field?: string | undefined } | undefined;
   /** "countBy" mode: group by the key part at this position, or by a hash field's stored bytes. */
   readonly countBy?: { readonly position: number } | { readonly field: string } | undefined;
+  /** A sharded bucket read: its `$Retired` set and the reader's bucket count (query.lua answers RETIRED). */
+  readonly retired?: { readonly key: string; readonly member: string } | undefined;
 }
 
 /** A query.lua call as data: the keys it reads and its arguments. */
@@ -123,6 +125,10 @@ export function compileQuery(query: ServerQuery): QueryCall {
   if (query.countBy)
     plan["by"] =
       "position" in query.countBy ? { p: query.countBy.position } : { f: arg(query.countBy.field) };
+  if (query.retired) {
+    plan["rt"] = key(query.retired.key);
+    plan["rm"] = arg(query.retired.member);
+  }
   if (query.order?.by === "score") plan["order"] = { k: key(query.order.key), desc: query.order.desc };
   else if (query.order?.by === "key") plan["order"] = { key: true, desc: query.order.desc };
   else if (query.order?.by === "geo") plan["order"] = { geo: true };

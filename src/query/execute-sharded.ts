@@ -10,7 +10,9 @@ import type { FieldSpec } from "../fields/field.js";
 import type { SortedType } from "../fields/field-type.js";
 import { toScore } from "../encoding/scores.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
-import { bucketOfInstanceKey, inBucket, keyBody, toBucket } from "../keys/keys.js";
+import { bucketOfInstanceKey, inBucket, keyBody, layoutView, toBucket } from "../keys/keys.js";
+import { layoutOf } from "../shards/layout.js";
+import { dedupeByBody, phaseBuckets, withLayout } from "../shards/read-layout.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { compileQuery, type ServerOrder } from "./compile.js";
@@ -43,7 +45,7 @@ export async function shardedPlan(
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<{ node: PlanNode; buckets: number[] }> {
   const node = await centreOnPoints(meta, await planNode(standIn(meta), spec));
-  return { node, buckets: queryBuckets(meta, spec.lookups) };
+  return { node, buckets: phaseBuckets(meta, queryBuckets(meta, spec.lookups)) };
 }
 
 /**
@@ -110,8 +112,61 @@ function merger(
   return (a, b) => (desc ? -1 : 1) * (score(a) - score(b) || byBody(a.key, b.key));
 }
 
-/** The rows of a sharded query, ordered and paged; drifted rows are reported, not returned. */
-export async function fetchShardedRows(
+/**
+ * The rows of a sharded query, ordered and paged; drifted rows are reported, not returned. Read
+ * in the stored layout; while a reshard moves the model, in both layouts (src/shards/read-layout.ts).
+ */
+export function fetchShardedRows(
+  meta: ModelMeta,
+  spec: QuerySpec,
+  want: Want,
+  problems?: RowProblem[],
+): Promise<Row[]> {
+  return withLayout(meta, (views) =>
+    views.length === 1
+      ? fetchLayoutRows(views[0] as ModelMeta, spec, want, problems)
+      : fetchMovingRows(views, spec, want, problems),
+  );
+}
+
+/**
+ * The rows of a query while a reshard moves the model: each phase's first offset + limit, whole
+ * rows (so any order can be merged), phase after phase; an instance found in both keeps the new
+ * layout's copy; then merged in the query's order and paged. Costlier than a settled read (whole
+ * rows, two round trips), and only while a reshard runs.
+ */
+export async function fetchMovingRows(
+  views: readonly ModelMeta[],
+  spec: QuerySpec,
+  want: Want,
+  problems?: RowProblem[],
+): Promise<Row[]> {
+  const end = spec.limit === undefined ? undefined : spec.offset + spec.limit;
+  const found: Row[][] = [];
+  for (const view of views)
+    found.push(await fetchLayoutRows(view, { ...spec, offset: 0, limit: end }, { kind: "load" }, problems));
+  const last = views[views.length - 1] as ModelMeta;
+  const compare = await rowOrder(last, spec);
+  const merged = dedupeByBody(found);
+  const rows = (compare ? merged.sort(compare) : merged).slice(spec.offset, end);
+  return want.kind === "keys"
+    ? rows.map((r) => ({ key: r.key, values: valuesFromKey(last, r.key), hash: undefined }))
+    : rows;
+}
+
+/** How a sharded query's rows of several buckets merge: undefined when the query has no order. */
+async function rowOrder(meta: ModelMeta, spec: QuerySpec): Promise<((a: Row, b: Row) => number) | undefined> {
+  const { node } = await shardedPlan(meta, spec);
+  const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
+  const order = serverOrder(standIn(meta), spec, terms, node);
+  if (order === undefined) return undefined;
+  if (order !== "client") return merger(meta, spec, terms, order);
+  const compare = compareBy(terms);
+  return (a, b) => compare(a.values, b.values) || byBody(a.key, b.key);
+}
+
+/** The rows of a sharded query in one layout (`meta`: its view, or a read phase's). */
+async function fetchLayoutRows(
   meta: ModelMeta,
   spec: QuerySpec,
   want: Want,
@@ -220,15 +275,25 @@ async function loadInOrder(
 }
 
 /** How many instances of a sharded model match: each bucket counted at once, added up. */
-export async function countShardedRows(
+export function countShardedRows(
   meta: ModelMeta,
   spec: Pick<QuerySpec, "lookups" | "conditions">,
 ): Promise<number> {
-  const { node, buckets } = await shardedPlan(meta, spec);
-  const counts = await Promise.all(
-    buckets.map((b) => countNode(inBucket(meta, b), nodeInBucket(meta, node, b))),
-  );
-  return counts.reduce((a, b) => a + b, 0);
+  return withLayout(meta, async (views) => {
+    if (views.length > 1) {
+      // While moving, an instance may be counted in both layouts: count the keys, deduplicated.
+      const all = { ...spec, order: [], offset: 0, limit: undefined };
+      const found: Row[][] = [];
+      for (const view of views) found.push(await fetchLayoutRows(view, all, { kind: "keys" }));
+      return dedupeByBody(found).length;
+    }
+    const view = views[0] as ModelMeta;
+    const { node, buckets } = await shardedPlan(view, spec);
+    const counts = await Promise.all(
+      buckets.map((b) => countNode(inBucket(view, b), nodeInBucket(view, node, b))),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  });
 }
 
 /** Streams a sharded query's matches bucket after bucket, `batchSize` at a time. */
@@ -238,13 +303,35 @@ export async function* iterateShardedRows(
   batchSize: number,
   problems?: RowProblem[],
 ): AsyncGenerator<Row[]> {
-  const { node, buckets } = await shardedPlan(meta, spec);
-  for (const b of buckets)
-    yield* iterateRows(inBucket(meta, b), nodeInBucket(meta, node, b), batchSize, problems);
+  // The layout is read once: an iteration is not a snapshot (as for an unsharded model, an instance
+  // changed meanwhile may be missed), but while moving it reads the old layout's buckets first and
+  // skips in the new one what it has yielded already.
+  const views = await withLayout(meta, (found) => Promise.resolve(found));
+  const seen = views.length > 1 ? new Set<string>() : undefined;
+  for (const view of views) {
+    const { node, buckets } = await shardedPlan(view, spec);
+    for (const b of buckets)
+      for await (const rows of iterateRows(
+        inBucket(view, b),
+        nodeInBucket(view, node, b),
+        batchSize,
+        problems,
+      )) {
+        if (!seen) {
+          yield rows;
+          continue;
+        }
+        const fresh = rows.filter((row) => !seen.has(keyBody(row.key)));
+        for (const row of fresh) seen.add(keyBody(row.key));
+        if (fresh.length > 0) yield fresh;
+      }
+  }
 }
 
 /** `explain()` of a sharded query: bucket 0's plan and script, and the fan-out. */
-export async function explainSharded(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
+export async function explainSharded(declared: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
+  const layout = await layoutOf(declared);
+  const meta = layoutView(declared, layout.to ?? layout.count);
   const { node, buckets } = await shardedPlan(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
   const order = serverOrder(standIn(meta), spec, terms, node);
@@ -269,6 +356,9 @@ export async function explainSharded(meta: ModelMeta, spec: QuerySpec): Promise<
       args: call.args.map((arg) => (Buffer.isBuffer(arg) ? arg.toString("utf8") : arg)),
     },
     fanOut: {
+      ...(layout.to === undefined
+        ? {}
+        : { reshard: { from: layout.count, to: layout.to, bucketsLeft: layout.count - layout.done.size } }),
       shards: meta.shards,
       buckets,
       scriptCalls: buckets.length,

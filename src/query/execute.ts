@@ -281,6 +281,12 @@ export interface QueryExplanation {
     readonly buckets: readonly number[];
     readonly scriptCalls: number;
     readonly merge: "concat" | "k-way" | "k-way top offset+limit" | "sort";
+    /**
+     * While a reshard moves the model: the old and new bucket counts and the old buckets not yet
+     * emptied. The query then reads those old buckets, then every new one (`shards`, `buckets` and
+     * `scriptCalls` describe the new layout), and merges whole rows in Node.
+     */
+    readonly reshard?: { readonly from: number; readonly to: number; readonly bucketsLeft: number };
   };
 }
 

@@ -13,6 +13,7 @@ import type { ServerOrder } from "./compile.js";
 import type { Lookup } from "./lookup.js";
 import type { LexScan, PlanNode } from "./plan.js";
 import { runQuery } from "./stepwise.js";
+import { dedupeByBody, phaseBuckets, withLayout } from "../shards/read-layout.js";
 
 /** The stand-in view a sharded query is planned on (its keys carry `{Event#?}`). */
 export const standIn = (meta: ModelMeta): ModelMeta => inBucket(meta, -1);
@@ -96,16 +97,29 @@ function bucketOfValue(meta: ModelMeta, field: string, spec: FieldSpec, value: u
   }
 }
 
-/** Every key a plan matches on a sharded model (a traversal's hop): each bucket at once. */
-export async function shardedKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
-  const found = await Promise.all(
-    Array.from({ length: meta.shards }, (_, b) =>
-      runQuery(
-        inBucket(meta, b),
-        { node: nodeInBucket(meta, node, b), mode: "keys", exists: meta.expiring },
-        { kind: "keys" },
-      ),
-    ),
-  );
-  return found.flat().map((row) => row.key);
+/**
+ * Every key a plan matches on a sharded model (a traversal's hop): each bucket of its stored layout
+ * at once (while a reshard moves it, the old layout's buckets not yet emptied, then the new ones,
+ * each instance once).
+ */
+export function shardedKeys(meta: ModelMeta, node: PlanNode): Promise<string[]> {
+  return withLayout(meta, async (views) => {
+    const phases: { key: string }[][] = [];
+    for (const view of views) {
+      const found = await Promise.all(
+        phaseBuckets(
+          view,
+          Array.from({ length: view.shards }, (_, b) => b),
+        ).map((b) =>
+          runQuery(
+            inBucket(view, b),
+            { node: nodeInBucket(view, node, b), mode: "keys", exists: view.expiring },
+            { kind: "keys" },
+          ),
+        ),
+      );
+      phases.push(found.flat());
+    }
+    return dedupeByBody(phases).map((row) => row.key);
+  });
 }

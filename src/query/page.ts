@@ -16,6 +16,7 @@ import type { After, ServerOrder, ServerQuery } from "./compile.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { dropDrifted, planNode, type QuerySpec } from "./execute.js";
 import { byBody, shardedPlan } from "./execute-sharded.js";
+import { dedupeByBody, withLayout } from "../shards/read-layout.js";
 import { nodeInBucket, orderInBucket, standIn } from "./fan-out.js";
 import { parseOrder } from "./order.js";
 import { sortedSetFor, type PlanNode } from "./plan.js";
@@ -108,7 +109,9 @@ export async function fetchPage(
   let rows: Row[];
   let more: boolean;
   if (sharded) {
-    ({ rows, more } = await shardedPage(meta, spec, order, query, after, limit, problems));
+    ({ rows, more } = await withLayout(meta, (views) =>
+      shardedPage(views, spec, order, query, after, limit, problems),
+    ));
   } else {
     const node = await planNode(meta, spec);
     rows = await runQuery(meta, query(node, after), { kind: "load" }, problems);
@@ -139,7 +142,7 @@ const scoreOf = (meta: ModelMeta, field: string, row: Row): number =>
  * after its tag, as one bucket's Redis (and an unsharded model's) orders them.
  */
 async function shardedPage(
-  meta: ModelMeta,
+  views: readonly ModelMeta[],
   spec: QuerySpec,
   order: PageOrder,
   query: (node: PlanNode, at: After | undefined) => ServerQuery,
@@ -147,6 +150,36 @@ async function shardedPage(
   limit: number,
   problems: RowProblem[],
 ): Promise<{ rows: Row[]; more: boolean }> {
+  // One layout; or, while a reshard moves the model, the old layout's buckets not yet emptied and
+  // then the new layout's (an instance in both keeps the new copy): each gives its first
+  // limit + 1 after the cursor, so the merge's first `limit` are the page's.
+  let overflow = false;
+  const phases: Row[][] = [];
+  for (const view of views) {
+    const found = await layoutPage(view, spec, query, after, limit, problems);
+    if (found.overflow) overflow = true;
+    phases.push(found.rows);
+  }
+  const meta = views[views.length - 1] as ModelMeta;
+  const sign = order.by === "score" && order.desc ? -1 : 1;
+  const compare =
+    order.by === "score"
+      ? (a: Row, b: Row): number =>
+          sign * (scoreOf(meta, order.field, a) - scoreOf(meta, order.field, b) || byBody(a.key, b.key))
+      : (a: Row, b: Row): number => byBody(a.key, b.key);
+  const rows = dedupeByBody(phases).sort(compare);
+  return { rows, more: overflow || rows.length > limit };
+}
+
+/** One layout's part of a sharded page: each bucket's first limit + 1 rows after the cursor. */
+async function layoutPage(
+  meta: ModelMeta,
+  spec: QuerySpec,
+  query: (node: PlanNode, at: After | undefined) => ServerQuery,
+  after: After | undefined,
+  limit: number,
+  problems: RowProblem[],
+): Promise<{ rows: Row[]; overflow: boolean }> {
   const { node, buckets } = await shardedPlan(meta, spec);
   let overflow = false;
   const found = await Promise.all(
@@ -167,12 +200,5 @@ async function shardedPage(
       return rows;
     }),
   );
-  const sign = order.by === "score" && order.desc ? -1 : 1;
-  const compare =
-    order.by === "score"
-      ? (a: Row, b: Row): number =>
-          sign * (scoreOf(meta, order.field, a) - scoreOf(meta, order.field, b) || byBody(a.key, b.key))
-      : (a: Row, b: Row): number => byBody(a.key, b.key);
-  const rows = found.flat().sort(compare);
-  return { rows, more: overflow || rows.length > limit };
+  return { rows: found.flat(), overflow };
 }

@@ -22,6 +22,7 @@ import { decodeRows, isStep, purge, resumeOf, text, type Row, type Want } from "
 import { WrongTypeError, type RowProblem } from "../errors.js";
 import { expectedKeyType } from "../keys/keys.js";
 import { assertIndexesBuilt } from "../schema/state.js";
+import { LayoutMoved, retiredCheckOf } from "../shards/read-layout.js";
 
 const redis = (): Redis => getConnection() as RedisClient as Redis;
 
@@ -64,14 +65,34 @@ export const hasGeo = (node: PlanNode): boolean =>
 
 /** Runs one query.lua call; a key of the wrong Redis type is named in the error. */
 export async function call(meta: ModelMeta, query: ServerQuery): Promise<ScriptReply[]> {
-  const compiled = compileQuery(query);
+  const retired = retiredCheckOf(meta);
+  const compiled = compileQuery(retired ? { ...query, retired } : query);
   // Only the index keys the plan names (an order's sorted set among them) can lag behind the data.
   await assertIndexesBuilt(meta, compiled.keys);
+  let reply: ScriptReply[];
   try {
-    return (await runScript(getConnection(), scripts.query, compiled.keys, compiled.args)) as ScriptReply[];
+    reply = (await runScript(getConnection(), scripts.query, compiled.keys, compiled.args)) as ScriptReply[];
   } catch (error) {
     throw await nameWrongType(meta, error, compiled.keys);
   }
+  if (retired && reply.length === 1 && text(reply[0]) === "RETIRED") throw new LayoutMoved(meta.name);
+  return reply;
+}
+
+/**
+ * After a read in steps of a sharded bucket: the bucket must not have been retired meanwhile (if
+ * it is not now, it was not during the steps), else the read may have missed moved instances.
+ */
+async function assertNotRetired(meta: ModelMeta): Promise<void> {
+  const retired = retiredCheckOf(meta);
+  if (!retired) return;
+  let member: number;
+  try {
+    member = await redis().sismember(retired.key, retired.member);
+  } catch (error) {
+    throw wrapRedisError(error, [retired.key]);
+  }
+  if (member === 1) throw new LayoutMoved(meta.name);
 }
 
 /**
@@ -161,6 +182,7 @@ export async function matchingKeys(meta: ModelMeta, node: PlanNode): Promise<str
       if (gone.length > 0) await purge(meta, gone);
     }
   }
+  await assertNotRetired(meta);
   return [...seen];
 }
 

@@ -35,10 +35,11 @@
 --            "z":K (stats: the sorted set whose scores are summed), "hf":A (stats: the field whose
 --                  stored bytes are returned for the min and max keys),
 --            "by":{"p":int key part} | {"f":A field} (countBy: group by a key part, or by the
---                  stored bytes of a hash field)}
+--                  stored bytes of a hash field),
+--            "rt":K, "rm":A (a sharded bucket's `$Retired` set and the reader's bucket count)}
 -- ARGV[2…]: strings the plan names by position (score bounds, lex bounds, needles, field names).
 --
--- Reply: {"STEP"} when answering would cost more than the budget: the caller then runs the query
+-- Reply: {"RETIRED"} when "rt" names a retired bucket (nothing read). {"STEP"} when answering would cost more than the budget: the caller then runs the query
 -- in bounded steps (src/query/stepwise.ts), so no one script blocks Redis for long.
 -- Count mode {n, gone}; stats {n, gone, sum, minKey, minScore, minBytes, maxKey, maxScore,
 -- maxBytes} (numbers as "%.17g" strings, false for none); countBy {n, gone, value, count, …} where
@@ -57,6 +58,13 @@
 -- they share the model's hash tag, and so its slot.
 
 local plan = cjson.decode(ARGV[1])
+
+-- A bucket of a sharded model read by a process that may hold an old layout (docs/storage.md §7a
+-- "Resharding"): "rt" names the bucket's `$Retired` set and "rm" the reader's bucket count. Once a
+-- reshard has started on the bucket, instances may have left it, so this read would miss them:
+-- the caller reads the layout again and reads anew. Checked in the same script as the read, so a
+-- read that passes saw the bucket before anything left it.
+if plan.rt and redis.call("SISMEMBER", KEYS[plan.rt], ARGV[plan.rm]) == 1 then return { "RETIRED" } end
 
 local function arg(i) return ARGV[i] end
 
