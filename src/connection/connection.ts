@@ -23,7 +23,7 @@ import { parseRedisUrl, type RedisTarget } from "./url.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
 import { setDurability } from "./durability.js";
 import { isReadOnlyCommand } from "./reads.js";
-import { currentClient, setCurrentClient, type RedisClient } from "./current.js";
+import { currentClient, getConnection, setCurrentClient, type RedisClient } from "./current.js";
 import { loadScripts } from "../scripts/run-script.js";
 import { commandsWatched, debugFromEnv, setCommandListener, watchCommands } from "../observe/command-log.js";
 import { loadTracing, tracingOn } from "../observe/tracing.js";
@@ -31,6 +31,17 @@ import { scripts } from "../scripts/scripts.generated.js";
 
 export { isLostReply, wrapRedisError } from "./failures.js";
 export { getConnection, isClusterMode, type RedisClient } from "./current.js";
+
+/**
+ * A new connection like popoto's (`duplicate()`: same server or cluster, same options), for a
+ * command that holds its connection (a blocking read); its commands are reported like popoto's
+ * own (`onCommand`, `POPOTO_DEBUG`, tracing). The caller disconnects it.
+ */
+export function duplicateConnection(): RedisClient {
+  const copy = getConnection().duplicate();
+  if (commandsWatched(tracingOn())) watchCommands(copy);
+  return copy;
+}
 export type { ConnectOptions } from "./options.js";
 
 const DEFAULT_WRITE_DEADLINE_MS = 5000;
