@@ -22,6 +22,7 @@ import { updateStatus } from "./status.js";
 import { parseRedisUrl, type RedisTarget } from "./url.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
 import { setDurability } from "./durability.js";
+import { setFenceSeconds } from "./fence.js";
 import { isReadOnlyCommand } from "./reads.js";
 import { currentClient, getConnection, setCurrentClient, type RedisClient } from "./current.js";
 import { loadScripts } from "../scripts/run-script.js";
@@ -94,6 +95,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   await loadTracing(observed?.tracing !== false);
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
+    setFenceSeconds(undefined, { writeDeadlineMs: writeDeadline, commandTimeout: 0, clusterRetryMs: 0 });
     setDurability(undefined);
     useClient(target, false, {
       shown: "the ioredis client passed to connect()",
@@ -106,6 +108,11 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
   writeDeadline = options.writeDeadlineMs ?? DEFAULT_WRITE_DEADLINE_MS;
+  setFenceSeconds(options.fenceSeconds, {
+    writeDeadlineMs: writeDeadline,
+    commandTimeout: options.commandTimeout ?? CONNECTION_DEFAULTS.commandTimeout,
+    clusterRetryMs: options.cluster === undefined ? 0 : (options.clusterRetryMs ?? DEFAULT_CLUSTER_RETRY_MS),
+  });
   setDurability(options.waitReplicas, options.waitTimeoutMs);
   if (options.cluster !== undefined) return connectCluster(options);
   const redisTarget = parseRedisUrl(options.url ?? process.env["REDIS_URL"] ?? CONNECTION_DEFAULTS.url);

@@ -13,11 +13,12 @@
  * whose value a live instance holds.
  */
 import { randomBytes } from "node:crypto";
+import { fenceSeconds } from "../connection/fence.js";
 import { claimFence, claimKey, sameBucket } from "../keys/claims.js";
 import type { ModelMeta } from "../model/meta.js";
 import type { ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
-import { claimsOf, fenceGuards, FENCE_SECONDS, needsClaims, releasedBy, type HeldClaim } from "./claims.js";
+import { claimsOf, fenceGuards, needsClaims, releasedBy, type HeldClaim } from "./claims.js";
 import type { Guard, WriteCall, WriteIntent } from "./plan-write.js";
 import { planWrites } from "./plan-write.js";
 import { pipelinedBySlot, scriptBySlot } from "./pipelined.js";
@@ -144,7 +145,7 @@ export async function releaseMany(releases: readonly Release[]): Promise<void> {
     });
     const fenced = await scriptBySlot(scripts.fence, toFence, ({ r, token }) => ({
       keys: [r.set, claimFence(r.key, token)],
-      args: ["fence", String(FENCE_SECONDS)],
+      args: ["fence", String(fenceSeconds())],
     }));
     const toDrop = toFence.filter((_, j) => {
       const [error, reply] = fenced[j] ?? [null, null];

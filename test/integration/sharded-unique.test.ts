@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connect,
+  ConnectionError,
   IndexedField,
   KeyConflictError,
   KeyField,
@@ -301,5 +302,43 @@ describe("bulk writes of claimed values", () => {
     expect(deletes.filter((e) => e.script === "fence")).toHaveLength(12);
     expect(deletes.every((e) => e.pipeline)).toBe(true);
     expect(await SuUser.query.filter({ name: "upd" }).count()).toBe(0);
+  });
+});
+
+describe("connect({ fenceSeconds })", () => {
+  afterEach(async () => {
+    await connectTestRedis(); // back to the suite's plain connection
+  });
+  const target = () => (ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL });
+
+  it("sets how long a release's fence lasts; the default is a day", async () => {
+    const [a, b] = spreadIds("ft", 2) as [string, string];
+    const fenceOf = async (id: string): Promise<string> =>
+      (await allKeys()).find((k) => k.startsWith(`$UniqueFence:${tagOf(id, "SuUser")}:`)) as string;
+    await (await SuUser.create({ id: a, email: "ft-a@x" })).delete();
+    const day = await raw.ttl(await fenceOf(a));
+    expect(day).toBeGreaterThan(86_000);
+    expect(day).toBeLessThanOrEqual(86_400);
+    await connect({ ...target(), fenceSeconds: 120 });
+    await (await SuUser.create({ id: b, email: "ft-b@x" })).delete();
+    const short = await raw.ttl(await fenceOf(b));
+    expect(short).toBeGreaterThan(0);
+    expect(short).toBeLessThanOrEqual(120);
+  });
+
+  it("refuses a fence that a write carrying its token could outlive", async () => {
+    // Defaults: twice (2 × 5 s write deadline + 10 s command timeout [+ 20 s cluster retries]).
+    const least = ON_CLUSTER ? 80 : 40;
+    const short = await caught(() => connect({ ...target(), fenceSeconds: least - 1 }));
+    expect(short).toBeInstanceOf(ConnectionError);
+    expect((short as Error).message).toContain(`≥ ${least}`);
+    await connect({ ...target(), fenceSeconds: least });
+    // A longer write deadline raises the bound; no command timeout leaves only the default.
+    const slow = await caught(() => connect({ ...target(), writeDeadlineMs: 60_000, fenceSeconds: 200 }));
+    expect((slow as Error).message).toContain(`≥ ${least + 220}`);
+    const untimed = await caught(() => connect({ ...target(), commandTimeout: 0, fenceSeconds: 86_399 }));
+    expect(untimed).toBeInstanceOf(ConnectionError);
+    await connect({ ...target(), commandTimeout: 0, fenceSeconds: 86_400 });
+    expect(await caught(() => connect({ ...target(), fenceSeconds: 1.5 }))).toBeInstanceOf(ConnectionError);
   });
 });
