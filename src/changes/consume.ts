@@ -177,7 +177,7 @@ export async function* consumeChanges<TValues>(
     }
     if (calls.length > 1) {
       // A cluster and several streams: each blocks on its own connection, merged as batches come.
-      for (let i = 1; i < keys.length && !signal?.aborted; i++) readers.push(duplicateConnection());
+      for (let i = 1; i < keys.length; i++) readers.push(duplicateConnection());
       const settings = { group, consumer, count, blockMs, claimIdleMs, signal };
       const batches = mergeStreams(
         keys.map((key, i) => readStream(readers[i] as RedisClient, key, settings)),

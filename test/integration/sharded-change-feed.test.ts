@@ -226,4 +226,20 @@ describe("an idle consumer of a sharded model", () => {
     expect((await raw.xpending(streamOf("woken"), "idle"))[0]).toBe(0);
     await consumer.return();
   });
+
+  it("ends when its signal aborts while every stream's read is blocked", async () => {
+    const stop = new AbortController();
+    const consumer = Sale.changes.consume({
+      group: "quit",
+      consumer: "w",
+      blockMs: 60_000,
+      signal: stop.signal,
+    });
+    const waiting = consumer.next();
+    // Each stream's group exists once the consumer is reading.
+    while ((await Promise.all(Sale.changes.keys.map((key) => raw.exists(key)))).some((n) => n === 0))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+  });
 });
