@@ -24,6 +24,7 @@ import {
   type QueryExplanation,
   type QuerySpec,
 } from "./execute.js";
+import { describeFanOut } from "./explain-fan-out.js";
 import { nodeInBucket, orderInBucket, queryBuckets, standIn } from "./fan-out.js";
 import { iterateRows } from "./iterate.js";
 import { compareBy, parseOrder, type OrderTerm } from "./order.js";
@@ -328,7 +329,7 @@ export async function* iterateShardedRows(
   }
 }
 
-/** `explain()` of a sharded query: bucket 0's plan and script, and the fan-out. */
+/** `explain()` of a sharded query: the first bucket's plan and script, and the fan-out of each way of reading it. */
 export async function explainSharded(declared: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
   const layout = await layoutOf(declared);
   const meta = layoutView(declared, layout.to ?? layout.count);
@@ -356,13 +357,10 @@ export async function explainSharded(declared: ModelMeta, spec: QuerySpec): Prom
       args: call.args.map((arg) => (Buffer.isBuffer(arg) ? arg.toString("utf8") : arg)),
     },
     fanOut: {
-      ...(layout.to === undefined
-        ? {}
-        : { reshard: { from: layout.count, to: layout.to, bucketsLeft: layout.count - layout.done.size } }),
-      shards: meta.shards,
-      buckets,
-      scriptCalls: buckets.length,
-      merge:
+      ...describeFanOut(
+        meta,
+        inFirst,
+        buckets,
         order === undefined
           ? "concat"
           : order === "client"
@@ -370,6 +368,11 @@ export async function explainSharded(declared: ModelMeta, spec: QuerySpec): Prom
             : spec.limit === undefined && spec.offset === 0
               ? "k-way"
               : "k-way top offset+limit",
+        spec.limit,
+      ),
+      ...(layout.to === undefined
+        ? {}
+        : { reshard: { from: layout.count, to: layout.to, bucketsLeft: layout.count - layout.done.size } }),
     },
   };
 }
