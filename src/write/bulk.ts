@@ -5,6 +5,7 @@ import { scripts } from "../scripts/scripts.generated.js";
 import { slotGroup } from "../keys/keys.js";
 import { needsClaims } from "./claims.js";
 import { executeWrites } from "./execute-write.js";
+import { routeOne } from "./route-writes.js";
 import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
 import { noteFingerprints, withFingerprints } from "./schema-section.js";
 
@@ -116,9 +117,22 @@ async function pipelinedBySlot<T>(
 async function sendBatch(
   batch: readonly WriteIntent[],
 ): Promise<{ results: [Error | null, unknown][]; models: (readonly ModelMeta[])[] }> {
-  const sent = batch.flatMap((intent, i) =>
-    needsClaims(intent.meta) ? [] : [{ i, call: withFingerprints(planWrites([intent]), [intent]) }],
-  );
+  // A sharded model's write goes to the bucket its stored layout routes it to, with that bucket's
+  // retired guard; one that must wait for the mover (or fails its guard) is retried alone.
+  const routes = batch.some((intent) => intent.meta.shards > 1)
+    ? await Promise.all(
+        batch.map((intent) =>
+          intent.meta.shards > 1 && !needsClaims(intent.meta) ? routeOne(intent) : undefined,
+        ),
+      )
+    : undefined;
+  const sent = batch.flatMap((intent, i) => {
+    if (needsClaims(intent.meta)) return [];
+    const routed = routes?.[i];
+    if (routed === "wait") return [];
+    if (routed === undefined) return [{ i, call: withFingerprints(planWrites([intent]), [intent]) }];
+    return [{ i, call: withFingerprints(planWrites([routed.intent], [routed.guard]), [routed.intent]) }];
+  });
   const replies = await pipelinedBySlot(
     sent,
     ({ call }) => call.keys[0] as string,

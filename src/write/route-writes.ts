@@ -21,6 +21,14 @@ type Run = (
 const pause = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 * 2 ** attempt)));
 
+/** One sharded model's intent spelled for its routed bucket, with that bucket's retired guard, or "wait". */
+export async function routeOne(intent: WriteIntent): Promise<{ intent: WriteIntent; guard: Guard } | "wait"> {
+  const layout = await layoutOf(intent.meta);
+  const declared = declaredModel(intent.meta);
+  const to = routeKey(declared, layout, intent.oldKey, bucketText(declared, intent.oldKey, parentOf(intent)));
+  return to === "wait" ? "wait" : { intent: routedIntent(intent, to), guard: to.guard };
+}
+
 /** The intents spelled for their routed buckets, with one retired guard per bucket, or "wait". */
 async function route(
   intents: readonly WriteIntent[],
@@ -32,16 +40,10 @@ async function route(
       routed.push(intent);
       continue;
     }
-    const layout = await layoutOf(intent.meta);
-    const to = routeKey(
-      intent.meta,
-      layout,
-      intent.oldKey,
-      bucketText(declaredModel(intent.meta), intent.oldKey, parentOf(intent)),
-    );
-    if (to === "wait") return "wait";
-    routed.push(routedIntent(intent, to));
-    guards.set(to.guard.key, to.guard);
+    const one = await routeOne(intent);
+    if (one === "wait") return "wait";
+    routed.push(one.intent);
+    guards.set(one.guard.key, one.guard);
   }
   return { intents: routed, guards: [...guards.values()] };
 }

@@ -141,6 +141,18 @@ describe("writes during and after a reshard", () => {
     expect(await raw.exists(keyIn(id, 4))).toBe(0);
   });
 
+  it("bulkCreate() pipelines its writes to the routed buckets: a stale layout fails the guard, then lands in 6", async () => {
+    const ids = movers(5);
+    await cacheLayout4();
+    await finishReshard();
+    await RwEvent.bulkCreate(ids.map((id, n) => ({ id, kind: "bulk", n })));
+    for (const id of ids) {
+      expect(await raw.exists(keyIn(id, 6))).toBe(1);
+      expect(await raw.exists(keyIn(id, 4))).toBe(0);
+    }
+    expect(cachedLayout(RwEvent.meta)?.count).toBe(6);
+  });
+
   it("the mover entry writes a retired bucket as spelled, without routing or guard", async () => {
     const [id] = movers(1) as [string];
     await finishReshard();
