@@ -5,7 +5,7 @@
  * the way another process's would be: it read the record before the reshard moved on.
  */
 import { describe, expect, it } from "vitest";
-import { IndexedField, KeyField, Model, SortedField } from "../../src/index.js";
+import { IndexedField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
 import { layoutView } from "../../src/keys/keys.js";
 import { bucketOfText, bucketTag } from "../../src/keys/shards.js";
 import { cachedLayout, forgetLayouts, layoutOf } from "../../src/shards/layout.js";
@@ -18,6 +18,13 @@ const NAME = "RwEvent";
 class RwEvent extends Model(
   NAME,
   { id: KeyField(), kind: IndexedField(), n: SortedField({ type: "int" }) },
+  { shards: 4 },
+) {}
+
+class RwParent extends Model("RwParent", { id: KeyField() }) {}
+class RwChild extends Model(
+  "RwChild",
+  { id: KeyField(), parent: Relationship(() => RwParent, { null: true, onDelete: "cascade" }) },
   { shards: 4 },
 ) {}
 
@@ -172,5 +179,39 @@ describe("writes during and after a reshard", () => {
     expect(await raw.exists(keyIn(id, 4))).toBe(1);
     expect(await raw.exists(keyIn(id, 6))).toBe(0);
     expect(cachedLayout(RwEvent.meta)).toBeUndefined();
+  });
+
+  it("a cascade finds referrers of a resharded model in its stored layout's reverse sets", async () => {
+    const parent = await RwParent.create({ id: "p" });
+    const ids = Array.from({ length: 100 }, (_, i) => `c${i}`)
+      .filter(
+        (id) => bucketTag("RwChild", bucketOfText(id, 4), 4) !== bucketTag("RwChild", bucketOfText(id, 6), 6),
+      )
+      .slice(0, 2) as [string, string];
+    for (const id of ids) await RwChild.create({ id, parent });
+    // The mover's writes for each child, then the reshard 4 → 6 finished.
+    for (const id of ids) {
+      const values = new Map<string, unknown>([
+        ["id", id],
+        ["parent", parent.redisKey],
+      ]);
+      const copy = saveIntent(layoutView(RwChild.meta, 6), values, undefined, undefined);
+      await executeWrites([copy.intent], [], undefined, { mover: true });
+      const old = `${bucketTag("RwChild", bucketOfText(id, 4), 4)}:${id}`;
+      await executeWrites(
+        [{ meta: RwChild.meta, kind: "delete", oldKey: old, expected: null }],
+        [],
+        undefined,
+        {
+          mover: true,
+        },
+      );
+    }
+    await raw.hset(layoutKey("$Shards:RwChild"), "count", "6");
+    forgetLayouts();
+    await parent.delete();
+    for (const id of ids)
+      expect(await raw.exists(`${bucketTag("RwChild", bucketOfText(id, 6), 6)}:${id}`)).toBe(0);
+    expect(await raw.exists(layoutKey("RwParent:p"))).toBe(0);
   });
 });
