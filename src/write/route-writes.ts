@@ -49,6 +49,39 @@ async function route(
 }
 
 /**
+ * A bulk batch routed: each sharded model's intent spelled for its bucket with that bucket's
+ * retired guard (undefined for others). Intents whose old bucket is being moved make the whole
+ * batch wait (backoff, reading the record again) until the mover is past it; at the write
+ * deadline, ConcurrentModificationError.
+ */
+export async function routeBatch(
+  batch: readonly WriteIntent[],
+): Promise<{ intents: WriteIntent[]; guards: (Guard | undefined)[] }> {
+  if (!batch.some((intent) => intent.meta.shards > 1)) return { intents: [...batch], guards: [] };
+  const deadline = Date.now() + writeDeadlineMs();
+  for (let attempt = 0; ; attempt++) {
+    const routes = await Promise.all(
+      batch.map((intent) => (intent.meta.shards > 1 ? routeOne(intent) : undefined)),
+    );
+    if (!routes.includes("wait"))
+      return {
+        intents: batch.map((intent, i) => {
+          const route = routes[i];
+          return route === undefined || route === "wait" ? intent : route.intent;
+        }),
+        guards: routes.map((route) => (route === undefined || route === "wait" ? undefined : route.guard)),
+      };
+    const waiting = batch[routes.indexOf("wait")] as WriteIntent;
+    if (Date.now() >= deadline)
+      throw new ConcurrentModificationError(waiting.meta.name, waiting.oldKey, attempt + 1, {
+        deadlineMs: writeDeadlineMs(),
+      });
+    await pause(attempt);
+    await refreshLayout(waiting.meta);
+  }
+}
+
+/**
  * Runs `run` (the checked write loop, with claims) on the intents routed by their models' stored
  * layouts. The stored states the write loop learns are copied back to the caller's intents.
  */
