@@ -98,6 +98,17 @@ export const layoutView = (meta: ModelMeta, count: number): ModelMeta => {
   return view;
 };
 
+/**
+ * The layout view a sharded model's instance key is spelled in: the declared model when its tag
+ * is one of the declared count's, else the view of the first known layout (`layoutCountsOf`)
+ * whose tag it carries (a key read from Redis after a reshard), else the model as given.
+ */
+export const viewOfKey = (meta: ModelMeta, key: string): ModelMeta => {
+  if (meta.shards <= 1 || bucketOfKey(meta.name, meta.shards, key) !== undefined) return meta;
+  const count = layoutCountsOf(meta.name).find((c) => bucketOfKey(meta.name, c, key) !== undefined);
+  return count === undefined ? meta : layoutView(meta, count);
+};
+
 /** Every bucket's view of a sharded model, bucket 0 first; the model itself when it is not sharded. */
 export const allBuckets = (meta: ModelMeta): ModelMeta[] =>
   meta.shards > 1 ? Array.from({ length: meta.shards }, (_, b) => inBucket(meta, b)) : [meta];

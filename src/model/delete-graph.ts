@@ -4,8 +4,9 @@
  * every instance found. Reads only, in bounded commands: pipelines per slot (a cluster pipeline
  * must stay on one node) of at most READ_BATCH commands or members, and SSCAN for a large set. The result is data for the step planner (src/write/plan-delete.ts).
  */
+import { layoutReverseSets } from "../shards/reverse-sets.js";
 import { getConnection, wrapRedisError, type RedisClient } from "../connection/connection.js";
-import { reverseSetsOf, slotGroup } from "../keys/keys.js";
+import { reverseSetsOf, slotGroup, viewOfKey } from "../keys/keys.js";
 import { readSnapshots } from "../write/bulk.js";
 import type { ClearNode, DeleteGraph, DeleteNode } from "../write/plan-delete.js";
 import type { Guard, Snapshot } from "../write/plan-write.js";
@@ -180,7 +181,9 @@ export async function collectDeleteGraph(
       for (const incoming of incomingRelationships(node.meta.name)) {
         if (incoming.spec.onDelete === "nothing") continue;
         // A sharded referring model keeps a reverse set in each of its buckets.
-        for (const set of reverseSetsOf(incoming.model.meta, incoming.field, key))
+        for (const set of incoming.model.meta.shards > 1
+          ? await layoutReverseSets(incoming.model.meta, incoming.field, key)
+          : reverseSetsOf(incoming.model.meta, incoming.field, key))
           reads.push({ target: key, node, incoming, set });
       }
     }
@@ -205,14 +208,24 @@ export async function collectDeleteGraph(
           for (const member of found) {
             if (member !== target) node.referrers.push(member);
             if (deletes.has(member)) continue;
-            deletes.set(member, { meta, expected: null, target: false, referrers: [] });
+            deletes.set(member, {
+              meta: viewOfKey(meta, member),
+              expected: null,
+              target: false,
+              referrers: [],
+            });
             unknown.add(member);
             next.push(member);
           }
           break;
         default: {
           for (const member of found) {
-            const clear = clears.get(member) ?? { meta, expected: null, clears: new Map() };
+            const clear = clears.get(member) ?? {
+              // A referrer read from a resharded model's other layout is spelled in it.
+              meta: viewOfKey(meta, member),
+              expected: null,
+              clears: new Map(),
+            };
             if (!clears.has(member)) {
               clears.set(member, clear);
               unknown.add(member);

@@ -16,6 +16,7 @@
  * is safe to run again (a delete of a gone instance, or a setNull of a cleared field, is planned
  * from what is stored now). docs/storage.md, "Deletes in steps", states what others see meanwhile.
  */
+import { layoutReverseSets } from "../shards/reverse-sets.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { PopotoError, ProtectedError } from "../errors.js";
 import { deleteJournal, reverseSetsOf, slotGroup } from "../keys/keys.js";
@@ -186,7 +187,9 @@ async function recheckProtect(step: DeleteStep, graph: DeleteGraph): Promise<Gua
     if (intent.kind !== "delete" && intent.kind !== "purge") continue;
     for (const incoming of incomingRelationships(intent.meta.name))
       if (incoming.spec.onDelete === "protect")
-        for (const set of reverseSetsOf(incoming.model.meta, incoming.field, intent.oldKey))
+        for (const set of incoming.model.meta.shards > 1
+          ? await layoutReverseSets(incoming.model.meta, incoming.field, intent.oldKey)
+          : reverseSetsOf(incoming.model.meta, incoming.field, intent.oldKey))
           reads.push({
             target: intent.oldKey,
             targetModel: intent.meta.name,

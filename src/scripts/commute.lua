@@ -22,10 +22,15 @@
 --   then, optionally (absent means none), the change feed: "1", the position of the model's
 --     stream, its MAXLEN and the model's name: the write is appended to it as an update of the
 --     field once applied (docs/storage.md, "Change feed")
+--   then, optionally (a sharded model's write; the change feed's "0" precedes it when there is no
+--     feed): "1", the position of the bucket's `$Retired` set and the writer's layout count: the
+--     set must not hold that count, else {"GUARD"} and nothing is written (docs/storage.md §7a
+--     "Resharding": the bucket is being emptied or was, so the writer's layout is stale)
 --
 -- Returns:
 --   {"OK", bytes, before} the msgpack bytes now stored in the field, and (incr only: the caller
 --                        derives each coalesced caller's value from them) those it replaced
+--   {"GUARD"}            the `$Retired` guard failed: the writer must read the layout again
 --   {"MISSING"}          the hash does not exist (deleted, or expired): nothing was written
 --   {"NULL"}             incr: the stored value is null or missing
 --   {"BAD", bytes}       the stored bytes are not a number (incr) or a list of keys (add/remove)
@@ -160,15 +165,25 @@ local function wrongType(key, want)
   return t ~= "none" and t ~= want
 end
 
+-- The change feed's stream follows the event, the retired guard follows the feed.
+local eventAt = op == "incr" and 8 + tonumber(ARGV[7]) or 7 + 2 * tonumber(ARGV[6])
+local changeAt = eventAt + (ARGV[eventAt] == "1" and 3 or 1)
+local stream = ARGV[changeAt] == "1" and KEYS[tonumber(ARGV[changeAt + 1])] or nil
+local guardAt = changeAt + (ARGV[changeAt] == "1" and 4 or 1)
+if ARGV[guardAt] == "1" then
+  local retired = KEYS[tonumber(ARGV[guardAt + 1])]
+  local held = redis.pcall("SISMEMBER", retired, ARGV[guardAt + 2])
+  local wrong = wrongTypeReply(held, retired)
+  if wrong then return wrong end
+  if held == 1 then return { "GUARD" } end
+end
+
 local stored = redis.pcall("HGET", hash, field)
 local bad = wrongTypeReply(stored, hash)
 if bad then return bad end
 if not stored and redis.call("EXISTS", hash) == 0 then return { "MISSING" } end
 
--- The change feed's stream follows the event; its type is checked before anything is written.
-local eventAt = op == "incr" and 8 + tonumber(ARGV[7]) or 7 + 2 * tonumber(ARGV[6])
-local changeAt = eventAt + (ARGV[eventAt] == "1" and 3 or 1)
-local stream = ARGV[changeAt] == "1" and KEYS[tonumber(ARGV[changeAt + 1])] or nil
+-- The stream's type is checked before anything is written.
 if stream and wrongType(stream, "stream") then return { "WRONGTYPE", stream } end
 
 local bytes, after

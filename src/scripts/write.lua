@@ -20,8 +20,10 @@
 -- (see "Wrong-typed keys" below).
 --
 -- ARGV (positional; counts precede each list):
---   [1]  g, the number of guarded sets; then g groups: position, c, then c members. The set must
---        hold exactly those members (c = 0: it must be empty), else nothing is written.
+--   [1]  g, the number of guarded sets; then g groups: position, c, then |c| members. With c >= 0
+--        the set must hold exactly those members (c = 0: it must be empty); with c < 0 it must
+--        hold none of them (a sharded bucket's `$Retired` set must not name the writer's layout:
+--        docs/storage.md §7a "Resharding"; one SISMEMBER each). Else nothing is written.
 --   then w, the number of instance writes; then w write sections:
 --     op: "s" save, "u" update (a save of some fields, which needs the hash itself to exist: a
 --       ttl shadow alone does not do), "d" delete, or "p" purge (a delete that only runs when the
@@ -92,7 +94,9 @@ local function takeKey() return KEYS[tonumber(take())] end
 local guards = {}
 for g = 1, takeNumber() do
   local guard = { key = takeKey(), members = {} }
-  for j = 1, takeNumber() do guard.members[j] = take() end
+  local c = takeNumber()
+  guard.absent = c < 0
+  for j = 1, math.abs(c) do guard.members[j] = take() end
   guards[g] = guard
 end
 
@@ -196,19 +200,27 @@ end
 -- Phase 1: every check, before anything is written.
 
 for g, guard in ipairs(guards) do
-  local count, bad = read("SCARD", guard.key)
-  if bad then return bad end
-  if count ~= #guard.members then
-    local extra = ""
-    for _, member in ipairs(redis.call("SMEMBERS", guard.key)) do
-      local planned = false
-      for _, m in ipairs(guard.members) do if m == member then planned = true end end
-      if not planned then extra = member break end
+  if guard.absent then
+    for _, member in ipairs(guard.members) do
+      local held, bad = read("SISMEMBER", guard.key, member)
+      if bad then return bad end
+      if held == 1 then return { "GUARD", g, member } end
     end
-    return { "GUARD", g, extra }
-  end
-  for _, member in ipairs(guard.members) do
-    if redis.call("SISMEMBER", guard.key, member) == 0 then return { "GUARD", g, "" } end
+  else
+    local count, bad = read("SCARD", guard.key)
+    if bad then return bad end
+    if count ~= #guard.members then
+      local extra = ""
+      for _, member in ipairs(redis.call("SMEMBERS", guard.key)) do
+        local planned = false
+        for _, m in ipairs(guard.members) do if m == member then planned = true end end
+        if not planned then extra = member break end
+      end
+      return { "GUARD", g, extra }
+    end
+    for _, member in ipairs(guard.members) do
+      if redis.call("SISMEMBER", guard.key, member) == 0 then return { "GUARD", g, "" } end
+    end
   end
 end
 

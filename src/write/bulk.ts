@@ -4,8 +4,9 @@ import { isNoScript, loadScripts, queueScript, type ScriptReply } from "../scrip
 import { scripts } from "../scripts/scripts.generated.js";
 import { batchReleases, releaseMany, takeBatchClaims, type BatchClaims } from "./bulk-claimed.js";
 import { executeWrites } from "./execute-write.js";
-import { planWrites, type Snapshot, type WriteCall, type WriteIntent } from "./plan-write.js";
+import { planWrites, type Guard, type Snapshot, type WriteCall, type WriteIntent } from "./plan-write.js";
 import { pipelinedBySlot } from "./pipelined.js";
+import { routeBatch } from "./route-writes.js";
 import { noteFingerprints, withFingerprints } from "./schema-section.js";
 
 /** Progress of a bulk operation: instances done so far, of the total. */
@@ -41,10 +42,13 @@ export async function executeBulk(
   const existed: boolean[] = new Array<boolean>(intents.length).fill(false);
   let failure: unknown;
   for (let start = 0; start < intents.length; start += batchSize) {
-    const batch = intents.slice(start, start + batchSize);
+    const given = intents.slice(start, start + batchSize);
+    // A sharded model's writes go to the buckets its stored layout routes them to, each with its
+    // bucket's retired guard; one that fails it is retried alone (and routed again) below.
+    const { intents: batch, guards: retired } = await routeBatch(given);
     // A sharded model's unique values: the batch's claims in one pipelined round first.
     const claims = await takeBatchClaims(batch);
-    const { results, models, calls } = await sendBatch(batch, claims);
+    const { results, models, calls } = await sendBatch(batch, claims, retired);
     // The server forgot the script (restart, SCRIPT FLUSH): load it once and send again the writes
     // it refused (they did not run), in one more pipeline.
     const refused = results.flatMap(([error], i) => (isNoScript(error) ? [i] : []));
@@ -53,6 +57,7 @@ export async function executeBulk(
       const again = await sendBatch(
         refused.map((i) => batch[i] as WriteIntent),
         pick(claims, refused),
+        refused.map((i) => retired[i]),
       );
       refused.forEach((i, j) => {
         results[i] = again.results[j] ?? [null, null];
@@ -74,7 +79,7 @@ export async function executeBulk(
     });
     for (const i of retry) {
       try {
-        const [was] = await executeWrites([batch[i] as WriteIntent]);
+        const [was] = await executeWrites([given[i] as WriteIntent]);
         existed[start + i] = was === true;
         onWritten?.(start + i);
       } catch (error) {
@@ -104,6 +109,7 @@ const pick = (claims: BatchClaims, at: readonly number[]): BatchClaims => ({
 async function sendBatch(
   batch: readonly WriteIntent[],
   claims: BatchClaims,
+  retired: readonly (Guard | undefined)[],
 ): Promise<{
   results: [Error | null, unknown][];
   models: (readonly ModelMeta[])[];
@@ -111,7 +117,9 @@ async function sendBatch(
 }> {
   const sent = batch.flatMap((intent, i) => {
     if (claims.contested.has(i)) return [];
-    const call = planWrites([intent], claims.guards[i] ?? []);
+    const guard = retired[i];
+    const fences = claims.guards[i] ?? [];
+    const call = planWrites([intent], guard ? [...fences, guard] : fences);
     return [{ i, call, sent: withFingerprints(call, [intent]) }];
   });
   const replies = await pipelinedBySlot(

@@ -1,5 +1,13 @@
-import { getConnection, isLostReply } from "../connection/connection.js";
-import { CorruptDataError, RedisCommandError, ValidationError } from "../errors.js";
+import { getConnection, isLostReply, writeDeadlineMs } from "../connection/connection.js";
+import {
+  ConcurrentModificationError,
+  CorruptDataError,
+  RedisCommandError,
+  ValidationError,
+} from "../errors.js";
+import { declaredModel } from "../keys/keys.js";
+import { layoutOf, refreshLayout } from "../shards/layout.js";
+import { bucketText, retagFirst, routeKey } from "../shards/route-write.js";
 import { deletedMeanwhile } from "../errors.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
@@ -26,6 +34,38 @@ export type CommuteOutcome =
  * another type) throw; the outcomes that depend on the deltas are returned.
  */
 export async function executeCommute(intent: CommuteIntent): Promise<CommuteOutcome> {
+  // No guard is sent for an unsharded model, so the script never answers GUARD.
+  if (intent.meta.shards <= 1) return runCommute(intent) as Promise<CommuteOutcome>;
+  const deadline = Date.now() + writeDeadlineMs();
+  let attempt = 0;
+  for (; ; attempt++) {
+    // A sharded model: the write goes to the bucket the stored layout routes it to, guarded by
+    // that bucket's `$Retired` set (docs/storage.md §7a "Resharding").
+    const layout = await layoutOf(intent.meta);
+    const declared = declaredModel(intent.meta);
+    const to = routeKey(declared, layout, intent.key, bucketText(declared, intent.key, undefined));
+    if (to !== "wait") {
+      const routed: CommuteIntent = {
+        ...intent,
+        meta: to.view,
+        key: retagFirst(declared.name, intent.key, to.tag),
+        retired: { set: to.guard.key, count: to.count },
+      };
+      const outcome = await runCommute(routed);
+      if (outcome !== "GUARD") return outcome;
+    } else await pause(attempt);
+    if (Date.now() >= deadline) break;
+    await refreshLayout(intent.meta);
+  }
+  throw new ConcurrentModificationError(intent.meta.name, intent.key, attempt + 1, {
+    deadlineMs: writeDeadlineMs(),
+  });
+}
+
+const pause = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 * 2 ** attempt)));
+
+async function runCommute(intent: CommuteIntent): Promise<CommuteOutcome | "GUARD"> {
   const call = planCommute(intent);
   const { meta, key, field } = intent;
   let reply: ScriptReply[];
@@ -41,6 +81,8 @@ export async function executeCommute(intent: CommuteIntent): Promise<CommuteOutc
       return { status, bytes: reply[1] as Buffer, before: Buffer.isBuffer(reply[2]) ? reply[2] : null };
     case "CHECKED":
       return { status };
+    case "GUARD":
+      return "GUARD";
     case "RANGE":
       return { status, sum: text(reply[1]), index: Number(reply[2]) - 1 };
     case "MISSING":

@@ -27,6 +27,7 @@ import { scripts } from "../scripts/scripts.generated.js";
 import { indexEntries, uniqueSets } from "./index-entries.js";
 import { needsClaims } from "./claims.js";
 import { runClaimed } from "./execute-claimed.js";
+import { runRouted } from "./route-writes.js";
 import {
   checkedFields,
   planWrites,
@@ -161,6 +162,32 @@ export class GuardChanged extends Error {
  * reports) until every assumption holds. Returns, per intent, whether its stored hash existed.
  */
 export async function executeWrites(
+  intents: WriteIntent[],
+  guards: readonly Guard[] = [],
+  applied?: { call?: WriteCall },
+  options?: WriteOptions,
+): Promise<boolean[]> {
+  // The reshard mover: intents spelled for a layout view already; no routing, guard or claim.
+  if (options?.mover) return runWrites(intents, guards, applied);
+  if (intents.some((intent) => intent.meta.shards > 1))
+    return runRouted(intents, guards, applied, runChecked, (error) =>
+      error instanceof GuardChanged ? error.guard : undefined,
+    );
+  return runChecked(intents, guards, applied);
+}
+
+/** How `executeWrites` runs. */
+export interface WriteOptions {
+  /**
+   * A write of the reshard mover (src/shards/reshard.ts): its intents are spelled for a layout view
+   * (`layoutView`) and are sent as they are: not routed by the stored layout, without the
+   * `$Retired` guard, and without taking or releasing unique-value claims (the mover swaps them).
+   */
+  readonly mover?: boolean | undefined;
+}
+
+/** `executeWrites` after routing: the write loop, with claims for a sharded model's unique values. */
+async function runChecked(
   intents: WriteIntent[],
   guards: readonly Guard[] = [],
   applied?: { call?: WriteCall },

@@ -12,6 +12,12 @@ import type { ModelMeta } from "../model/meta.js";
 import type { ScriptArg } from "../scripts/run-script.js";
 import type { ModelEvent } from "./plan-write.js";
 
+/** The `$Retired` set of the bucket a commuting write goes to, and the writer's layout count. */
+export interface RetiredGuard {
+  readonly set: string;
+  readonly count: number;
+}
+
 /** A `commute.lua` call: data only, so a unit test can assert it and the executor can send it. */
 export interface CommuteCall {
   readonly keys: readonly string[];
@@ -25,6 +31,8 @@ export interface CommuteCall {
  */
 export interface IncrementIntent {
   readonly op: "incr";
+  /** A sharded model's write: its bucket's `$Retired` set must not hold this layout count. */
+  readonly retired?: RetiredGuard | undefined;
   readonly meta: ModelMeta;
   readonly key: string;
   readonly field: string;
@@ -34,6 +42,8 @@ export interface IncrementIntent {
 /** addRelated / removeRelated: targets merged into the stored list in Redis. */
 export interface RelatedIntent {
   readonly op: "add" | "remove";
+  /** A sharded model's write: its bucket's `$Retired` set must not hold this layout count. */
+  readonly retired?: RetiredGuard | undefined;
   readonly meta: ModelMeta;
   readonly key: string;
   readonly field: string;
@@ -84,5 +94,10 @@ export function planCommute(intent: CommuteIntent): CommuteCall {
   args.push(...eventArgs(meta, key, field));
   // The change feed (optional trailing section): the script appends the update once applied.
   if (meta.changes) args.push(1, position(changeStreamOf(meta, key)), meta.changes.maxLen, meta.name);
+  // The retired guard (optional trailing section, after the change feed's, "0" when there is none).
+  if (intent.retired) {
+    if (!meta.changes) args.push(0);
+    args.push(1, position(intent.retired.set), String(intent.retired.count));
+  }
   return { keys, args };
 }

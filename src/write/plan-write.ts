@@ -62,10 +62,14 @@ export interface WriteIntent {
   readonly createOnly?: boolean | undefined;
 }
 
-/** A set that must hold exactly these members when the write runs (empty: must be empty). */
+/**
+ * A set that must hold exactly these members when the write runs (empty: must be empty), or with
+ * `absent`, none of them (a bucket's `$Retired` set must not name the writer's layout count).
+ */
 export interface Guard {
   readonly key: string;
   readonly members: readonly string[];
+  readonly absent?: boolean | undefined;
 }
 
 /** A `write.lua` call: data only, so a unit test can assert it and the executor can send it. */
@@ -166,7 +170,12 @@ export const shadowSnapshots = new WeakSet<object>();
 export function planWrites(intents: readonly WriteIntent[], guards: readonly Guard[] = []): WriteCall {
   const keys = new KeyList();
   const args: ScriptArg[] = [guards.length];
-  for (const guard of guards) args.push(keys.position(guard.key), guard.members.length, ...guard.members);
+  for (const guard of guards)
+    args.push(
+      keys.position(guard.key),
+      guard.absent ? -guard.members.length : guard.members.length,
+      ...guard.members,
+    );
   args.push(intents.length);
   const uniqueFields: string[][] = [];
   const newKeys: string[] = [];
