@@ -11,6 +11,8 @@ import { initialValue } from "./defaults.js";
 import { inspectInstance, instanceJSON } from "./display.js";
 import { encodeValue, type Snapshot } from "./hash.js";
 import { stateOf } from "./instance-state.js";
+import { keyBody, layoutView } from "../keys/keys.js";
+import { cachedLayout } from "../shards/layout.js";
 import { runPostHooks } from "./hooks.js";
 import { changeRelated } from "./many.js";
 import type { ModelMeta } from "./meta.js";
@@ -62,7 +64,17 @@ export class InstanceBase {
 
   get redisKey(): string {
     const meta = this[MODEL_META];
-    return computeKey(meta, keyValues(meta, this, "keyed"));
+    const key = computeKey(meta, keyValues(meta, this, "keyed"));
+    if (meta.shards <= 1) return key;
+    // A sharded instance read from another layout than the declared one (after a reshard) is at
+    // the key it was read from while its key fields are unchanged; else at its key in the layout
+    // this connection uses.
+    const stored = stateOf(this).pk;
+    if (stored !== undefined && keyBody(stored) === keyBody(key)) return stored;
+    const layout = cachedLayout(meta);
+    return layout && layout.to === undefined && layout.count !== meta.shards
+      ? computeKey(layoutView(meta, layout.count), keyValues(meta, this, "keyed"))
+      : key;
   }
 
   // The lifecycle hooks: override them on your class (README "Lifecycle hooks" says which

@@ -19,6 +19,7 @@ import { reportRowProblem } from "./row-problems.js";
 import { countQuery, hasGeo, loadRows, nameWrongType, planKeys, runQuery } from "./stepwise.js";
 import type { RowProblem } from "../errors.js";
 import { assertIndexesBuilt } from "../schema/state.js";
+import { LayoutMoved, retiredCheckOf } from "../shards/read-layout.js";
 
 /** An immutable description of a query on one model. */
 export interface QuerySpec {
@@ -221,9 +222,18 @@ export async function countNode(meta: ModelMeta, node: PlanNode): Promise<number
   if (direct) {
     await assertIndexesBuilt(meta, [...planKeys(node)]);
     // Plain commands, not runScript: their failures need the same PopotoErrors a script's get.
-    const counted = await runDirectCount(direct).catch(async (error: unknown) => {
+    const counting = runDirectCount(direct).catch(async (error: unknown) => {
       throw wrapRedisError(await nameWrongType(meta, error, [...planKeys(node)]));
     });
+    // A sharded bucket: its `$Retired` check is sent right after the count, on the same connection
+    // (same slot), so it runs after it: not retired then, not retired when counted.
+    const check = retiredCheckOf(meta);
+    const retired = check ? getConnection().sismember(check.key, check.member) : undefined;
+    const [counted, member] = await Promise.all([
+      counting,
+      (retired ?? Promise.resolve(0)).catch((error: unknown) => Promise.reject(wrapRedisError(error))),
+    ]);
+    if (member === 1) throw new LayoutMoved(meta.name);
     if (counted !== undefined) return counted;
   }
   return countQuery(meta, node);

@@ -79,11 +79,15 @@ export async function withLayout<T>(meta: ModelMeta, read: (views: ModelMeta[]) 
   }
 }
 
-/** Rows of two phases as one list: a key body seen in both keeps the later phase's copy, in its place. */
+/**
+ * Rows of the read phases as one list, each instance (key body) once: the last copy read wins, in
+ * the place of the first. While moving, an instance may be read twice: in an old bucket and in the
+ * new layout (copied, not yet deleted), or twice in the new layout's read, since a bucket whose tag
+ * both layouts share holds old instances not yet moved out of it. Both copies are the same bytes
+ * (writers wait while their bucket moves), so either names it.
+ */
 export function dedupeByBody<T extends { readonly key: string }>(phases: readonly (readonly T[])[]): T[] {
-  if (phases.length === 1) return [...(phases[0] ?? [])];
-  const later = new Set<string>();
-  for (let i = 1; i < phases.length; i++) for (const row of phases[i] ?? []) later.add(keyBody(row.key));
-  const kept = (phases[0] ?? []).filter((row) => !later.has(keyBody(row.key)));
-  return [...kept, ...phases.slice(1).flat()];
+  const rows = new Map<string, T>();
+  for (const phase of phases) for (const row of phase) rows.set(keyBody(row.key), row);
+  return [...rows.values()];
 }
