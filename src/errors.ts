@@ -30,6 +30,9 @@ export type PopotoErrorCode =
   | "SHARD_MOVE"
   | "HOOK"
   | "INDEX_NOT_BUILT"
+  | "RESHARD_REFUSED"
+  | "RESHARD_BUSY"
+  | "RESHARD_IN_PROGRESS"
   | "REDIS";
 
 export class PopotoError extends Error {
@@ -159,6 +162,50 @@ export class ShardMoveError extends PopotoError {
     );
     this.key = key;
     this.newKey = newKey;
+  }
+}
+
+/**
+ * `reshard` refused a model before moving anything: another model's relationship stores its
+ * bucket-tagged keys, or its change feed would split across layouts, or the counts are wrong.
+ */
+export class ReshardRefusedError extends PopotoError {
+  /** The referring model and field, when a relationship is the reason. */
+  readonly referrer: { readonly model: string; readonly field: string } | undefined;
+  constructor(model: string, message: string, referrer?: { model: string; field: string }) {
+    super("RESHARD_REFUSED", message, { model });
+    this.referrer = referrer;
+  }
+}
+
+/** Another reshard of the model holds its lock (`$ShardsLock:…`): one mover at a time. */
+export class ReshardBusyError extends PopotoError {
+  readonly key: string;
+  constructor(model: string, key: string) {
+    super(
+      "RESHARD_BUSY",
+      `Another reshard of ${model} is running (it holds ${key}). Wait for it to finish; if that process is ` +
+        `gone, the lock expires within 30 s, then run the reshard again: it resumes where the other stopped.`,
+      { model },
+    );
+    this.key = key;
+  }
+}
+
+/**
+ * A maintenance tool met a model whose reshard is under way: it walks one layout, and the
+ * instances are between two. The record is `key`.
+ */
+export class ReshardInProgressError extends PopotoError {
+  readonly key: string;
+  constructor(model: string, key: string, from: number, to: number, tool: string) {
+    super(
+      "RESHARD_IN_PROGRESS",
+      `${model} is being resharded from ${from} to ${to} buckets (${key}), so ${tool} cannot walk it now. ` +
+        `Let the reshard finish (\`npx popoto reshard ${model} --shards ${to}\` resumes one that stopped), then run ${tool} again.`,
+      { model },
+    );
+    this.key = key;
   }
 }
 

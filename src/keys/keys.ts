@@ -7,7 +7,14 @@ import type { ModelMeta } from "../model/meta.js";
 import type { KeyType } from "../fields/field-type.js";
 import { escapePart, joinKey } from "./escape.js";
 import { legacyKeyParts, NONE_PART, toKeyPart } from "./parts.js";
-import { anyBucketTag, bucketOfKey, bucketOfText, bucketTag, shardCountOf } from "./shards.js";
+import {
+  anyBucketTag,
+  bucketOfKey,
+  bucketOfText,
+  bucketTag,
+  layoutCountsOf,
+  shardCountOf,
+} from "./shards.js";
 
 /**
  * The model's name as it appears in keys: `Book`, or `{Book}` in cluster mode so a model keeps one
@@ -48,8 +55,38 @@ export const inBucket = (meta: ModelMeta, bucket: number): ModelMeta => {
 /** The model of each bucket view. */
 const bases = new WeakMap<ModelMeta, ModelMeta>();
 
-/** The model a bucket view was made from (the model itself otherwise). */
+/** The model a bucket view was made from (the model itself otherwise): a layout view stays one. */
 export const unsharded = (meta: ModelMeta): ModelMeta => bases.get(meta) ?? meta;
+
+/** The declared model of each layout view. */
+const declaredModels = new WeakMap<ModelMeta, ModelMeta>();
+const layoutViews = new WeakMap<ModelMeta, Map<number, ModelMeta>>();
+
+/** The model as `Model()` declared it, from any view of it (a bucket's, a layout's, or both). */
+export const declaredModel = (meta: ModelMeta): ModelMeta => {
+  const base = unsharded(meta);
+  return declaredModels.get(base) ?? base;
+};
+
+/**
+ * A sharded model laid out in `count` buckets (a reshard's other layout, or the stored layout when
+ * it differs from the declared `shards`: docs/storage.md §7a "Resharding"). Every key speller used
+ * with it, or with `inBucket()` of it, spells that layout's tags. The declared count gives the
+ * declared model itself, so a model never resharded keeps one object. Cached.
+ */
+export const layoutView = (meta: ModelMeta, count: number): ModelMeta => {
+  const declared = declaredModel(meta);
+  if (count === declared.shards) return declared;
+  let cache = layoutViews.get(declared);
+  if (!cache) layoutViews.set(declared, (cache = new Map()));
+  let view = cache.get(count);
+  if (!view) {
+    view = Object.freeze({ ...declared, shards: count });
+    cache.set(count, view);
+    declaredModels.set(view, declared);
+  }
+  return view;
+};
 
 /** Every bucket's view of a sharded model, bucket 0 first; the model itself when it is not sharded. */
 export const allBuckets = (meta: ModelMeta): ModelMeta[] =>
@@ -98,7 +135,10 @@ export const bucketFor = (meta: ModelMeta, escapedParts: readonly string[], shar
 export const isKeyOfModel = (name: string, key: string): boolean => {
   const shards = shardCountOf(name);
   if (shards > 1)
-    return bucketOfKey(name, shards, key) !== undefined && key.charAt(key.indexOf("}") + 1) === ":";
+    return (
+      layoutCountsOf(name).some((count) => bucketOfKey(name, count, key) !== undefined) &&
+      key.charAt(key.indexOf("}") + 1) === ":"
+    );
   return key.startsWith(`${modelTag(name)}:`);
 };
 
@@ -396,6 +436,23 @@ export const slotGroup = (key: string): string => {
 
 /** `$Quarantine:Book:Dune`: where `clean --corrupt=quarantine` moves a corrupt instance, out of every index. */
 export const quarantineKey = (key: string): string => `$Quarantine:${key}`;
+
+/**
+ * `$Shards:Event` (`$Shards:{Event}` on a cluster, the model's own slot): a sharded model's layout
+ * record, a HASH of `count` and, while a reshard moves it, `to`, `done`, `moving` and `epoch`
+ * (docs/storage.md §7a "Resharding").
+ */
+export const layoutRecordKey = (meta: ModelMeta): string => `$Shards:${modelTag(meta.name)}`;
+
+/** `$ShardsLock:Event`: the token of the one process moving the model's instances (SET NX PX). */
+export const reshardLockKey = (meta: ModelMeta): string => `$ShardsLock:${modelTag(meta.name)}`;
+
+/**
+ * `$Retired:{Event#3.17}`, in a bucket's own slot: the counts of the layouts in which that bucket
+ * is retired. A write of layout K to the bucket is guarded on K not being a member, so a process
+ * that still writes the old layout fails its guard once the mover has started on the bucket.
+ */
+export const retiredSet = (bucketView: ModelMeta): string => `$Retired:${modelTag(bucketView)}`;
 
 /**
  * `$Schema:Book` (`$Schema:{Book}` on a cluster, so the write and query scripts of the model can

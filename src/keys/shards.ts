@@ -92,12 +92,27 @@ export const bucketOfKey = (model: string, shards: number, key: string): number 
 };
 
 const shardCounts = new Map<string, number>();
+const layoutCounts = new Map<string, Set<number>>();
 
 /** Records a model's bucket count by name (Model() calls it), for code that knows a model only by name. */
 export const registerShards = (model: string, shards: number): void => {
-  if (shards > 1) shardCounts.set(model, shards);
-  else shardCounts.delete(model);
+  layoutCounts.delete(model);
+  if (shards > 1) {
+    shardCounts.set(model, shards);
+    layoutCounts.set(model, new Set([shards]));
+  } else shardCounts.delete(model);
 };
 
-/** A model's bucket count by name: 1 when it is not sharded (or not defined). */
+/** A model's declared bucket count by name: 1 when it is not sharded (or not defined). */
 export const shardCountOf = (model: string): number => shardCounts.get(model) ?? 1;
+
+/** Records a bucket count the model's instances were seen laid out in (its stored layout, a reshard's target). */
+export const noteLayoutCount = (model: string, count: number): void => {
+  if (count > 1) layoutCounts.get(model)?.add(count);
+};
+
+/**
+ * The bucket counts a sharded model's keys may be spelled in, by name: the declared one and any
+ * layout read from Redis (a key stored by another layout still names an instance of the model).
+ */
+export const layoutCountsOf = (model: string): readonly number[] => [...(layoutCounts.get(model) ?? [])];

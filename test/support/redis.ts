@@ -11,6 +11,7 @@
 import { Redis, type Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, inject, it } from "vitest";
 import { connect, disconnect } from "../../src/index.js";
+import { forgetLayouts } from "../../src/shards/layout.js";
 import { fromClusterKey, toClusterKey, translatingClient } from "./cluster-keys.js";
 import { clusterClient, flushCluster } from "./redis-cluster.js";
 import { signalClient as workerSignal } from "./worker-connect.js";
@@ -62,6 +63,7 @@ export const standaloneDescribe = (reason: string) => (name: string, fn: () => v
 
 /** Empties the test database (every master of the private cluster). */
 export async function flushTestData(): Promise<void> {
+  forgetLayouts();
   if (ON_CLUSTER) await flushCluster(raw as unknown as Cluster);
   else await raw.flushdb();
 }
@@ -99,12 +101,15 @@ export function useRedis(): void {
 /**
  * Every key in the test database (every master of the cluster), sorted (SCAN, never KEYS), except
  * the models' schema fingerprints (`$Schema:<Model>`, written by the first save into an empty
- * model): model-level metadata, not what a save or delete of instances touches.
+ * model) and sharded models' layout records (`$Shards:<Model>`, written at a connection's first
+ * use of the model): model-level metadata, not what a save or delete of instances touches.
  * test/integration/storage-layout.test.ts and schema-migrate.test.ts assert them, with
  * `allKeysWithFingerprints()`.
  */
 export async function allKeys(): Promise<string[]> {
-  return (await allKeysWithFingerprints()).filter((key) => !key.startsWith("$Schema:"));
+  return (await allKeysWithFingerprints()).filter(
+    (key) => !key.startsWith("$Schema:") && !key.startsWith("$Shards:"),
+  );
 }
 
 /** Every key in the test database, the schema fingerprints included. */
