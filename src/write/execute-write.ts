@@ -159,13 +159,17 @@ export class GuardChanged extends Error {
 /**
  * Runs intents as one atomic `write.lua` call, planning again (with the stored state the script
  * reports) until every assumption holds. Returns, per intent, whether its stored hash existed.
+ * `mover`: a reshard's copy or removal (src/shards/reshard.ts), spelled for a layout view: it
+ * takes and releases no claim (the mover re-points them itself).
  */
 export async function executeWrites(
   intents: WriteIntent[],
   guards: readonly Guard[] = [],
   applied?: { call?: WriteCall },
+  options: { readonly mover?: boolean } = {},
 ): Promise<boolean[]> {
-  if (!intents.some((intent) => needsClaims(intent.meta))) return runWrites(intents, guards, applied);
+  if (options.mover === true || !intents.some((intent) => needsClaims(intent.meta)))
+    return runWrites(intents, guards, applied);
   // A sharded model's unique values: claims taken before the write, released after it.
   const record = applied ?? {};
   return runClaimed(intents, record, {
