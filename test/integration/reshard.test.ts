@@ -22,7 +22,7 @@ import {
 import { bucketOfText, bucketTag, fnv1a32 } from "../../src/keys/shards.js";
 import type { ReshardProgress } from "../../src/shards/reshard.js";
 import { caught } from "../support/inspect.js";
-import { layoutKey, ON_CLUSTER, raw, TEST_URL, useRedis } from "../support/redis.js";
+import { layoutKey, raw, standaloneIt, TEST_URL, useRedis } from "../support/redis.js";
 
 useRedis();
 
@@ -64,10 +64,9 @@ async function seed(): Promise<Map<string, Record<string, Buffer>>> {
       parent: i % 3 === 0 ? "RsParent:p1" : null,
     })),
   );
-  const pipeline = raw.pipeline();
-  for (const id of ids) pipeline.hgetallBuffer(keyIn(id, 4));
-  const replies = (await pipeline.exec()) ?? [];
-  return new Map(ids.map((id, i) => [id, replies[i]?.[1] as Record<string, Buffer>]));
+  // One command per key, not a pipeline: on a cluster a pipeline must stay in one slot.
+  const hashes = await Promise.all(ids.map((id) => raw.hgetallBuffer(keyIn(id, 4))));
+  return new Map(ids.map((id, i) => [id, hashes[i] as Record<string, Buffer>]));
 }
 
 const members = async (key: string): Promise<string[]> => raw.smembers(key);
@@ -85,15 +84,11 @@ async function expectMoved(before: Map<string, Record<string, Buffer>>): Promise
   ).flat();
   const stayers = new Set(ids.filter((id) => keyIn(id, 4) === keyIn(id, 6)).map((id) => keyIn(id, 4)));
   for (const key of inFour) expect(stayers.has(key)).toBe(true);
-  const pipeline = raw.pipeline();
-  for (const id of ids) {
-    pipeline.hgetallBuffer(keyIn(id, 6));
-    pipeline.exists(keyIn(id, 4));
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  const after = await Promise.all(ids.map((id) => raw.hgetallBuffer(keyIn(id, 6))));
+  const left = await Promise.all(ids.map((id) => raw.exists(keyIn(id, 4))));
   ids.forEach((id, i) => {
-    expect(replies[2 * i]?.[1]).toEqual(before.get(id));
-    expect(replies[2 * i + 1]?.[1]).toBe(keyIn(id, 4) === keyIn(id, 6) ? 1 : 0);
+    expect(after[i]).toEqual(before.get(id));
+    expect(left[i]).toBe(keyIn(id, 4) === keyIn(id, 6) ? 1 : 0);
   });
   for (const [i, id] of ids.entries()) {
     const email = emailOf(i);
@@ -152,6 +147,59 @@ describe("online reshard", () => {
     expect(await RsItem.reshard({ shards: 6 })).toMatchObject({ complete: true, moved: 0, from: 6, to: 6 });
   });
 
+  // Needs the write path's routing during a move (branch reshard-write: writes to a moving bucket
+  // wait, to a done bucket go to layout 6, and the $Retired guard): without it, a write racing the
+  // mover lands in layout 4 behind it and is lost. Unskip once that routing is merged.
+  it.skip("reshard under writes loses nothing", async () => {
+    await seed();
+    // A known script of operations: creates, updates, deletes, interleaved with the move.
+    const expected = new Map<string, { score: number; kind: string } | null>(
+      ids.map((id, i) => [id, { score: i, kind: `k${i % 7}` }]),
+    );
+    const writer = (async () => {
+      for (let step = 0; step < 600; step++) {
+        const id = ids[(step * 7) % COUNT] as string;
+        if (step % 3 === 0) {
+          const fresh = `n${step}`;
+          await RsItem.create({ id: fresh, score: step, kind: "new", email: null, parent: null });
+          expected.set(fresh, { score: step, kind: "new" });
+        } else if (step % 3 === 1 && expected.get(id)) {
+          const item = await RsItem.load({ id });
+          if (item) {
+            item.score = 100_000 + step;
+            await item.save();
+            expected.set(id, { score: 100_000 + step, kind: expected.get(id)?.kind ?? "" });
+          }
+        } else if (expected.get(id)) {
+          const item = await RsItem.load({ id });
+          if (item) {
+            await item.delete();
+            expected.set(id, null);
+          }
+        }
+      }
+    })();
+    const moved = RsItem.reshard({ shards: 6, batchSize: 50 });
+    await Promise.all([writer, moved]);
+    for (const [id, state] of expected) {
+      const six = keyIn(id, 6);
+      const four = keyIn(id, 4);
+      if (state === null) {
+        expect(await raw.exists(six)).toBe(0);
+        expect(await raw.exists(four)).toBe(0);
+        continue;
+      }
+      expect(await raw.exists(six)).toBe(1);
+      if (four !== six) expect(await raw.exists(four)).toBe(0);
+      const item = await RsItem.load({ id });
+      expect(item?.score).toBe(state.score);
+      expect(item?.kind).toBe(state.kind);
+    }
+    const report = await RsItem.checkIndexes();
+    expect(report.differences).toEqual([]);
+    expect(report.instances).toBe([...expected.values()].filter((v) => v !== null).length);
+  });
+
   it("refuses models it cannot move, and a second mover", async () => {
     const referred = await caught(() => RsTarget.reshard({ shards: 3 }), ReshardRefusedError);
     expect(referred.code).toBe("RESHARD_REFUSED");
@@ -174,41 +222,44 @@ describe("online reshard", () => {
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("popoto reshard", () => {
-  it("moves the model named and prints a summary", async () => {
-    const { RsCliItem } = await import("../fixtures/reshard-models.js");
-    for (let i = 0; i < 50; i++) await RsCliItem.create({ id: `c${i}` });
-    const target = ON_CLUSTER ? [] : ["--url", TEST_URL];
-    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          "src/cli/main.ts",
-          "reshard",
-          "RsCliItem",
-          "--shards",
-          "3",
-          "--models",
-          "test/fixtures/reshard-models.ts",
-          "--json",
-          ...target,
-        ],
-        { cwd: ROOT, env: { ...process.env, REDIS_URL: TEST_URL }, timeout: 90_000 },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
-      );
-    });
-    // The fixture still declares shards: 2, so the CLI says once that the stored layout has 3.
-    expect(
-      run.stderr.replace(/^.*POPOTO_SHARDS_MISMATCH.*declare shards: 3\.\n.*--trace-warnings.*\n/, ""),
-    ).toBe("");
-    expect(run.code).toBe(0);
-    const json = JSON.parse(run.stdout) as { ok: boolean; models: { model: string; to: number }[] };
-    expect(json).toMatchObject({ ok: true, models: [{ model: "RsCliItem", from: 2, to: 3 }] });
-    for (let i = 0; i < 50; i++) {
-      const id = `c${i}`;
-      expect(await raw.exists(`${bucketTag("RsCliItem", bucketOfText(id, 3), 3)}:${id}`)).toBe(1);
-    }
-  });
+  standaloneIt("runs the CLI with --url; the cluster CLI is test/cluster/cli.test.ts")(
+    "moves the model named and prints a summary",
+    async () => {
+      const { RsCliItem } = await import("../fixtures/reshard-models.js");
+      for (let i = 0; i < 50; i++) await RsCliItem.create({ id: `c${i}` });
+      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            "src/cli/main.ts",
+            "reshard",
+            "RsCliItem",
+            "--shards",
+            "3",
+            "--models",
+            "test/fixtures/reshard-models.ts",
+            "--json",
+            "--url",
+            TEST_URL,
+          ],
+          { cwd: ROOT, env: { ...process.env, REDIS_URL: TEST_URL }, timeout: 90_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
+      // The fixture still declares shards: 2, so the CLI says once that the stored layout has 3.
+      expect(
+        run.stderr.replace(/^.*POPOTO_SHARDS_MISMATCH.*declare shards: 3\.\n.*--trace-warnings.*\n/, ""),
+      ).toBe("");
+      expect(run.code).toBe(0);
+      const json = JSON.parse(run.stdout) as { ok: boolean; models: { model: string; to: number }[] };
+      expect(json).toMatchObject({ ok: true, models: [{ model: "RsCliItem", from: 2, to: 3 }] });
+      for (let i = 0; i < 50; i++) {
+        const id = `c${i}`;
+        expect(await raw.exists(`${bucketTag("RsCliItem", bucketOfText(id, 3), 3)}:${id}`)).toBe(1);
+      }
+    },
+  );
 });
