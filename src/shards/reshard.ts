@@ -234,19 +234,21 @@ async function moveBucketPass(
     }
     const replies = keys.length > 0 ? ((await call(() => pipeline.exec())) ?? []) : [];
     const step = from.expiring ? 2 : 1;
-    let batchMoved = 0;
-    for (const [i, key] of keys.entries()) {
-      const [error, flat] = replies[i * step] ?? [null, null];
-      if (error) throw wrapRedisError(error, [key]);
-      const ttlMs = from.expiring ? Number(replies[i * step + 1]?.[1] ?? -1) : -1;
-      const stored = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
-      if (stored.size === 0) {
+    // The instances of a batch are independent (each its own keys): their writes are sent
+    // together, so a batch costs a few round trips rather than a few per instance.
+    const outcomes = await Promise.all(
+      keys.map(async (key, i): Promise<"moved" | "purged" | "stayed"> => {
+        const [error, flat] = replies[i * step] ?? [null, null];
+        if (error) throw wrapRedisError(error, [key]);
+        const ttlMs = from.expiring ? Number(replies[i * step + 1]?.[1] ?? -1) : -1;
+        const stored = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
         // Expired (or deleted outside popoto): remove what it left in the indexes.
-        if (await purgeKey(from, key)) purged++;
-        continue;
-      }
-      if (await moveInstance(from, to, key, stored, ttlMs)) batchMoved++;
-    }
+        if (stored.size === 0) return (await purgeKey(from, key)) ? "purged" : "stayed";
+        return (await moveInstance(from, to, key, stored, ttlMs)) ? "moved" : "stayed";
+      }),
+    );
+    const batchMoved = outcomes.filter((o) => o === "moved").length;
+    purged += outcomes.filter((o) => o === "purged").length;
     moved += batchMoved;
     report({ scanned: keys.length, moved: batchMoved });
   } while (cursor !== "0");
