@@ -168,6 +168,7 @@ export type {
   ValuesQuery,
   WhereArg,
 } from "./query/query.js";
+export type { FanOut, FanOutStep, MasterFanOut } from "./query/explain-fan-out.js";
 export { and, not, or } from "./query/condition.js";
 export { onRowProblem } from "./query/row-problems.js";
 export type { RowProblemListener } from "./query/row-problems.js";

@@ -5,13 +5,21 @@
  * or claimed (XAUTOCLAIM) by another consumer of the group once it has been idle `claimIdleMs`.
  *
  * A sharded model has one stream per bucket (docs/storage.md §7a): the group is created on each,
- * and each read names them all (on a cluster, one call per stream, all sent at once).
+ * and each read names them all; on a cluster, where one command cannot name several slots, each
+ * stream is read on a connection of its own, blocking (src/changes/stream-readers.ts).
  */
-import { getConnection, isClusterMode, wrapRedisError, type RedisClient } from "../connection/connection.js";
+import {
+  duplicateConnection,
+  getConnection,
+  isClusterMode,
+  wrapRedisError,
+  type RedisClient,
+} from "../connection/connection.js";
 import { PopotoError } from "../errors.js";
 import type { ModelMeta } from "../model/meta.js";
 import { decodeEntry, type ChangeEvent } from "./entry.js";
 import { claimedEntries, streamEntries, type RawEntry } from "./replies.js";
+import { mergeStreams, readStream } from "./stream-readers.js";
 
 /** Options of `Model.changes.consume()`. */
 export interface ConsumeOptions {
@@ -86,25 +94,6 @@ async function ensureGroup(reader: RedisClient, key: string, group: string, from
 }
 
 /**
- * How often an idle consumer of several streams on a cluster reads them again, in ms (at most
- * `blockMs`). A cluster refuses one command over keys of several slots (CROSSSLOT), and one
- * connection blocked on one bucket's stream cannot wake for another's, so such a consumer polls.
- */
-const CLUSTER_POLL_MS = 100;
-
-/** Waits `ms`, or less when `signal` aborts. */
-const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
-/**
  * Reads the change feed of `meta` (the streams `keys`: one, or one per bucket of a sharded model)
  * as consumer `options.consumer` of `options.group`. Events of one stream come in its order;
  * streams have no order between them.
@@ -120,8 +109,12 @@ export async function* consumeChanges<TValues>(
   const main = getConnection();
   // XREADGROUP BLOCK holds its connection until entries come: on popoto's own connection it would
   // stall every other command of the application meanwhile.
-  const reader = main.duplicate();
-  const interrupt = (): void => reader.disconnect();
+  const reader = duplicateConnection();
+  // On a cluster with several streams, a connection per stream (the first is `reader`).
+  const readers: RedisClient[] = [reader];
+  const interrupt = (): void => {
+    for (const each of readers) each.disconnect();
+  };
   signal?.addEventListener("abort", interrupt, { once: true });
   // The keys one XREADGROUP may name together: all of them on one server; on a cluster those of
   // one slot (a sharded model's bucket streams are each in their own slot).
@@ -182,6 +175,16 @@ export async function* consumeChanges<TValues>(
         }
       }
     }
+    if (calls.length > 1) {
+      // A cluster and several streams: each blocks on its own connection, merged as batches come.
+      for (let i = 1; i < keys.length; i++) readers.push(duplicateConnection());
+      const settings = { group, consumer, count, blockMs, claimIdleMs, signal };
+      const batches = mergeStreams(
+        keys.map((key, i) => readStream(readers[i] as RedisClient, key, settings)),
+      );
+      for await (const { key, entries } of batches) for (const entry of entries) yield event(key, entry);
+      return;
+    }
     const cursors = new Map(keys.map((key) => [key, "0-0"]));
     const fresh = new Map(keys.map((key) => [key, ">"]));
     while (!signal?.aborted) {
@@ -208,24 +211,15 @@ export async function* consumeChanges<TValues>(
         for (const entry of claimed.entries) yield event(key, entry);
       }
       if (signal?.aborted) break;
-      // One blocking read when one call names every stream; else a read of each, and a pause
-      // when none had anything.
-      const polling = calls.length > 1;
-      const found = await read(fresh, polling ? undefined : blockMs);
-      let delivered = 0;
-      for (const [key, entries] of found)
-        for (const entry of entries) {
-          delivered++;
-          yield event(key, entry);
-        }
-      if (polling && delivered === 0 && !signal?.aborted)
-        await pause(blockMs === 0 ? CLUSTER_POLL_MS : Math.min(blockMs, CLUSTER_POLL_MS), signal);
+      // One call names every stream: one blocking read.
+      const found = await read(fresh, blockMs);
+      for (const [key, entries] of found) for (const entry of entries) yield event(key, entry);
     }
   } catch (error) {
     if (signal?.aborted) return;
     throw wrapRedisError(error, [...keys]);
   } finally {
     signal?.removeEventListener("abort", interrupt);
-    reader.disconnect();
+    interrupt();
   }
 }

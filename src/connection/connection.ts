@@ -22,8 +22,9 @@ import { updateStatus } from "./status.js";
 import { parseRedisUrl, type RedisTarget } from "./url.js";
 import { clusterUrls, createClusterClient, DEFAULT_CLUSTER_RETRY_MS, parseNodeUrl } from "./cluster.js";
 import { setDurability } from "./durability.js";
+import { setFenceSeconds } from "./fence.js";
 import { isReadOnlyCommand } from "./reads.js";
-import { currentClient, setCurrentClient, type RedisClient } from "./current.js";
+import { currentClient, getConnection, setCurrentClient, type RedisClient } from "./current.js";
 import { loadScripts } from "../scripts/run-script.js";
 import { commandsWatched, debugFromEnv, setCommandListener, watchCommands } from "../observe/command-log.js";
 import { loadTracing, tracingOn } from "../observe/tracing.js";
@@ -31,6 +32,17 @@ import { scripts } from "../scripts/scripts.generated.js";
 
 export { isLostReply, wrapRedisError } from "./failures.js";
 export { getConnection, isClusterMode, type RedisClient } from "./current.js";
+
+/**
+ * A new connection like popoto's (`duplicate()`: same server or cluster, same options), for a
+ * command that holds its connection (a blocking read); its commands are reported like popoto's
+ * own (`onCommand`, `POPOTO_DEBUG`, tracing). The caller disconnects it.
+ */
+export function duplicateConnection(): RedisClient {
+  const copy = getConnection().duplicate();
+  if (commandsWatched(tracingOn())) watchCommands(copy);
+  return copy;
+}
 export type { ConnectOptions } from "./options.js";
 
 const DEFAULT_WRITE_DEADLINE_MS = 5000;
@@ -83,6 +95,7 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   await loadTracing(observed?.tracing !== false);
   if (target !== undefined && typeof target === "object" && "sendCommand" in target) {
     writeDeadline = DEFAULT_WRITE_DEADLINE_MS;
+    setFenceSeconds(undefined, { writeDeadlineMs: writeDeadline, commandTimeout: 0, clusterRetryMs: 0 });
     setDurability(undefined);
     useClient(target, false, {
       shown: "the ioredis client passed to connect()",
@@ -95,6 +108,11 @@ export async function connect(target?: string | RedisClient | ConnectOptions): P
   }
   const options: ConnectOptions = typeof target === "string" ? { url: target } : (target ?? {});
   writeDeadline = options.writeDeadlineMs ?? DEFAULT_WRITE_DEADLINE_MS;
+  setFenceSeconds(options.fenceSeconds, {
+    writeDeadlineMs: writeDeadline,
+    commandTimeout: options.commandTimeout ?? CONNECTION_DEFAULTS.commandTimeout,
+    clusterRetryMs: options.cluster === undefined ? 0 : (options.clusterRetryMs ?? DEFAULT_CLUSTER_RETRY_MS),
+  });
   setDurability(options.waitReplicas, options.waitTimeoutMs);
   if (options.cluster !== undefined) return connectCluster(options);
   const redisTarget = parseRedisUrl(options.url ?? process.env["REDIS_URL"] ?? CONNECTION_DEFAULTS.url);

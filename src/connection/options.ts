@@ -37,6 +37,14 @@ export interface ConnectOptions {
    */
   readonly writeDeadlineMs?: number | undefined;
   /**
+   * Seconds a fence of a sharded model's unique-value claim lasts (docs/storage.md §7a, "Unique
+   * values"): a fence must outlive any write still carrying the token it fences, so at least
+   * twice 2 × writeDeadlineMs + commandTimeout (+ clusterRetryMs on a cluster): 40 s, 80 s on a
+   * cluster, with the defaults; with commandTimeout 0 nothing below the default. Every process
+   * writing the model should use the same settings. Default 86 400 (a day).
+   */
+  readonly fenceSeconds?: number | undefined;
+  /**
    * A Redis Cluster's startup nodes, e.g. `["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]`
    * (or one comma-separated string); popoto then writes the cluster layout (`{Model}` hash tags).
    */

@@ -22,6 +22,7 @@ import {
   type QueryExplanation,
   type QuerySpec,
 } from "./execute.js";
+import { describeFanOut } from "./explain-fan-out.js";
 import { nodeInBucket, orderInBucket, queryBuckets, standIn } from "./fan-out.js";
 import { iterateRows } from "./iterate.js";
 import { compareBy, parseOrder, type OrderTerm } from "./order.js";
@@ -243,7 +244,7 @@ export async function* iterateShardedRows(
     yield* iterateRows(inBucket(meta, b), nodeInBucket(meta, node, b), batchSize, problems);
 }
 
-/** `explain()` of a sharded query: bucket 0's plan and script, and the fan-out. */
+/** `explain()` of a sharded query: the first bucket's plan and script, and the fan-out of each way of reading it. */
 export async function explainSharded(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {
   const { node, buckets } = await shardedPlan(meta, spec);
   const terms = parseOrder(meta, spec.order.length > 0 ? spec.order : meta.orderBy);
@@ -268,18 +269,18 @@ export async function explainSharded(meta: ModelMeta, spec: QuerySpec): Promise<
       keys: call.keys,
       args: call.args.map((arg) => (Buffer.isBuffer(arg) ? arg.toString("utf8") : arg)),
     },
-    fanOut: {
-      shards: meta.shards,
+    fanOut: describeFanOut(
+      meta,
+      inFirst,
       buckets,
-      scriptCalls: buckets.length,
-      merge:
-        order === undefined
-          ? "concat"
-          : order === "client"
-            ? "sort"
-            : spec.limit === undefined && spec.offset === 0
-              ? "k-way"
-              : "k-way top offset+limit",
-    },
+      order === undefined
+        ? "concat"
+        : order === "client"
+          ? "sort"
+          : spec.limit === undefined && spec.offset === 0
+            ? "k-way"
+            : "k-way top offset+limit",
+      spec.limit,
+    ),
   };
 }

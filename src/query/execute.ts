@@ -4,6 +4,7 @@ import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { compileQuery, type ServerOrder } from "./compile.js";
 import { directCount, type DirectCount } from "./count-direct.js";
+import type { FanOut } from "./explain-fan-out.js";
 import type { Row, Want } from "./rows.js";
 export type { Row, Want } from "./rows.js";
 import type { Lookup } from "./lookup.js";
@@ -273,15 +274,11 @@ export interface QueryExplanation {
    */
   readonly script: { readonly keys: readonly string[]; readonly args: readonly (string | number)[] };
   /**
-   * A sharded model's fan-out (docs/storage.md §7a): the buckets read (`plan` and `script` are
-   * those of the first), one script call each, sent at once, and how their rows merge.
+   * A sharded model's fan-out (docs/storage.md §7a, src/query/explain-fan-out.ts): the buckets
+   * read (`plan` and `script` are those of the first), the masters holding them, and for the
+   * awaited query, `page()` and each aggregate the calls per bucket and how they merge.
    */
-  readonly fanOut?: {
-    readonly shards: number;
-    readonly buckets: readonly number[];
-    readonly scriptCalls: number;
-    readonly merge: "concat" | "k-way" | "k-way top offset+limit" | "sort";
-  };
+  readonly fanOut?: FanOut;
 }
 
 export async function explainQuery(meta: ModelMeta, spec: QuerySpec): Promise<QueryExplanation> {

@@ -108,16 +108,35 @@ const neededIds = (meta: ModelMeta, keys: readonly string[]): Map<string, string
 };
 
 /**
+ * The buckets whose fingerprints decide a query that reads `keys`: a bucket's view reads that
+ * bucket only (a query of a sharded model runs per bucket, each bucket its own view, so a query
+ * whose filter gives `shardBy` consults one fingerprint); the sharded model itself, the buckets its
+ * keys name (as `neededIds` reads them); the `{Event#?}` stand-in, every bucket.
+ */
+function decidingViews(meta: ModelMeta, keys: readonly string[]): ModelMeta[] {
+  if (meta.shards <= 1 || (meta.bucket !== undefined && meta.bucket >= 0)) return [meta];
+  const base = unsharded(meta);
+  if (meta.bucket !== undefined) return allBuckets(base);
+  const buckets = new Set<number>();
+  for (const key of keys) {
+    const bucket = bucketOfIndexKey(meta, key);
+    if (bucket !== undefined) buckets.add(bucket);
+  }
+  return buckets.size === 0 ? allBuckets(base) : [...buckets].map((b) => inBucket(base, b));
+}
+
+/**
  * Fails with IndexNotBuiltError, before anything is read, when a query would read an index of
  * the model (named by `keys`, the index keys of its plan, spelled for `meta`: the model, or a
  * bucket's view of a sharded one, or its stand-in) that the fingerprint does not list as built.
- * For a sharded model every bucket's fingerprint is consulted, whichever buckets the query reads:
- * the buckets not known here are read together (one HGETALL each, sent at once).
+ * For a sharded model the fingerprints of the buckets read decide (`decidingViews`): a fan-out
+ * over every bucket checks each bucket before its own call, so a bucket lacking the index fails
+ * the query; the buckets not known here are read together (one HGETALL each, sent at once).
  */
 export async function assertIndexesBuilt(meta: ModelMeta, keys: readonly string[]): Promise<void> {
   const needed = neededIds(meta, keys);
   if (needed.size === 0) return;
-  const views = allBuckets(unsharded(meta));
+  const views = decidingViews(meta, keys);
   const models = table();
   const lacking = (view: ModelMeta): boolean => {
     const cached = models.get(view);

@@ -2,10 +2,10 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
 import { isNoScript, loadScripts, queueScript, type ScriptReply } from "../scripts/run-script.js";
 import { scripts } from "../scripts/scripts.generated.js";
-import { slotGroup } from "../keys/keys.js";
-import { needsClaims } from "./claims.js";
+import { batchReleases, releaseMany, takeBatchClaims, type BatchClaims } from "./bulk-claimed.js";
 import { executeWrites } from "./execute-write.js";
-import { planWrites, type Snapshot, type WriteIntent } from "./plan-write.js";
+import { planWrites, type Snapshot, type WriteCall, type WriteIntent } from "./plan-write.js";
+import { pipelinedBySlot } from "./pipelined.js";
 import { noteFingerprints, withFingerprints } from "./schema-section.js";
 
 /** Progress of a bulk operation: instances done so far, of the total. */
@@ -26,6 +26,9 @@ const text = (reply: unknown): string => (Buffer.isBuffer(reply) ? reply.toStrin
  * of `executeWrites`. Returns per intent whether its stored hash existed; the first error that a
  * retry cannot resolve is thrown after the batch it belongs to has been sent. `onWritten` hears
  * the index of every intent Redis committed, as soon as its reply is in (before that throw).
+ * Writes that claim unique values of a sharded model take their claims in one pipelined round
+ * before the batch's pipelines and release them in pipelined rounds after its retries
+ * (src/write/bulk-claimed.ts).
  */
 export async function executeBulk(
   intents: readonly WriteIntent[],
@@ -39,23 +42,33 @@ export async function executeBulk(
   let failure: unknown;
   for (let start = 0; start < intents.length; start += batchSize) {
     const batch = intents.slice(start, start + batchSize);
-    const { results, models } = await sendBatch(batch);
+    // A sharded model's unique values: the batch's claims in one pipelined round first.
+    const claims = await takeBatchClaims(batch);
+    const { results, models, calls } = await sendBatch(batch, claims);
     // The server forgot the script (restart, SCRIPT FLUSH): load it once and send again the writes
     // it refused (they did not run), in one more pipeline.
     const refused = results.flatMap(([error], i) => (isNoScript(error) ? [i] : []));
     if (refused.length > 0) {
       await loadScripts(getConnection(), [scripts.write]);
-      const again = await sendBatch(refused.map((i) => batch[i] as WriteIntent));
+      const again = await sendBatch(
+        refused.map((i) => batch[i] as WriteIntent),
+        pick(claims, refused),
+      );
       refused.forEach((i, j) => {
         results[i] = again.results[j] ?? [null, null];
+        models[i] = again.models[j] ?? [];
+        calls[i] = again.calls[j];
       });
     }
     const retry: number[] = [];
+    const committed = new Map<number, WriteCall>();
     results.forEach(([error, reply], i) => {
       const list = reply as ScriptReply[] | null;
       if (!error && list && text(list[0]) === "OK") {
         existed[start + i] = list[1] === 1;
         noteFingerprints(models[i] ?? [], list[3]);
+        const call = calls[i];
+        if (call) committed.set(i, call);
         onWritten?.(start + i);
       } else retry.push(i);
     });
@@ -68,70 +81,54 @@ export async function executeBulk(
         if (!tolerate?.(error)) failure ??= error;
       }
     }
+    await releaseMany(batchReleases(batch, claims, committed));
     options.onProgress?.(Math.min(start + batch.length, intents.length), intents.length);
     if (failure !== undefined) throw failure;
   }
   return existed;
 }
 
-/**
- * Runs `items` as pipelines, one per slot group of `keyOf(item)` (all at once), and returns the
- * replies in the order of `items`. A cluster pipeline must stay on one node, and a sharded
- * model's instances are in several slots; on a standalone server this is one pipeline.
- */
-async function pipelinedBySlot<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  queue: (pipeline: ReturnType<ReturnType<typeof getConnection>["pipeline"]>, item: T) => void,
-): Promise<[Error | null, unknown][]> {
-  const groups = new Map<string, number[]>();
-  items.forEach((item, i) => {
-    const slot = slotGroup(keyOf(item));
-    const group = groups.get(slot);
-    if (group) group.push(i);
-    else groups.set(slot, [i]);
-  });
-  const results = new Array<[Error | null, unknown]>(items.length);
-  await Promise.all(
-    [...groups.values()].map(async (group) => {
-      const pipeline = getConnection().pipeline();
-      for (const i of group) queue(pipeline, items[i] as T);
-      let replies: [Error | null, unknown][];
-      try {
-        replies = (await pipeline.exec()) ?? [];
-      } catch (error) {
-        throw wrapRedisError(error);
-      }
-      group.forEach((i, j) => (results[i] = replies[j] ?? [null, null]));
-    }),
-  );
-  return results;
-}
+/** The claim round's decisions for some intents of a batch, renumbered in their order. */
+const pick = (claims: BatchClaims, at: readonly number[]): BatchClaims => ({
+  guards: at.map((i) => claims.guards[i]),
+  contested: new Set(at.flatMap((i, j) => (claims.contested.has(i) ? [j] : []))),
+  taken: new Map(at.flatMap((i, j) => (claims.taken.has(i) ? [[j, claims.taken.get(i) ?? []]] : []))),
+});
 
 /**
- * One pipeline of write.lua calls per slot, one call per intent. A write that takes unique claims
- * (a sharded model's UniqueField, src/write/claims.ts) is not sent here: its empty reply sends
- * it through `executeWrites`, which takes them first.
+ * One pipeline of write.lua calls per slot, one call per intent; a claimed write carries the
+ * fence guards of the claims the batch's round holds for it (src/write/bulk-claimed.ts). A
+ * contested one is not sent here: its empty reply sends it through `executeWrites`, which takes
+ * its claims with the full handling.
  */
 async function sendBatch(
   batch: readonly WriteIntent[],
-): Promise<{ results: [Error | null, unknown][]; models: (readonly ModelMeta[])[] }> {
-  const sent = batch.flatMap((intent, i) =>
-    needsClaims(intent.meta) ? [] : [{ i, call: withFingerprints(planWrites([intent]), [intent]) }],
-  );
+  claims: BatchClaims,
+): Promise<{
+  results: [Error | null, unknown][];
+  models: (readonly ModelMeta[])[];
+  calls: (WriteCall | undefined)[];
+}> {
+  const sent = batch.flatMap((intent, i) => {
+    if (claims.contested.has(i)) return [];
+    const call = planWrites([intent], claims.guards[i] ?? []);
+    return [{ i, call, sent: withFingerprints(call, [intent]) }];
+  });
   const replies = await pipelinedBySlot(
     sent,
-    ({ call }) => call.keys[0] as string,
-    (pipeline, { call }) => queueScript(pipeline, scripts.write, call.keys, call.args),
+    ({ sent }) => sent.keys[0] as string,
+    (pipeline, { sent }) => queueScript(pipeline, scripts.write, sent.keys, sent.args),
   );
   const results: [Error | null, unknown][] = batch.map(() => [null, null]);
   // The models each write's fingerprint section names (its reply reports on them, in this order).
   const models: (readonly ModelMeta[])[] = batch.map(() => []);
-  sent.forEach(({ i, call }, j) => {
+  const calls: (WriteCall | undefined)[] = batch.map(() => undefined);
+  sent.forEach(({ i, call, sent }, j) => {
     results[i] = replies[j] as [Error | null, unknown];
-    models[i] = call.models;
+    models[i] = sent.models;
+    calls[i] = call;
   });
-  return { results, models };
+  return { results, models, calls };
 }
 
 /** Stored snapshots of many instances of one model (one pipeline of HMGET per slot). */

@@ -23,6 +23,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { fenceSeconds } from "../connection/fence.js";
 import { ConcurrentModificationError } from "../errors.js";
 import { claimFence, claimKey, sameBucket, uniqueSetInBucketOf } from "../keys/claims.js";
 import { isKeyOfModel } from "../keys/keys.js";
@@ -35,8 +36,6 @@ import type { Guard, SaveContent } from "./plan-write.js";
 
 /** How long a claim whose value is not held yet counts as a write in flight (waited for, not fenced). */
 export const CLAIM_LEASE_MS = 2000;
-/** How long a fence lasts: far beyond the longest a write carrying its token may take to land. */
-export const FENCE_SECONDS = 86_400;
 
 /** A claim held for a write: the value's claim key and token, and the fence the write is guarded by. */
 export interface HeldClaim {
@@ -140,7 +139,7 @@ export async function takeClaim(
       const [found, live = ""] = await call(
         "fence",
         [uniqueSetInBucketOf(set, holder), claimFence(holder, theirs)],
-        [old ? "fence" : "check", String(FENCE_SECONDS)],
+        [old ? "fence" : "check", String(fenceSeconds())],
       );
       if (found === "LIVE") return { holder: live };
       swap = found === "FENCED";
@@ -174,7 +173,7 @@ export async function releaseClaim(meta: ModelMeta, set: string, key: string): P
     }
     const [token, holder] = stored;
     if (!token || !holder || !sameBucket(holder, key)) return;
-    const [found] = await call("fence", [set, claimFence(key, token)], ["fence", String(FENCE_SECONDS)]);
+    const [found] = await call("fence", [set, claimFence(key, token)], ["fence", String(fenceSeconds())]);
     if (found === "FENCED") await call("claim", [claim], ["drop", token]);
   } catch {
     // Left behind, the claim is taken over by the next writer of the value (see above).

@@ -179,13 +179,61 @@ describe("a sharded model that gains indexes over stored instances", () => {
     await V2.create({ title: "new", pages: 1, genre: "sf" });
     expect(await raw.hgetall(schemaKeyOf(empty))).toEqual(V2_FINGERPRINT);
     expect(await codeOf(V2.query.count({ pages__gte: 0 }))).toBe("INDEX_NOT_BUILT");
-    // Even a filter that reads only the new bucket: the model counts as built only when every bucket is.
+    // A filter by key fields without shardBy still reads every bucket, so every bucket decides.
     expect(await codeOf(V2.query.count({ title: "new", genre: "sf" }))).toBe("INDEX_NOT_BUILT");
     await V2.migrate();
     expect(await V2.query.count({ pages__gte: 0 })).toBe(await V2.query.count());
     expect(await V2.query.count({ genre: "sf" })).toBe(
       (await V2.query.all()).filter((b) => b.genre === "sf").length,
     );
+  });
+
+  it("a query that gives shardBy checks only its bucket's fingerprint, and still refuses a bucket lacking the index", async () => {
+    const OWNED = "SchemaOwned";
+    const owned = (indexed: boolean) =>
+      class Owned extends Model(
+        OWNED,
+        {
+          owner: KeyField(),
+          title: KeyField(),
+          pages: indexed ? SortedField({ type: "int" }) : Field({ type: "int" }),
+        },
+        { shards: K, shardBy: "owner" },
+      ) {};
+    const owners = ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7"];
+    const fresh = owners.find((o) => bucketOfText(o, K) !== bucketOfText("o0", K)) as string;
+    const stale = owners.filter((o) => bucketOfText(o, K) !== bucketOfText(fresh, K));
+    try {
+      const V1 = owned(false);
+      await V1.bulkCreate(stale.map((owner, i) => ({ owner, title: "t", pages: i })));
+      unregisterModel(OWNED);
+      const V2 = owned(true);
+      // The first save into the fresh owner's bucket records it with the sorted index.
+      await V2.create({ owner: fresh, title: "t", pages: 7 });
+      const events: CommandEvent[] = [];
+      await connect({
+        ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }),
+        onCommand: (e) => events.push(e),
+      });
+      expect(await V2.query.count({ owner: fresh, pages__gte: 0 })).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve)); // replies are reported as they settle
+      const freshTag = bucketTag(OWNED, bucketOfText(fresh, K), K);
+      expect(events.filter((e) => e.name === "HGETALL").map((e) => e.args[0])).toEqual([
+        `$Schema:${freshTag}`,
+      ]);
+      // A bucket whose instances predate the index: refused, reading it alone or with the others.
+      expect(await codeOf(V2.query.count({ owner: stale[0] as string, pages__gte: 0 }))).toBe(
+        "INDEX_NOT_BUILT",
+      );
+      expect(await codeOf(V2.query.filter({ owner__in: [fresh, stale[0] as string], pages__gte: 0 }))).toBe(
+        "INDEX_NOT_BUILT",
+      );
+      expect(await codeOf(V2.query.count({ pages__gte: 0 }))).toBe("INDEX_NOT_BUILT");
+      expect(await V2.query.filter({ owner: fresh, pages__lt: 10 })).toHaveLength(1);
+    } finally {
+      await connectTestRedis();
+      unregisterModel(OWNED);
+    }
   });
 
   it("buckets without a fingerprint (data of an older popoto) are trusted, as an unsharded model without one", async () => {

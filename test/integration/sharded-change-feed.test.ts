@@ -4,8 +4,9 @@
  * every bucket stream, and consumer groups created and read on each. Runs on standalone and on the
  * cluster pass.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
+  connect,
   Field,
   IndexedField,
   isPopotoError,
@@ -13,10 +14,19 @@ import {
   Model,
   SortedField,
   type ChangeEvent,
+  type CommandEvent,
 } from "../../src/index.js";
 import { keyBody } from "../../src/keys/keys.js";
 import { bucketOfText, bucketTag, keySlot } from "../../src/keys/shards.js";
-import { allKeys, raw, useRedis } from "../support/redis.js";
+import {
+  allKeys,
+  clusterUrls,
+  connectTestRedis,
+  ON_CLUSTER,
+  raw,
+  TEST_URL,
+  useRedis,
+} from "../support/redis.js";
 
 useRedis();
 
@@ -140,6 +150,18 @@ describe("the change feed of a sharded model", () => {
       const groups = (await raw.xinfo("GROUPS", key)) as unknown[][];
       expect(groups.map((g) => g[1])).toEqual(["g"]);
     }
+    // Every entry read for the consumer is pending for it, the five it yielded among them (the
+    // streams are read at once, so it may have read more than it yielded).
+    const pendingBefore = (
+      await Promise.all(
+        Sale.changes.keys.map(async (key) =>
+          ((await raw.xpending(key, "g", "-", "+", 1000, "w")) as [string, ...unknown[]][]).map(
+            ([id]) => id + key,
+          ),
+        ),
+      )
+    ).flat();
+    expect(pendingBefore).toEqual(expect.arrayContaining(unacked.map((e) => e.id + e.stream)));
 
     const after = Sale.changes.consume({ group: "g", consumer: "w", blockMs: 50 });
     const delivered: ChangeEvent[] = [];
@@ -151,10 +173,10 @@ describe("the change feed of a sharded model", () => {
     // Its own pending events first, then the rest.
     expect(
       delivered
-        .slice(0, 5)
+        .slice(0, pendingBefore.length)
         .map((e) => e.id + e.stream)
         .sort(),
-    ).toEqual(unacked.map((e) => e.id + e.stream).sort());
+    ).toEqual([...pendingBefore].sort());
     expect(opsBySale(delivered)).toEqual(everySale());
     // A write made while the consumer waits reaches it, in whichever bucket it lands.
     const waiting = next(after);
@@ -164,5 +186,60 @@ describe("the change feed of a sharded model", () => {
     await late.ack();
     await after.return();
     for (const key of Sale.changes.keys) expect((await raw.xpending(key, "g"))[0]).toBe(0);
+  });
+});
+
+describe("an idle consumer of a sharded model", () => {
+  afterEach(async () => {
+    await connectTestRedis(); // back to the suite's plain connection
+  });
+
+  it("blocks instead of polling: no command while nothing is written, then the next entry", async () => {
+    const events: CommandEvent[] = [];
+    await connect({
+      ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }),
+      onCommand: (e) => events.push(e),
+    });
+    const named = (name: string): number => events.filter((e) => e.name === name).length;
+    // Long enough that no blocked read times out during the stretch below.
+    const consumer = Sale.changes.consume({ group: "idle", consumer: "w", blockMs: 60_000 });
+    const waiting = consumer.next();
+    // Set up: a group on each stream, the pending entries read, then each stream's idle entries
+    // claimed before the blocking read(s). Replies are reported as they arrive.
+    while (named("XGROUP") < K || named("XAUTOCLAIM") < K)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const settled = events.length;
+    // A stretch with no writes: a polling consumer would read every stream many times in it.
+    for (let i = 0; i < 30; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const idle = events.slice(settled);
+    expect(idle.map((e) => e.name)).toEqual([]);
+    // Still listening: the next write reaches it, from whichever bucket.
+    await Sale.create({ id: "woken", kind: "x", total: 1 });
+    const result = await waiting;
+    if (result.done) throw new Error("the consumer ended");
+    expect([result.value.op, keyBody(result.value.key), result.value.stream]).toEqual([
+      "create",
+      "woken",
+      streamOf("woken"),
+    ]);
+    await result.value.ack();
+    expect((await raw.xpending(streamOf("woken"), "idle"))[0]).toBe(0);
+    await consumer.return();
+  });
+
+  it("ends when its signal aborts while every stream's read is blocked", async () => {
+    const stop = new AbortController();
+    const consumer = Sale.changes.consume({
+      group: "quit",
+      consumer: "w",
+      blockMs: 60_000,
+      signal: stop.signal,
+    });
+    const waiting = consumer.next();
+    // Each stream's group exists once the consumer is reading.
+    while ((await Promise.all(Sale.changes.keys.map((key) => raw.exists(key)))).some((n) => n === 0))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort();
+    expect(await waiting).toEqual({ done: true, value: undefined });
   });
 });

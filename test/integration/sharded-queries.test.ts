@@ -3,8 +3,9 @@
  * `shards: 24` and to one without, the same query cases run on both, the answers compared (keys
  * by their body, the key after the model tag). Runs on standalone and on the cluster pass.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  connect,
   Field,
   GeoField,
   IndexedField,
@@ -12,11 +13,12 @@ import {
   Model,
   Relationship,
   SortedField,
+  type CommandEvent,
   not,
   or,
 } from "../../src/index.js";
 import { keyBody } from "../../src/keys/keys.js";
-import { useRedis } from "../support/redis.js";
+import { clusterUrls, connectTestRedis, ON_CLUSTER, TEST_URL, useRedis } from "../support/redis.js";
 
 useRedis();
 
@@ -182,5 +184,53 @@ describe("explain() of a sharded query", () => {
       await QFlat.query.filter({ host: h("h2"), kind: "a" }).count(),
     );
     expect((await QFlat.query.explain()).fanOut).toBeUndefined();
+  });
+
+  it("describes the masters, page() and the aggregates", async () => {
+    const { fanOut } = await QShard.query.filter({ kind: "a" }).orderBy("rank").limit(3).explain();
+    if (!fanOut) throw new Error("no fanOut");
+    // Every bucket is on exactly one master, and each master gets one call per bucket it holds.
+    const held = fanOut.masters.flatMap((m) => m.buckets).sort((a, b) => a - b);
+    expect(held).toEqual([...fanOut.buckets].sort((a, b) => a - b));
+    for (const m of fanOut.masters) expect(m.scriptCalls).toBe(m.buckets.length);
+    expect(fanOut.masters.reduce((n, m) => n + m.scriptCalls, 0)).toBe(24);
+    expect(new Set(fanOut.masters.map((m) => m.master)).size).toBe(fanOut.masters.length);
+    expect(fanOut.masters).toHaveLength(ON_CLUSTER ? 3 : 1); // 24 buckets split evenly over 3 masters
+    if (ON_CLUSTER) for (const m of fanOut.masters) expect(m.scriptCalls).toBe(8);
+    expect(fanOut.page).toMatchObject({ scriptCalls: 24, command: "query.lua", rowsPerCall: 4 });
+    expect(fanOut.page.merge).toMatch(/^k-way/);
+    expect(fanOut.count).toEqual({ scriptCalls: 24, command: "scard", merge: "add" });
+    expect(fanOut.avg).toMatchObject({ scriptCalls: 24, merge: "total sum / total count" });
+    for (const step of [fanOut.sum, fanOut.min, fanOut.max, fanOut.countBy])
+      expect(step).toMatchObject({ scriptCalls: 24, command: "query.lua" });
+    // Two index sets: the count needs query.lua in each bucket.
+    const both = (await QShard.query.filter({ kind: "a", code: "c3" }).explain()).fanOut;
+    expect(both?.count.command).toBe("query.lua");
+    const one = (await QByHost.query.filter({ host: h("h2") }).explain()).fanOut;
+    expect(one?.masters).toHaveLength(1);
+    expect(one?.countBy.scriptCalls).toBe(1);
+    expect(one?.page.rowsPerCall).toBeUndefined();
+  });
+
+  afterEach(async () => {
+    await connectTestRedis(); // back to the suite's plain connection
+  });
+
+  it("counts the commands that count() and sum() send", async () => {
+    const query = QShard.query.filter({ kind: "b" });
+    const { fanOut } = await query.explain();
+    const events: CommandEvent[] = [];
+    await connect({
+      ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }),
+      onCommand: (e) => events.push(e),
+    });
+    const flat = await QFlat.query.count({ kind: "b" });
+    await query.count(); // reads the fingerprints first: counted apart
+    events.length = 0;
+    expect(await query.count()).toBe(flat);
+    await query.sum("rank");
+    await new Promise((resolve) => setImmediate(resolve)); // replies are reported as they settle
+    expect(events.filter((e) => e.name === "SCARD")).toHaveLength(fanOut?.count.scriptCalls ?? -1);
+    expect(events.filter((e) => e.script === "query")).toHaveLength(fanOut?.sum.scriptCalls ?? -1);
   });
 });

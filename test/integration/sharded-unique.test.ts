@@ -5,17 +5,28 @@
  * bucket that does not hold the value (fenced there first). Raw keys are asserted on both
  * topologies (a sharded model has one layout).
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
+  connect,
+  ConnectionError,
   IndexedField,
   KeyConflictError,
   KeyField,
   Model,
   UniqueField,
   UniqueViolationError,
+  type CommandEvent,
 } from "../../src/index.js";
 import { bucketOfText, bucketTag, fnv1a32 } from "../../src/keys/shards.js";
-import { allKeys, raw, useRedis } from "../support/redis.js";
+import {
+  allKeys,
+  clusterUrls,
+  connectTestRedis,
+  ON_CLUSTER,
+  raw,
+  TEST_URL,
+  useRedis,
+} from "../support/redis.js";
 import { caught } from "../support/inspect.js";
 
 useRedis();
@@ -188,5 +199,146 @@ describe("unique values of a sharded model", () => {
     expect(await raw.exists(claim("SuUser", "email:q1@x"))).toBe(0);
     expect(await raw.hget(claim("SuUser", "email:q3@x"), "holder")).toBe(keyOf(a, "SuUser"));
     expect(await raw.smembers(`$UniquF:${tagOf(a, "SuUser")}:email:q3@x`)).toEqual([keyOf(a, "SuUser")]);
+  });
+});
+
+class SuPen extends Model(
+  "SuPen",
+  { id: KeyField(), email: UniqueField({ null: true }), nick: UniqueField({ null: true }) },
+  { shards: K },
+) {}
+
+/** Connects again with a command listener; the scripts' calls of the block are returned. */
+async function watched(block: () => Promise<unknown>): Promise<CommandEvent[]> {
+  const events: CommandEvent[] = [];
+  await connect({
+    ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }),
+    onCommand: (e) => events.push(e),
+  });
+  await block().catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve)); // replies are reported as they settle
+  return events.filter((e) => e.script !== undefined);
+}
+
+describe("bulk writes of claimed values", () => {
+  afterEach(async () => {
+    await connectTestRedis(); // back to the suite's plain connection
+  });
+
+  it("bulkCreate() takes the batch's claims in one pipelined round, then writes pipelined", async () => {
+    const ids = spreadIds("bk", 20);
+    const calls = await watched(() =>
+      SuUser.bulkCreate(ids.map((id) => ({ id, email: `${id}@x`, name: "bulk" }))),
+    );
+    const claims = calls.filter((e) => e.script === "claim");
+    const writes = calls.filter((e) => e.script === "write");
+    expect(claims).toHaveLength(20);
+    expect(writes).toHaveLength(20);
+    expect([...claims, ...writes].every((e) => e.pipeline)).toBe(true);
+    expect(calls.filter((e) => e.script === "fence")).toEqual([]); // nothing to release
+    for (const id of ids)
+      expect(await raw.hget(claim("SuUser", `email:${id}@x`), "holder")).toBe(keyOf(id, "SuUser"));
+    expect(await SuUser.query.filter({ name: "bulk" }).count()).toBe(20);
+  });
+
+  it("a failed write releases its claims and does not fail the others", async () => {
+    const [holder, a, b, c] = spreadIds("bf", 4) as [string, string, string, string];
+    await SuPen.create({ id: holder, email: "held@x", nick: "held" });
+    // b takes a fresh email's claim in the round, but its nick is held in another bucket.
+    const error = await caught(() =>
+      SuPen.bulkCreate([
+        { id: a, email: "a@x", nick: "na" },
+        { id: b, email: "b@x", nick: "held" },
+        { id: c, email: "held@x", nick: "nc" },
+      ]),
+    );
+    expect(error).toBeInstanceOf(UniqueViolationError);
+    expect((error as UniqueViolationError).holder).toBe(keyOf(holder, "SuPen"));
+    expect(await raw.exists(keyOf(a, "SuPen"))).toBe(1);
+    expect(await raw.exists(keyOf(b, "SuPen"))).toBe(0);
+    expect(await raw.exists(keyOf(c, "SuPen"))).toBe(0);
+    expect(await raw.hget(claim("SuPen", "email:a@x"), "holder")).toBe(keyOf(a, "SuPen"));
+    // b's email and c's nick were claimed in the round and released when their writes failed.
+    expect(await raw.exists(claim("SuPen", "email:b@x"))).toBe(0);
+    expect(await raw.exists(claim("SuPen", "nick:nc"))).toBe(0);
+    expect(await raw.hget(claim("SuPen", "email:held@x"), "holder")).toBe(keyOf(holder, "SuPen"));
+    expect(await raw.hget(claim("SuPen", "nick:held"), "holder")).toBe(keyOf(holder, "SuPen"));
+    // The values released are free for another bucket's instance.
+    await SuPen.create({ id: holder.replace("bf", "bg"), email: "b@x", nick: "nc" });
+  });
+
+  it("two instances of one batch with one value in different buckets: the first wins", async () => {
+    const [a, b] = spreadIds("bd", 2) as [string, string];
+    const error = await caught(() =>
+      SuUser.bulkCreate([
+        { id: a, email: "dup@x" },
+        { id: b, email: "dup@x" },
+      ]),
+    );
+    expect(error).toBeInstanceOf(UniqueViolationError);
+    expect(await raw.exists(keyOf(a, "SuUser"))).toBe(1);
+    expect(await raw.exists(keyOf(b, "SuUser"))).toBe(0);
+    expect(await raw.hget(claim("SuUser", "email:dup@x"), "holder")).toBe(keyOf(a, "SuUser"));
+  });
+
+  it("update() and bulkDelete() release the values they drop in pipelined rounds", async () => {
+    const ids = spreadIds("bu", 12);
+    await SuUser.bulkCreate(ids.map((id) => ({ id, email: `${id}@x`, name: "upd" })));
+    const users = await SuUser.query.filter({ name: "upd" });
+    const calls = await watched(async () => {
+      for (const u of users) u.email = `${u.id}@new`;
+      await SuUser.bulkUpdate(users);
+    });
+    for (const id of ids) {
+      expect(await raw.exists(claim("SuUser", `email:${id}@x`))).toBe(0);
+      expect(await raw.hget(claim("SuUser", `email:${id}@new`), "holder")).toBe(keyOf(id, "SuUser"));
+    }
+    // 12 takes, 12 writes, then the 12 old values: fenced and dropped, all in pipelines.
+    expect(calls.filter((e) => e.script === "claim")).toHaveLength(24);
+    expect(calls.filter((e) => e.script === "fence")).toHaveLength(12);
+    expect(calls.every((e) => e.pipeline)).toBe(true);
+    const deletes = await watched(() => SuUser.bulkDelete(ids.map((id) => keyOf(id, "SuUser"))));
+    expect((await allKeys()).filter((k) => k.startsWith("$UniqueClaim:{SuUser@"))).toEqual([]);
+    expect(deletes.filter((e) => e.script === "fence")).toHaveLength(12);
+    expect(deletes.every((e) => e.pipeline)).toBe(true);
+    expect(await SuUser.query.filter({ name: "upd" }).count()).toBe(0);
+  });
+});
+
+describe("connect({ fenceSeconds })", () => {
+  afterEach(async () => {
+    await connectTestRedis(); // back to the suite's plain connection
+  });
+  const target = () => (ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL });
+
+  it("sets how long a release's fence lasts; the default is a day", async () => {
+    const [a, b] = spreadIds("ft", 2) as [string, string];
+    const fenceOf = async (id: string): Promise<string> =>
+      (await allKeys()).find((k) => k.startsWith(`$UniqueFence:${tagOf(id, "SuUser")}:`)) as string;
+    await (await SuUser.create({ id: a, email: "ft-a@x" })).delete();
+    const day = await raw.ttl(await fenceOf(a));
+    expect(day).toBeGreaterThan(86_000);
+    expect(day).toBeLessThanOrEqual(86_400);
+    await connect({ ...target(), fenceSeconds: 120 });
+    await (await SuUser.create({ id: b, email: "ft-b@x" })).delete();
+    const short = await raw.ttl(await fenceOf(b));
+    expect(short).toBeGreaterThan(0);
+    expect(short).toBeLessThanOrEqual(120);
+  });
+
+  it("refuses a fence that a write carrying its token could outlive", async () => {
+    // Defaults: twice (2 × 5 s write deadline + 10 s command timeout [+ 20 s cluster retries]).
+    const least = ON_CLUSTER ? 80 : 40;
+    const short = await caught(() => connect({ ...target(), fenceSeconds: least - 1 }));
+    expect(short).toBeInstanceOf(ConnectionError);
+    expect((short as Error).message).toContain(`≥ ${least}`);
+    await connect({ ...target(), fenceSeconds: least });
+    // A longer write deadline raises the bound; no command timeout leaves only the default.
+    const slow = await caught(() => connect({ ...target(), writeDeadlineMs: 60_000, fenceSeconds: 200 }));
+    expect((slow as Error).message).toContain(`≥ ${least + 220}`);
+    const untimed = await caught(() => connect({ ...target(), commandTimeout: 0, fenceSeconds: 86_399 }));
+    expect(untimed).toBeInstanceOf(ConnectionError);
+    await connect({ ...target(), commandTimeout: 0, fenceSeconds: 86_400 });
+    expect(await caught(() => connect({ ...target(), fenceSeconds: 1.5 }))).toBeInstanceOf(ConnectionError);
   });
 });
