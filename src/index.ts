@@ -126,6 +126,7 @@ export type {
 } from "./maintenance/indexes.js";
 export type { ResumeReport } from "./model/delete-resume.js";
 export type { MigrateOptions, MigrateProgress, MigrateResult } from "./schema/migrate.js";
+export type { ReshardOptions, ReshardProgress, ReshardResult } from "./shards/reshard.js";
 export type { ChangeFeedOptions, ModelOptions } from "./model/meta.js";
 export type {
   StandardSchemaIssue,

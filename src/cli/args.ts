@@ -14,6 +14,7 @@ export const COMMANDS = [
   "studio",
   "export",
   "import",
+  "reshard",
 ] as const;
 
 /** One of the CLI's commands. */
@@ -38,6 +39,10 @@ Commands:
   export    write every instance as one JSON object per line to stdout (the format: docs/storage.md)
   import    read such lines from stdin and save each instance through the normal write path (every
             index entry is written); a bad line is reported with its number and not written
+  reshard   popoto reshard <Model> --shards N: move a sharded model's instances to N buckets while
+            the application runs (bucket by bucket, one mover at a time); stopped or killed, run
+            it again with the same N to resume. Refuses a model another model's relationship
+            targets, or one with a change feed
 
 Options:
   --models <module>  JS module (TS under tsx) whose exported model classes, and the models its
@@ -60,7 +65,8 @@ Options:
   --corrupt <action> clean/rebuild: report (default), quarantine ($Quarantine:<key>) or delete
                      rows that do not decode (and instance keys holding another Redis type)
   --max-steps <n>    migrate: stop each model's build after n batches (run again to resume)
-  --batch-size <n>   check/clean/rebuild/migrate: keys per SCAN, members per read, instances per pipeline
+  --shards <n>       reshard: the new bucket count (2 to 1024)
+  --batch-size <n>   check/clean/rebuild/migrate/reshard: keys per SCAN, members per read, instances per pipeline
                      (default 1000); memory follows it, not the database's size
   --max-listed <n>   check/clean/rebuild: differences and damaged keys listed per model in --json
                      (default 1000); the counts are always exact
@@ -80,7 +86,8 @@ Examples:
   node --import tsx ./node_modules/popoto/dist/cli/main.js inspect --models ./src/models.ts --json
   npx popoto studio --models ./dist/models.js --port 5555
   npx popoto export --models ./dist/models.js --model Book > books.jsonl
-  npx popoto import --models ./dist/models.js --url redis://localhost:6379/3 < books.jsonl`;
+  npx popoto import --models ./dist/models.js --url redis://localhost:6379/3 < books.jsonl
+  npx popoto reshard Event --shards 48 --models ./dist/models.js`;
 
 /** A mistake in how the CLI was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -105,6 +112,8 @@ export interface CliArgs {
   readonly maxListed: number | undefined;
   /** migrate: `--max-steps` (undefined: no limit). */
   readonly maxSteps: number | undefined;
+  /** reshard: the model to move and `--shards` (undefined for other commands). */
+  readonly reshard: { readonly model: string; readonly shards: number } | undefined;
   /** studio: where to listen, and whether repairs are allowed. */
   readonly studio: { readonly host: string; readonly port: number; readonly write: boolean };
   /** TLS files and server name from --tls-* or POPOTO_TLS_*; empty when none is given. */
@@ -173,6 +182,7 @@ export function parseCliArgs(
         "batch-size": { type: "string" },
         "max-listed": { type: "string" },
         "max-steps": { type: "string" },
+        shards: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -185,7 +195,16 @@ export function parseCliArgs(
   if (command === undefined) throw new UsageError(`No command given: use one of ${COMMANDS.join(", ")}.`);
   if (!isCommand(command))
     throw new UsageError(`Unknown command "${command}": use one of ${COMMANDS.join(", ")}.`);
+  const target = command === "reshard" ? extra.shift() : undefined;
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0] as string}".`);
+  if (command === "reshard" && (target === undefined || values.shards === undefined))
+    throw new UsageError(
+      `popoto reshard needs a model and a count: popoto reshard <Model> --shards N --models …`,
+    );
+  if (command !== "reshard" && values.shards !== undefined)
+    throw new UsageError(`--shards is an option of popoto reshard, not of popoto ${command}.`);
+  if (values.shards !== undefined && !/^\d+$/.test(values.shards))
+    throw new UsageError(`--shards must be a whole number from 2 to 1024, received "${values.shards}".`);
   if (values.models === undefined || values.models === "")
     throw new UsageError(
       `Missing --models: name the module that exports your model classes, e.g. --models ./dist/models.js.`,
@@ -219,7 +238,7 @@ export function parseCliArgs(
       throw new UsageError(`--${name} must be a whole number of at least ${min}, received "${value}".`);
     if (name === "max-steps" && command !== "migrate")
       throw new UsageError(`--max-steps is an option of migrate, not of popoto ${command}.`);
-    if (name === "batch-size" && command === "migrate") return Number(value);
+    if (name === "batch-size" && (command === "migrate" || command === "reshard")) return Number(value);
     if (command !== "check" && command !== "clean" && command !== "rebuild" && name !== "max-steps")
       throw new UsageError(`--${name} is an option of check, clean and rebuild, not of popoto ${command}.`);
     return Number(value);
@@ -230,6 +249,10 @@ export function parseCliArgs(
     batchSize: positive("batch-size", 1),
     maxListed: positive("max-listed", 0),
     maxSteps: positive("max-steps", 1),
+    reshard:
+      command === "reshard" && target !== undefined
+        ? { model: target, shards: Number(values.shards) }
+        : undefined,
     cluster,
     models: values.models,
     url: values.url ?? env["REDIS_URL"] ?? DEFAULT_URL,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The operator CLI: `popoto check|clean|rebuild|migrate|repair|inspect|studio|export|import --models <module> [--url …] [--model Name]… [--json]`.
+ * The operator CLI: `popoto check|clean|rebuild|migrate|repair|inspect|studio|export|import|reshard --models <module> [--url …] [--model Name]… [--json]`.
  *
  * Which popoto the CLI connects. The models module imports popoto itself, and a model's
  * `checkIndexes()` sends its commands through the connection of the popoto module instance that
@@ -29,6 +29,7 @@ import { finishDeletes } from "./commands/finish-deletes.js";
 import { inspect } from "./commands/inspect.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { repair } from "./commands/repair.js";
+import { reshardCommand } from "./commands/reshard.js";
 import { loadModels, selectModels } from "./load-models.js";
 import { createProgress } from "./progress.js";
 
@@ -76,6 +77,8 @@ const runCommand = (args: CliArgs, context: CommandContext): Promise<CommandResu
       return finishDeletes(context);
     case "inspect":
       return inspect(context);
+    case "reshard":
+      return reshardCommand(context, { shards: args.reshard?.shards ?? 0, batchSize: args.batchSize });
     case "studio":
     case "export":
     case "import":
@@ -101,7 +104,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     // Import first, connect second: a models module that connects at import is overridden by --url.
     const all = await loadModels(args.models, process.cwd(), []);
-    const models = selectModels(all, args.only, args.models);
+    const models = selectModels(all, args.reshard ? [args.reshard.model] : args.only, args.models);
     const tls = tlsOptions(args.tls);
     const passed = tls ? { redisOptions: { tls } } : {};
     const client = await connect(

@@ -7,6 +7,7 @@
  */
 import { wrapRedisError } from "../connection/connection.js";
 import type { ModelMeta } from "../model/meta.js";
+import { storedLayoutOf } from "../shards/tool-layout.js";
 import { indexPass, largeKeysPass } from "./index-pass.js";
 import { LargeKeys, LARGE_KEYS_CAP } from "./large-keys.js";
 import { instancePass, type PassOptions } from "./instance-pass.js";
@@ -128,12 +129,12 @@ async function repair(meta: ModelMeta, options: RepairOptions, addMissing: boole
  * while the application writes (a difference is reported only if it still holds when re-read).
  */
 export function checkIndexes(meta: ModelMeta, options: MaintenanceOptions = {}): Promise<IndexReport> {
-  return withRedisErrors(() => check(meta, options));
+  return withRedisErrors(async () => check(await storedLayoutOf(meta, "checkIndexes"), options));
 }
 
 /** Removes stale index entries and corrects wrong scores; adds nothing. Safe while the application writes. */
 export function cleanIndexes(meta: ModelMeta, options: RepairOptions = {}): Promise<RepairResult> {
-  return withRedisErrors(() => repair(meta, options, false));
+  return withRedisErrors(async () => repair(await storedLayoutOf(meta, "cleanIndexes"), options, false));
 }
 
 /**
@@ -142,5 +143,5 @@ export function cleanIndexes(meta: ModelMeta, options: RepairOptions = {}): Prom
  * None reverse sets). Indexes stay usable throughout: nothing is dropped and rebuilt from empty.
  */
 export function rebuildIndexes(meta: ModelMeta, options: RepairOptions = {}): Promise<RepairResult> {
-  return withRedisErrors(() => repair(meta, options, true));
+  return withRedisErrors(async () => repair(await storedLayoutOf(meta, "rebuildIndexes"), options, true));
 }

@@ -11,6 +11,7 @@ import type { FieldKind, OnDelete } from "../fields/field.js";
 import type { FieldType } from "../fields/field-type.js";
 import type { IndexReport, MaintenanceOptions, RepairOptions, RepairResult } from "../maintenance/indexes.js";
 import type { MigrateOptions, MigrateResult } from "../schema/migrate.js";
+import type { ReshardOptions, ReshardResult } from "../shards/reshard.js";
 import type { Subscriber, SubscriberOptions } from "../pubsub/subscriber.js";
 import type { RelatedRef } from "../query/filter-types.js";
 import type { Query, RelationshipName } from "../query/query.js";
@@ -317,6 +318,11 @@ export interface ModelClass<TName extends string, TFields extends Fields> {
    * (`$Schema:<Model>`): resumable, in bounded steps, safe while the application writes.
    */
   migrate(options?: MigrateOptions): Promise<MigrateResult>;
+  /**
+   * Moves a sharded model's instances to `shards` buckets online (docs/storage.md §7a
+   * "Resharding"); run again with the same count to resume one that stopped.
+   */
+  reshard(options: ReshardOptions): Promise<ReshardResult>;
   /**
    * Finishes the deletes of this model's instances that a crash interrupted (their
    * `$DeleteJournal` keys); what `npx popoto repair` runs. README "Operations".

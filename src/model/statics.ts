@@ -17,6 +17,7 @@ import {
 } from "../maintenance/indexes.js";
 import { Subscriber, type SubscriberOptions } from "../pubsub/subscriber.js";
 import { migrate, type MigrateOptions, type MigrateResult } from "../schema/migrate.js";
+import { reshard, type ReshardOptions, type ReshardResult } from "../shards/reshard.js";
 import type { QueryAccessorImpl } from "../query/accessor.js";
 import { filterParams } from "../query/filter-params.js";
 import type { Row } from "../query/rows.js";
@@ -164,6 +165,14 @@ export class ModelStatics extends InstanceBase {
    */
   static migrate(options?: MigrateOptions): Promise<MigrateResult> {
     return migrate(this.meta, options);
+  }
+
+  /**
+   * Moves a sharded model's instances to `shards` buckets while the application runs; resumes an
+   * interrupted move to the same count. `npx popoto reshard <Model> --shards N` runs it.
+   */
+  static reshard(options: ReshardOptions): Promise<ReshardResult> {
+    return reshard(this.meta, options);
   }
 
   static resumeDeletes(): Promise<ResumeReport> {

@@ -20,6 +20,7 @@
  * built when its walk ends), so a stopped run resumes in the bucket it stopped in and skips the
  * buckets already recorded. `maxSteps` bounds the steps of the whole run.
  */
+import { storedLayoutOf } from "../shards/tool-layout.js";
 import { wrapRedisError } from "../connection/connection.js";
 import { getConnection } from "../connection/current.js";
 import { allBuckets, classSet, schemaKey, unsharded } from "../keys/keys.js";
@@ -90,7 +91,7 @@ const sameIds = (a: readonly string[], b: readonly string[]): boolean =>
 /** Builds the indexes the fingerprint lacks and drops those the model no longer declares. */
 export async function migrate(meta: ModelMeta, options: MigrateOptions = {}): Promise<MigrateResult> {
   try {
-    return await run(unsharded(meta), options);
+    return await run(await storedLayoutOf(unsharded(meta), "migrate"), options);
   } catch (error) {
     throw wrapRedisError(error);
   }

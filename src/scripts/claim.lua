@@ -10,8 +10,12 @@
 --           bucket). Replaces the claim only if it still has that token (or there is none).
 --   "drop": ARGV[2] the token the caller found (and fenced). Deletes the claim only if it still
 --           has that token.
+--   "rehold": a reshard moved the holder (src/shards/reshard.ts): ARGV[2] the token the mover
+--           read, ARGV[3] the old holder key, ARGV[4] the new one. Names the new key only if the
+--           claim still has that token and holder; the token stays, so the new key's bucket
+--           fence for it is empty (nothing was fenced there).
 --
--- Returns {"TAKEN"} (take, swap), {"DROPPED"} (drop, or no claim), else {"HELD", token, holder, at}:
+-- Returns {"TAKEN"} (take, swap, rehold), {"DROPPED"} (drop, or no claim), else {"HELD", token, holder, at}:
 -- the claim as it is now, untouched.
 
 local key = KEYS[1]
@@ -19,7 +23,19 @@ local mode = ARGV[1]
 local stored = redis.call("HMGET", key, "token", "holder", "at")
 local token = stored[1]
 local expected
-if mode == "swap" then expected = ARGV[5] elseif mode == "drop" then expected = ARGV[2] end
+if mode == "swap" then expected = ARGV[5] elseif mode == "rehold" then
+  if token ~= ARGV[2] or stored[2] ~= ARGV[3] then return { "HELD", token or "", stored[2] or "", stored[3] or "0" } end
+  redis.call("HSET", key, "holder", ARGV[4])
+  return { "TAKEN" }
+end
+
+if mode == "drop" then expected = ARGV[2] end
+
+if mode == "rehold" then
+  if token ~= ARGV[2] or stored[2] ~= ARGV[3] then return { "HELD", token or "", stored[2] or "", stored[3] or "0" } end
+  redis.call("HSET", key, "holder", ARGV[4])
+  return { "TAKEN" }
+end
 
 if mode == "drop" then
   if not token then return { "DROPPED" } end

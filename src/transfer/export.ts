@@ -3,6 +3,7 @@
  * bounded batches: SSCAN of the class set (of each bucket's in turn, for a sharded model), then one
  * pipeline of HGETALLs per batch, so memory follows the batch size, not the model's size.
  */
+import { storedLayoutOf } from "../shards/tool-layout.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { CorruptDataError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
@@ -34,8 +35,9 @@ export function exportLine(meta: ModelMeta, key: string, values: ReadonlyMap<str
  * the set is rehashed, so keys already written are skipped too (the set of keys seen grows with
  * the model: an export of many millions of instances needs memory for their keys).
  */
-export async function* exportModel(meta: ModelMeta, options: ExportOptions = {}): AsyncGenerator<string> {
+export async function* exportModel(model: ModelMeta, options: ExportOptions = {}): AsyncGenerator<string> {
   const redis = getConnection();
+  const meta = await storedLayoutOf(model, "export");
   const batchSize = Math.max(1, options.batchSize ?? 500);
   // A sharded model has a class set per bucket, each in its own slot: read one after another.
   const sets = allBuckets(meta).map((view) => classSet(view));

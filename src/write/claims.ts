@@ -26,7 +26,7 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { fenceSeconds } from "../connection/fence.js";
 import { ConcurrentModificationError } from "../errors.js";
 import { claimFence, claimKey, sameBucket, uniqueSetInBucketOf } from "../keys/claims.js";
-import { bucketOfInstanceKey } from "../keys/keys.js";
+import { isKeyOfModel } from "../keys/keys.js";
 import { decodeSnapshot, type Snapshot } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { runScript, type ScriptReply } from "../scripts/run-script.js";
@@ -130,9 +130,10 @@ export async function takeClaim(
     // A claim naming this bucket (this instance, or another one there) already covers the write:
     // within a bucket, the write script's own set check keeps the value to one instance.
     if (sameBucket(holder, key) && !fenced.has(theirs)) return mine(theirs, false);
-    // Not a key of the model (nothing to fence), or a claim already fenced (its taker stopped
-    // before the swap): it can be swapped at once.
-    let swap = bucketOfInstanceKey(meta, holder) === undefined || fenced.has(theirs);
+    // Not a key of the model in any layout it was seen in (nothing to fence: a reshard re-points
+    // claims to the new layout's keys), or a claim already fenced (its taker stopped before the
+    // swap): it can be swapped at once.
+    let swap = !isKeyOfModel(meta.name, holder) || fenced.has(theirs);
     if (!swap) {
       const old = Date.now() - Number(at) >= CLAIM_LEASE_MS;
       const [found, live = ""] = await call(

@@ -160,6 +160,8 @@ export class GuardChanged extends Error {
 /**
  * Runs intents as one atomic `write.lua` call, planning again (with the stored state the script
  * reports) until every assumption holds. Returns, per intent, whether its stored hash existed.
+ * `mover`: a reshard's copy or removal (src/shards/reshard.ts), spelled for a layout view: it
+ * takes and releases no claim (the mover re-points them itself).
  */
 export async function executeWrites(
   intents: WriteIntent[],

@@ -5,6 +5,7 @@
 import type { RedisClient } from "../../connection/connection.js";
 import { allBuckets, classSet, indexKeyPatterns, indexValuesPattern } from "../../keys/keys.js";
 import type { ModelMeta } from "../../model/meta.js";
+import { storedLayoutOf } from "../../shards/tool-layout.js";
 import type { CliModel } from "../load-models.js";
 import { scanKeys } from "../scan.js";
 import { formatBytes, formatTable } from "../table.js";
@@ -83,7 +84,7 @@ async function structureStats(
 }
 
 export async function modelStats(redis: RedisClient, model: CliModel): Promise<ModelStats> {
-  const meta = model.meta;
+  const meta = await storedLayoutOf(model.meta, "inspect");
   // A sharded model has a class set per bucket, each in its own slot: counted and sampled apart.
   const buckets = allBuckets(meta);
   const perBucket = Math.max(1, Math.ceil(MEMORY_SAMPLE / buckets.length));
