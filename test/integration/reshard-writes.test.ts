@@ -5,12 +5,29 @@
  * the way another process's would be: it read the record before the reshard moved on.
  */
 import { describe, expect, it } from "vitest";
-import { IndexedField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import {
+  ConcurrentModificationError,
+  connect,
+  IndexedField,
+  KeyField,
+  Model,
+  Relationship,
+  SortedField,
+} from "../../src/index.js";
 import { layoutView } from "../../src/keys/keys.js";
 import { bucketOfText, bucketTag } from "../../src/keys/shards.js";
 import { cachedLayout, forgetLayouts, layoutOf } from "../../src/shards/layout.js";
 import { executeWrites, saveIntent } from "../../src/write/execute-write.js";
-import { layoutKey, raw, useRedis } from "../support/redis.js";
+import { caught } from "../support/inspect.js";
+import {
+  clusterUrls,
+  connectTestRedis,
+  layoutKey,
+  ON_CLUSTER,
+  raw,
+  TEST_URL,
+  useRedis,
+} from "../support/redis.js";
 
 useRedis();
 
@@ -146,6 +163,22 @@ describe("writes during and after a reshard", () => {
     await pending;
     expect(await raw.exists(keyIn(id, 6))).toBe(1);
     expect(await raw.exists(keyIn(id, 4))).toBe(0);
+  });
+
+  it("a write to a bucket that stays moving fails with ConcurrentModificationError at the deadline, writing nothing", async () => {
+    const [id] = movers(1) as [string];
+    const ob = bucketOfText(id, 4);
+    await raw.sadd(`$Retired:${bucketTag(NAME, ob, 4)}`, "4");
+    await setRecord({ count: "4", to: "6", done: "", moving: String(ob), epoch: "1" });
+    await connect({ ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }), writeDeadlineMs: 150 });
+    try {
+      const error = await caught(() => RwEvent.create({ id, kind: "w", n: 1 }), ConcurrentModificationError);
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+    } finally {
+      await connectTestRedis();
+    }
+    expect(await raw.exists(keyIn(id, 4))).toBe(0);
+    expect(await raw.exists(keyIn(id, 6))).toBe(0);
   });
 
   it("bulkCreate() pipelines its writes to the routed buckets: a stale layout fails the guard, then lands in 6", async () => {
