@@ -45,6 +45,12 @@ class RwChild extends Model(
   { shards: 4 },
 ) {}
 
+class RwPost extends Model(
+  "RwPost",
+  { id: KeyField(), tags: Relationship(() => RwParent, { many: true }) },
+  { shards: 4 },
+) {}
+
 const record = layoutKey(`$Shards:${NAME}`);
 const tag = (id: string, count: number): string => bucketTag(NAME, bucketOfText(id, count), count);
 const keyIn = (id: string, count: number): string => `${tag(id, count)}:${id}`;
@@ -179,6 +185,30 @@ describe("writes during and after a reshard", () => {
     }
     expect(await raw.exists(keyIn(id, 4))).toBe(0);
     expect(await raw.exists(keyIn(id, 6))).toBe(0);
+  });
+
+  it("addRelated() with a stale layout lands at the instance's key and reverse set in layout 6", async () => {
+    const postTag = (id: string, count: number): string =>
+      bucketTag("RwPost", bucketOfText(id, count), count);
+    const id = Array.from({ length: 100 }, (_, i) => `p${i}`).find(
+      (p) => postTag(p, 4) !== postTag(p, 6),
+    ) as string;
+    const target = await RwParent.create({ id: "t" });
+    const postRecord = layoutKey("$Shards:RwPost");
+    await raw.hset(postRecord, "count", "6");
+    forgetLayouts();
+    const post = await RwPost.create({ id, tags: [] });
+    expect(post.redisKey).toBe(`${postTag(id, 4)}:${id}`);
+    // This connection read layout 4 before the reshard; the stored one is 6 now.
+    await raw.hset(postRecord, "count", "4");
+    forgetLayouts();
+    await layoutOf(RwPost.meta);
+    await raw.hset(postRecord, "count", "6");
+    for (let b = 0; b < 4; b++) await raw.sadd(`$Retired:${bucketTag("RwPost", b, 4)}`, "4");
+    await post.addRelated("tags", target);
+    const key6 = `${postTag(id, 6)}:${id}`;
+    expect(await raw.smembers(`$RelationshipF:${postTag(id, 6)}:tags:${target.redisKey}`)).toEqual([key6]);
+    expect(await raw.exists(`${postTag(id, 4)}:${id}`)).toBe(0);
   });
 
   it("bulkCreate() pipelines its writes to the routed buckets: a stale layout fails the guard, then lands in 6", async () => {
