@@ -165,7 +165,13 @@ export async function collectDeleteGraph(
   const protect: ProtectHit[] = [];
   for (const root of roots) {
     if (deletes.has(root.key)) continue;
-    deletes.set(root.key, { meta: root.meta, expected: root.expected ?? null, target: true, referrers: [] });
+    // A root loaded from a resharded model's other layout is planned with that layout's view.
+    deletes.set(root.key, {
+      meta: viewOfKey(root.meta, root.key),
+      expected: root.expected ?? null,
+      target: true,
+      referrers: [],
+    });
     if (root.expected === undefined && !done) unknown.add(root.key);
   }
   let frontier = [...deletes.keys()];

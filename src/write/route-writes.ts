@@ -115,6 +115,8 @@ export async function runRouted(
       const retired = (failedGuard(error) ?? 0) - guards.length - 1;
       if (retired < 0 || retired >= routed.guards.length) throw error;
       // The bucket was retired for this layout: a reshard moved on since the layout was read.
+      // (Once more than once: the record may not say so yet, so back off as the write loop does.)
+      if (attempt > 0) await pause(attempt);
       await Promise.all(intents.filter((i) => i.meta.shards > 1).map((i) => refreshLayout(i.meta)));
       if (Date.now() >= deadline) break;
     }

@@ -5,12 +5,29 @@
  * the way another process's would be: it read the record before the reshard moved on.
  */
 import { describe, expect, it } from "vitest";
-import { IndexedField, KeyField, Model, Relationship, SortedField } from "../../src/index.js";
+import {
+  ConcurrentModificationError,
+  connect,
+  IndexedField,
+  KeyField,
+  Model,
+  Relationship,
+  SortedField,
+} from "../../src/index.js";
 import { layoutView } from "../../src/keys/keys.js";
 import { bucketOfText, bucketTag } from "../../src/keys/shards.js";
 import { cachedLayout, forgetLayouts, layoutOf } from "../../src/shards/layout.js";
 import { executeWrites, saveIntent } from "../../src/write/execute-write.js";
-import { layoutKey, raw, useRedis } from "../support/redis.js";
+import { caught } from "../support/inspect.js";
+import {
+  clusterUrls,
+  connectTestRedis,
+  layoutKey,
+  ON_CLUSTER,
+  raw,
+  TEST_URL,
+  useRedis,
+} from "../support/redis.js";
 
 useRedis();
 
@@ -25,6 +42,12 @@ class RwParent extends Model("RwParent", { id: KeyField() }) {}
 class RwChild extends Model(
   "RwChild",
   { id: KeyField(), parent: Relationship(() => RwParent, { null: true, onDelete: "cascade" }) },
+  { shards: 4 },
+) {}
+
+class RwPost extends Model(
+  "RwPost",
+  { id: KeyField(), tags: Relationship(() => RwParent, { many: true }) },
   { shards: 4 },
 ) {}
 
@@ -146,6 +169,46 @@ describe("writes during and after a reshard", () => {
     await pending;
     expect(await raw.exists(keyIn(id, 6))).toBe(1);
     expect(await raw.exists(keyIn(id, 4))).toBe(0);
+  });
+
+  it("a write to a bucket that stays moving fails with ConcurrentModificationError at the deadline, writing nothing", async () => {
+    const [id] = movers(1) as [string];
+    const ob = bucketOfText(id, 4);
+    await raw.sadd(`$Retired:${bucketTag(NAME, ob, 4)}`, "4");
+    await setRecord({ count: "4", to: "6", done: "", moving: String(ob), epoch: "1" });
+    await connect({ ...(ON_CLUSTER ? { cluster: clusterUrls() } : { url: TEST_URL }), writeDeadlineMs: 150 });
+    try {
+      const error = await caught(() => RwEvent.create({ id, kind: "w", n: 1 }), ConcurrentModificationError);
+      expect(error).toBeInstanceOf(ConcurrentModificationError);
+    } finally {
+      await connectTestRedis();
+    }
+    expect(await raw.exists(keyIn(id, 4))).toBe(0);
+    expect(await raw.exists(keyIn(id, 6))).toBe(0);
+  });
+
+  it("addRelated() with a stale layout lands at the instance's key and reverse set in layout 6", async () => {
+    const postTag = (id: string, count: number): string =>
+      bucketTag("RwPost", bucketOfText(id, count), count);
+    const id = Array.from({ length: 100 }, (_, i) => `p${i}`).find(
+      (p) => postTag(p, 4) !== postTag(p, 6),
+    ) as string;
+    const target = await RwParent.create({ id: "t" });
+    const postRecord = layoutKey("$Shards:RwPost");
+    await raw.hset(postRecord, "count", "6");
+    forgetLayouts();
+    const post = await RwPost.create({ id, tags: [] });
+    expect(post.redisKey).toBe(`${postTag(id, 4)}:${id}`);
+    // This connection read layout 4 before the reshard; the stored one is 6 now.
+    await raw.hset(postRecord, "count", "4");
+    forgetLayouts();
+    await layoutOf(RwPost.meta);
+    await raw.hset(postRecord, "count", "6");
+    for (let b = 0; b < 4; b++) await raw.sadd(`$Retired:${bucketTag("RwPost", b, 4)}`, "4");
+    await post.addRelated("tags", target);
+    const key6 = `${postTag(id, 6)}:${id}`;
+    expect(await raw.smembers(`$RelationshipF:${postTag(id, 6)}:tags:${target.redisKey}`)).toEqual([key6]);
+    expect(await raw.exists(`${postTag(id, 4)}:${id}`)).toBe(0);
   });
 
   it("bulkCreate() pipelines its writes to the routed buckets: a stale layout fails the guard, then lands in 6", async () => {

@@ -17,6 +17,7 @@ import {
   routeKey,
 } from "../../src/shards/route-write.js";
 import { saveContent } from "../../src/write/execute-write.js";
+import { planCommute } from "../../src/write/plan-commute.js";
 import { planWrites } from "../../src/write/plan-write.js";
 
 class UrParent extends Model("UrParent", { id: KeyField() }) {}
@@ -132,5 +133,22 @@ describe("the guard form", () => {
   it("sends a 'must not hold' guard as a negative count", () => {
     const call = planWrites([], [{ key: "$Retired:{UrEvent#1.2}", members: ["4"], absent: true }]);
     expect(call.args.slice(0, 4)).toEqual([1, 1, -1, "4"]);
+  });
+});
+
+describe("commute.lua's retired guard", () => {
+  it("is a trailing section after the change feed's '0', and absent without one", () => {
+    const key = `${tag("e1", 4)}:e1`;
+    const plain = planCommute({ op: "incr", meta: UrEvent.meta, key, field: "n", deltas: ["1"] });
+    const guarded = planCommute({
+      op: "incr",
+      meta: UrEvent.meta,
+      key,
+      field: "n",
+      deltas: ["1"],
+      retired: { set: `$Retired:${tag("e1", 4)}`, count: 4 },
+    });
+    expect(guarded.args).toEqual([...plain.args, 0, 1, plain.keys.length + 1, "4"]);
+    expect(guarded.keys).toEqual([...plain.keys, `$Retired:${tag("e1", 4)}`]);
   });
 });
