@@ -113,13 +113,17 @@ export const viewOfKey = (meta: ModelMeta, key: string): ModelMeta => {
 export const allBuckets = (meta: ModelMeta): ModelMeta[] =>
   meta.shards > 1 ? Array.from({ length: meta.shards }, (_, b) => inBucket(meta, b)) : [meta];
 
-/** The view of the bucket an instance key names by its tag (the model itself when not sharded). */
+/**
+ * The view of the bucket an instance key names by its tag (the model itself when not sharded); a
+ * key of another layout of the model (read after a reshard) gives that layout's bucket view.
+ */
 export const forKey = (meta: ModelMeta, key: string): ModelMeta => {
   if (meta.shards <= 1) return meta;
-  const bucket = bucketOfKey(meta.name, meta.shards, key);
+  const view = viewOfKey(meta, key);
+  const bucket = bucketOfKey(view.name, view.shards, key);
   if (bucket === undefined)
     throw new Error(`popoto internal: ${JSON.stringify(key)} is not a key of sharded model ${meta.name}`);
-  return inBucket(meta, bucket);
+  return inBucket(view, bucket);
 };
 
 /** The bucket a sharded model's instance key names, or undefined when it is not one of its keys. */
