@@ -1,5 +1,6 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { allBuckets, classSet } from "../keys/keys.js";
+import { storedLayoutOf } from "../shards/tool-layout.js";
 import type { BulkOptions } from "../write/bulk.js";
 import { deleteKeys } from "./delete-many.js";
 import type { ModelMeta } from "./meta.js";
@@ -11,8 +12,9 @@ import type { ModelMeta } from "./meta.js";
  */
 export async function deleteEverything(meta: ModelMeta, options: BulkOptions = {}): Promise<number> {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
-  // A sharded model: every bucket's class set in turn.
-  const sets = allBuckets(meta).map((view) => classSet(view));
+  // A sharded model: every bucket's class set in turn, in its stored layout (refused mid-reshard).
+  const stored = await storedLayoutOf(meta, "deleteAll()");
+  const sets = allBuckets(stored).map((view) => classSet(view));
   let total: number;
   try {
     const counts = await Promise.all(sets.map((set) => getConnection().scard(set)));

@@ -12,7 +12,8 @@ import { toScore } from "../encoding/scores.js";
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { bucketOfInstanceKey, inBucket, keyBody, layoutView, toBucket } from "../keys/keys.js";
 import { layoutOf } from "../shards/layout.js";
-import { dedupeByBody, phaseBuckets, withLayout } from "../shards/read-layout.js";
+import { dedupeByBody, LayoutMoved, phaseBuckets, withLayout } from "../shards/read-layout.js";
+import { QueryError } from "../errors.js";
 import { valuesFromKey } from "../model/hash.js";
 import type { ModelMeta } from "../model/meta.js";
 import { compileQuery, type ServerOrder } from "./compile.js";
@@ -308,6 +309,25 @@ export async function* iterateShardedRows(
   // changed meanwhile may be missed), but while moving it reads the old layout's buckets first and
   // skips in the new one what it has yielded already.
   const views = await withLayout(meta, (found) => Promise.resolve(found));
+  try {
+    yield* iterateViews(views, spec, batchSize, problems);
+  } catch (error) {
+    if (!(error instanceof LayoutMoved)) throw error;
+    throw new QueryError(
+      meta.name,
+      "a reshard retired a bucket while iterate() was reading it, so the rest of the iteration could miss " +
+        "moved instances; iterate again (the instances yielded so far were read correctly).",
+    );
+  }
+}
+
+/** iterate() over the views of one layout read (one, or two while a reshard moves the model). */
+async function* iterateViews(
+  views: readonly ModelMeta[],
+  spec: Pick<QuerySpec, "lookups" | "conditions">,
+  batchSize: number,
+  problems?: RowProblem[],
+): AsyncGenerator<Row[]> {
   const seen = views.length > 1 ? new Set<string>() : undefined;
   for (const view of views) {
     const { node, buckets } = await shardedPlan(view, spec);

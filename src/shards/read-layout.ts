@@ -7,6 +7,7 @@
  * layout's buckets not yet emptied, then every bucket of the new one (src/shards/layout-record.ts,
  * `readPhases`); the caller merges them by key body, keeping the second phase's copy.
  */
+import { QueryError } from "../errors.js";
 import { declaredModel, keyBody, layoutView, retiredSet, unsharded, variantOf } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
 import { readPhases } from "./layout-record.js";
@@ -73,7 +74,13 @@ export async function withLayout<T>(meta: ModelMeta, read: (views: ModelMeta[]) 
     try {
       return await read(views);
     } catch (error) {
-      if (!(error instanceof LayoutMoved) || round >= ROUNDS) throw error;
+      if (!(error instanceof LayoutMoved)) throw error;
+      if (round >= ROUNDS)
+        throw new QueryError(
+          declared.name,
+          `a reshard retired a bucket under this read ${ROUNDS} times in a row (\`$Retired:…\`), so its answer ` +
+            `could miss moved instances; nothing was returned. Retry the read: a reshard's steps are short.`,
+        );
       layout = await refreshLayout(declared);
     }
   }
