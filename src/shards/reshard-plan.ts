@@ -5,15 +5,10 @@
  * executes what these functions decide.
  */
 import { bucketOfText, bucketTag } from "../keys/shards.js";
+import type { Layout } from "./layout-record.js";
 
-/** The stored layout record as the mover reads it (`$Shards:Event`). */
-export interface LayoutState {
-  readonly count: number;
-  readonly to?: number | undefined;
-  readonly done: ReadonlySet<number>;
-  readonly moving?: number | undefined;
-  readonly epoch: number;
-}
+/** The stored layout record as the mover reads it (`$Shards:Event`): the readers' and writers' `Layout`. */
+export type LayoutState = Layout;
 
 /** What a run of `reshard(N)` does first, given the stored record. */
 export type ReshardStart =
