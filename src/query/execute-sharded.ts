@@ -124,11 +124,16 @@ export function fetchShardedRows(
   want: Want,
   problems?: RowProblem[],
 ): Promise<Row[]> {
-  return withLayout(meta, (views) =>
-    views.length === 1
-      ? fetchLayoutRows(views[0] as ModelMeta, spec, want, problems)
-      : fetchMovingRows(views, spec, want, problems),
-  );
+  return withLayout(meta, async (views) => {
+    // Problems of an attempt thrown away (a retired bucket met) are not reported twice.
+    const mine: RowProblem[] = [];
+    const rows =
+      views.length === 1
+        ? await fetchLayoutRows(views[0] as ModelMeta, spec, want, mine)
+        : await fetchMovingRows(views, spec, want, mine);
+    problems?.push(...mine);
+    return rows;
+  });
 }
 
 /**

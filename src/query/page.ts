@@ -109,9 +109,13 @@ export async function fetchPage(
   let rows: Row[];
   let more: boolean;
   if (sharded) {
-    ({ rows, more } = await withLayout(meta, (views) =>
-      shardedPage(views, spec, order, query, after, limit, problems),
-    ));
+    ({ rows, more } = await withLayout(meta, async (views) => {
+      // Problems of an attempt thrown away (a retired bucket met) are not reported twice.
+      const mine: RowProblem[] = [];
+      const page = await shardedPage(views, spec, order, query, after, limit, mine);
+      problems.push(...mine);
+      return page;
+    }));
   } else {
     const node = await planNode(meta, spec);
     rows = await runQuery(meta, query(node, after), { kind: "load" }, problems);
