@@ -279,6 +279,7 @@ async function moveInstance(
         oldKey: newKey,
         expected: null,
         build: () => content,
+        silent: true,
         ...(from.expiring ? { ttl: ttlMs > 0 ? Math.max(1, Math.ceil(ttlMs / 1000)) : -1 } : {}),
       },
     ],
@@ -294,7 +295,9 @@ async function moveInstance(
     if (token === null) continue;
     await runScript(getConnection(), scripts.claim, [claim], ["rehold", token, oldKey, newKey]);
   }
-  await executeWrites([{ meta: from, kind: "delete", oldKey, expected }], [], undefined, { mover: true });
+  await executeWrites([{ meta: from, kind: "delete", oldKey, expected, silent: true }], [], undefined, {
+    mover: true,
+  });
   return true;
 }
 

@@ -53,6 +53,11 @@ export interface WriteIntent {
    */
   readonly ifUnchanged?: boolean | undefined;
   /**
+   * A write that changes nothing the application sees (the reshard mover's copy and delete of an
+   * instance moving buckets): no model event is published and no change-feed entry appended.
+   */
+  readonly silent?: boolean | undefined;
+  /**
    * Seconds to EXPIRE the written hash with, instead of the model's `ttl` (`save({ ttl })`,
    * `expire()`), or -1 to leave the hash's expiry as it is (index repairs); only on a model whose
    * instances may expire (`meta.expiring`).
@@ -216,12 +221,14 @@ export function planWrites(intents: readonly WriteIntent[], guards: readonly Gua
     pushEntries(args, keys, remove, oldKey, false);
     pushEntries(args, keys, add, newKey, true);
     const event =
-      meta.events && intent.kind !== "purge" ? modelEvent(meta, intent, newKey, content) : undefined;
+      meta.events && !intent.silent && intent.kind !== "purge"
+        ? modelEvent(meta, intent, newKey, content)
+        : undefined;
     if (event) args.push(1, event.channel, event.message);
     else args.push(0);
     // The change feed: the script appends the write if it commits and changes something (to the
     // stream of the instance's bucket on a sharded model: newKey and oldKey share it).
-    if (meta.changes && intent.kind !== "purge")
+    if (meta.changes && !intent.silent && intent.kind !== "purge")
       changes.push(w + 1, keys.position(changeStreamOf(meta, newKey)), meta.changes.maxLen, meta.name);
     const labels = unique.map(([field]) => field);
     // A `$Index` entry this write adds must not replace another live instance's: Popoto 1.x

@@ -5,6 +5,7 @@
  * Raw keys are asserted on both topologies (a sharded model has one layout).
  */
 import { execFile } from "node:child_process";
+import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
@@ -44,6 +45,11 @@ class RsTarget extends Model("RsTarget", { id: KeyField() }, { shards: 2 }) {}
 class RsReferrer extends Model("RsReferrer", { id: KeyField(), target: Relationship(RsTarget) }) {}
 class RsFeed extends Model("RsFeed", { id: KeyField() }, { shards: 2, changes: true }) {}
 class RsPlain extends Model("RsPlain", { id: KeyField() }) {}
+class RsEvented extends Model(
+  "RsEvented",
+  { id: KeyField(), n: SortedField({ type: "int" }) },
+  { shards: 2, events: true },
+) {}
 
 const COUNT = 2000;
 const keyIn = (id: string, count: number): string =>
@@ -199,6 +205,33 @@ describe("online reshard", () => {
     expect(report.differences).toEqual([]);
     expect(report.instances).toBe([...expected.values()].filter((v) => v !== null).length);
   });
+
+  standaloneIt("subscribes with a plain client to the test database's server")(
+    "publishes no model event for the instances it moves (their data does not change)",
+    async () => {
+      for (let i = 0; i < 60; i++) await RsEvented.create({ id: `v${i}`, n: i });
+      const subscriber = new Redis(TEST_URL);
+      const heard: string[] = [];
+      try {
+        await subscriber.subscribe("$ModelEvents:RsEvented");
+        // Messages of one channel arrive in the order published: once the write made after the
+        // move is heard, any event the move published has been heard before it.
+        const afterHeard = new Promise<void>((resolve) =>
+          subscriber.on("message", (_channel: string, message: string) => {
+            heard.push(message);
+            if (message.includes("after")) resolve();
+          }),
+        );
+        const result = await RsEvented.reshard({ shards: 3 });
+        expect(result.moved).toBeGreaterThan(0);
+        await RsEvented.create({ id: "after", n: 1 });
+        await afterHeard;
+        expect(heard).toHaveLength(1);
+      } finally {
+        subscriber.disconnect();
+      }
+    },
+  );
 
   it("refuses models it cannot move, and a second mover", async () => {
     const referred = await caught(() => RsTarget.reshard({ shards: 3 }), ReshardRefusedError);
