@@ -10,7 +10,7 @@
 import { QueryError } from "../errors.js";
 import { declaredModel, keyBody, layoutView, retiredSet, unsharded, variantOf } from "../keys/keys.js";
 import type { ModelMeta } from "../model/meta.js";
-import { readPhases } from "./layout-record.js";
+import { isMoving, readPhases } from "./layout-record.js";
 import { layoutOf, refreshLayout } from "./layout.js";
 
 /** Thrown by a bucket read that found its bucket retired: the caller's layout is out of date. */
@@ -64,6 +64,10 @@ const ROUNDS = 8;
 export async function withLayout<T>(meta: ModelMeta, read: (views: ModelMeta[]) => Promise<T>): Promise<T> {
   const declared = declaredModel(meta);
   let layout = await layoutOf(declared);
+  // A move known from memory is read again (one small round trip, only while a reshard runs): its
+  // `done` buckets grow, and once it ends nothing else would tell a process that only reads (its
+  // new-layout buckets are not retired), which would keep paying for two-phase reads.
+  if (isMoving(layout)) layout = await refreshLayout(declared);
   for (let round = 1; ; round++) {
     const phases = readPhases(layout);
     const views = phases.map((phase, i) =>

@@ -154,6 +154,15 @@ describe("reads while a reshard moves the model", () => {
     expect(cachedLayout(RrEvent.meta)).toMatchObject({ count: 4, to: 6, moving: 1 });
   });
 
+  it("a process that only reads sees the move end at its next read", async () => {
+    await midMove();
+    expect(await RrEvent.query.count()).toBe(ids.length);
+    expect(cachedLayout(RrEvent.meta)?.to).toBe(6);
+    await finished();
+    expect(await RrEvent.query.count()).toBe(ids.length);
+    expect(cachedLayout(RrEvent.meta)).toEqual({ count: 6, done: new Set(), epoch: 1 });
+  });
+
   it("explain() names the move", async () => {
     await midMove();
     const { fanOut } = await RrEvent.query.filter({ kind: "a" }).explain();
