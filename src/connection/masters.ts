@@ -4,6 +4,7 @@
  * master and the answers combined (a Cluster client would pick a random node per call).
  */
 import type { Cluster, Redis } from "ioredis";
+import { keySlot } from "../keys/shards.js";
 import type { RedisClient } from "./current.js";
 
 const isCluster = (client: RedisClient): client is Cluster =>
@@ -12,6 +13,20 @@ const isCluster = (client: RedisClient): client is Cluster =>
 /** The standalone client itself, or a connection to each master of the cluster. */
 export const masters = (client: RedisClient): Redis[] =>
   isCluster(client) ? client.nodes("master") : [client as Redis];
+
+/**
+ * On a cluster, the ready connection to the master that owns `name`'s slot, as the client last
+ * learnt the slot map; undefined on a standalone server, or while that master is unknown or down
+ * (the caller then sends through the client as usual).
+ */
+export function slotOwner(client: RedisClient, name: string): Redis | undefined {
+  if (!isCluster(client)) return undefined;
+  const owner = client.slots[keySlot(name)]?.[0];
+  if (owner === undefined) return undefined;
+  return client
+    .nodes("master")
+    .find((node) => `${node.options.host}:${node.options.port}` === owner && node.status === "ready");
+}
 
 /** True when a pattern holds a glob character; one without is a single key name. */
 const isGlob = (pattern: string): boolean => /[*?[\\]/.test(pattern);

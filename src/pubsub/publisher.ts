@@ -1,4 +1,5 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
+import { slotOwner } from "../connection/masters.js";
 import { encodeMessage } from "../encoding/codec/encode.js";
 import { clause, PopotoError } from "../errors.js";
 
@@ -67,7 +68,12 @@ export class Publisher<TData = unknown> {
     this.#last = payload;
     try {
       // encodeMessage returns a Buffer, which ioredis sends as binary (a Uint8Array would be text).
-      return await getConnection().publish(target, payload as Buffer);
+      // PUBLISH names no key, so a Cluster client sends each one through a random node, and the
+      // cluster bus keeps no order between nodes: messages 1 and 2 could reach a subscriber as
+      // 2, 1. Sent through one node (the master owning the channel's slot), they travel one bus
+      // link to each node and arrive in the order sent.
+      const client = getConnection();
+      return await (slotOwner(client, target) ?? client).publish(target, payload as Buffer);
     } catch (error) {
       throw wrapRedisError(error);
     }

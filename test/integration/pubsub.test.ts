@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Redis } from "ioredis";
-import { isPopotoError, Publisher, Subscriber } from "../../src/index.js";
+import { getConnection, isPopotoError, Publisher, Subscriber } from "../../src/index.js";
+import { masters } from "../../src/connection/masters.js";
 import type { SubscriberMessage } from "../../src/index.js";
 import { encodeMessage } from "../../src/encoding/codec/encode.js";
 import { ON_CLUSTER, raw, TEST_DB, useRedis } from "../support/redis.js";
@@ -212,13 +213,40 @@ describe("pub/sub", () => {
     await events.publish(1);
     await events.publish(2);
     await messages.next(2);
-    // Delivery order: as published on a standalone server; on a cluster a keyless PUBLISH goes
-    // through any node and the cluster bus keeps no order between nodes, so 2 may come first.
-    // Either way each handler call ends before the next starts.
-    const delivered = messages.items.map((m) => m.data);
-    if (!ON_CLUSTER) expect(delivered).toEqual([1, 2]);
-    expect([...delivered].sort()).toEqual([1, 2]);
-    expect(log).toEqual(delivered.flatMap((n) => [`start ${n}`, `end ${n}`]));
+    // In the order published, on a cluster too (one publisher, one channel: one node sends them).
+    expect(messages.items.map((m) => m.data)).toEqual([1, 2]);
+    expect(log).toEqual(["start 1", "end 1", "start 2", "end 2"]);
+  });
+
+  it("sends a channel's messages through one node, so they arrive in the order sent", async () => {
+    // On a cluster a PUBLISH may enter at any node and reaches the others over the cluster bus,
+    // which keeps order per link only: the publisher must send one channel's messages through one
+    // node (the master owning the channel's slot). Spies count the calls and let them through.
+    const client = getConnection();
+    const nodes = masters(client);
+    const viaNode = nodes.map((node) => vi.spyOn(node, "publish"));
+    const viaClient = nodes.includes(client as Redis) ? undefined : vi.spyOn(client, "publish");
+    const { messages } = await listen<number>("InOrder");
+    const events = new Publisher<number>("InOrder");
+    const sent = Array.from({ length: 40 }, (_, n) => n);
+    for (const n of sent) await events.publish(n);
+    expect((await messages.next(sent.length)).map((m) => m.data)).toEqual(sent);
+    expect(viaClient?.mock.calls ?? []).toEqual([]);
+    const perNode = viaNode.map((spy) => spy.mock.calls.filter(([channel]) => channel === "InOrder").length);
+    expect([...perNode].sort((a, b) => b - a)).toEqual([sent.length, ...nodes.slice(1).map(() => 0)]);
+    if (ON_CLUSTER) {
+      const owner = nodes[perNode.indexOf(sent.length)]!;
+      const slot = Number(await raw.cluster("KEYSLOT", "InOrder"));
+      const ranges = await owner.cluster("SLOTS");
+      const owned = ranges.filter(
+        ([from, to, master]) =>
+          from <= slot &&
+          slot <= to &&
+          master?.[0] === owner.options.host &&
+          master?.[1] === owner.options.port,
+      );
+      expect(owned).toHaveLength(1);
+    }
   });
 
   it("close() stops delivery, closes its own connection, and can be called again", async () => {
