@@ -23,7 +23,16 @@ import {
 import { bucketOfText, bucketTag, fnv1a32 } from "../../src/keys/shards.js";
 import type { ReshardProgress } from "../../src/shards/reshard.js";
 import { caught } from "../support/inspect.js";
-import { layoutKey, raw, standaloneIt, TEST_URL, useRedis } from "../support/redis.js";
+import {
+  layoutKey,
+  raw,
+  signalClient,
+  standaloneIt,
+  TEST_URL,
+  useRedis,
+  workerTarget,
+} from "../support/redis.js";
+import { runWorker } from "../support/run-worker.js";
 
 useRedis();
 
@@ -205,6 +214,59 @@ describe("online reshard", () => {
     expect(report.differences).toEqual([]);
     expect(report.instances).toBe([...expected.values()].filter((v) => v !== null).length);
   });
+
+  it("reshard while other processes write loses nothing (they hold the old layout)", async () => {
+    const before = await seed();
+    const run = Math.random().toString(36).slice(2);
+    const worker = fileURLToPath(new URL("../support/reshard-writer-worker.ts", import.meta.url));
+    const signal = signalClient();
+    let written: Record<string, { score: number; kind: string } | null>[];
+    let result: Awaited<ReturnType<typeof RsItem.reshard>>;
+    try {
+      const finished = [0, 1].map((i) =>
+        runWorker<Record<string, { score: number; kind: string } | null>>(
+          worker,
+          [workerTarget(), run, String(i), "2", "20000"],
+          `writer ${i}`,
+        ),
+      );
+      for (let i = 0; i < 2; i++)
+        expect(await signal.blpop(`reshard:${run}:ready`, 120), "a writer became ready").not.toBeNull();
+      await signal.rpush(`reshard:${run}:go:0`, "go");
+      await signal.rpush(`reshard:${run}:go:1`, "go");
+      for (let i = 0; i < 2; i++)
+        expect(await signal.blpop(`reshard:${run}:started`, 120), "a writer began writing").not.toBeNull();
+      // Both write before the move starts and until it has ended.
+      const moving = RsItem.reshard({ shards: 6, batchSize: 50 });
+      await moving.finally(() => signal.set(`reshard:${run}:stop`, "1"));
+      [result, ...written] = await Promise.all([moving, ...finished]);
+    } finally {
+      await signal.del(`reshard:${run}:stop`);
+      await signal.quit();
+    }
+    expect(result.moved).toBeGreaterThan(0);
+    const expected = new Map<string, { score: number; kind: string } | null>(
+      ids.map((id, i) => [id, { score: i, kind: `k${i % 7}` }]),
+    );
+    for (const changes of written) for (const [id, state] of Object.entries(changes)) expected.set(id, state);
+    // Both writers deleted, updated and created while the move ran, from processes that began
+    // with layout 4: every instance is once at its layout-6 key, as the writers left it.
+    expect(written.every((w) => Object.values(w).some((v) => v === null))).toBe(true);
+    for (const [id, state] of expected) {
+      const six = keyIn(id, 6);
+      const four = keyIn(id, 4);
+      expect(await raw.exists(six), id).toBe(state === null ? 0 : 1);
+      if (four !== six) expect(await raw.exists(four), id).toBe(0);
+      if (state === null) continue;
+      const item = await RsItem.load({ id });
+      expect({ score: item?.score, kind: item?.kind }, id).toEqual(state);
+      if (before.has(id) && state.score < COUNT) expect(await raw.hgetallBuffer(six)).toEqual(before.get(id));
+    }
+    const report = await RsItem.checkIndexes();
+    expect(report.differences).toEqual([]);
+    expect(report.misplaced).toEqual([]);
+    expect(report.instances).toBe([...expected.values()].filter((v) => v !== null).length);
+  }, 180_000);
 
   standaloneIt("subscribes with a plain client to the test database's server")(
     "publishes no model event for the instances it moves (their data does not change)",
