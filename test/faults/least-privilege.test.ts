@@ -80,6 +80,27 @@ class Review extends Model("LpReview", {
 }) {}
 class Session extends Model("LpSession", { id: KeyField(), user: KeyField() }, { ttl: 3600 }) {}
 class Shelf extends Model("LpShelf", { label: KeyField(), books: Relationship(Book, { many: true }) }) {}
+/** A sharded model with a unique value (claims and fences) and a change-fed one. */
+class Reading extends Model(
+  "LpReading",
+  {
+    id: KeyField(),
+    kind: IndexedField(),
+    at: SortedField({ type: "int" }),
+    email: UniqueField({ null: true }),
+  },
+  { shards: 4 },
+) {}
+class Edition extends Model(
+  "LpEdition",
+  { id: KeyField(), isbn: IndexedField(), edition: IndexedField({ type: "int" }) },
+  { indexes: [{ fields: ["isbn", "edition"], unique: true }] },
+) {}
+class Invoice extends Model(
+  "LpInvoice",
+  { id: KeyField(), total: SortedField({ type: "int" }) },
+  { changes: true },
+) {}
 
 let server: PrivateServer;
 let admin: Redis;
@@ -117,7 +138,12 @@ async function refusals(): Promise<string[]> {
 
 describe("the README's ACL rules", () => {
   it("exist for the app, maintenance and studio, and grant no KEYS, FLUSHALL, FLUSHDB, CONFIG or DEBUG", () => {
-    expect([...rules.keys()].sort()).toEqual(["popoto-app", "popoto-maintenance", "popoto-studio"]);
+    expect([...rules.keys()].sort()).toEqual([
+      "popoto-app",
+      "popoto-maintenance",
+      "popoto-reshard",
+      "popoto-studio",
+    ]);
     for (const rule of rules.values()) {
       expect(rule).toContain("-@all");
       for (const forbidden of ["+keys", "+flushall", "+flushdb", "+config", "+debug", "+@all", "+@dangerous"])
@@ -125,7 +151,7 @@ describe("the README's ACL rules", () => {
     }
     // maintenance and studio extend the app's rule
     const app = rules.get("popoto-app") ?? [];
-    for (const user of ["popoto-maintenance", "popoto-studio"])
+    for (const user of ["popoto-maintenance", "popoto-reshard", "popoto-studio"])
       expect(app.filter((part) => !(rules.get(user) ?? []).includes(part))).toEqual([]);
   });
 
@@ -242,6 +268,66 @@ describe("the README's ACL rules", () => {
     expect(await refusals()).toEqual([]);
   }, 60_000);
 
+  it("popoto-app runs sharded models, cursor pages and change feeds", async () => {
+    await connect(as("popoto-app", 3));
+    await Reading.bulkCreate(
+      Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, kind: `k${i % 3}`, at: i, email: `u${i}@x` })),
+    );
+    const first = (await Reading.load({ id: "r1" }))!;
+    first.email = "changed@x"; // takes a claim, releases the old one behind a fence
+    await first.save();
+    await (await Reading.load({ id: "r2" }))!.delete();
+    expect(await Reading.query.filter({ kind: "k0" }).count()).toBe(14);
+    const page = await Reading.query.orderBy("-at").limit(5).page();
+    expect((await Reading.query.orderBy("-at").limit(5).page(page.next)).items.map((r) => r.id)).toEqual([
+      "r34",
+      "r33",
+      "r32",
+      "r31",
+      "r30",
+    ]);
+    expect(await Reading.query.avg("at")).toBeGreaterThan(0);
+    expect(await Reading.query.filter({ at__in: [3, 4] }).count()).toBe(2);
+    expect(await Reading.query.filter({ kind__in: ["k0", "k1"] }).count()).toBe(27);
+
+    // A unique composite index keeps Popoto 1.x's `$Index` hash: a change drops the old entry.
+    const edition = await Edition.create({ id: "e1", isbn: "978-0", edition: 1 });
+    edition.edition = 2;
+    await edition.save();
+    await edition.delete();
+
+    const invoice = await Invoice.create({ id: "1", total: 100 });
+    await invoice.atomicIncrement("total", 20);
+    await invoice.delete();
+    expect((await Invoice.changes.read()).map((c) => c.op)).toEqual(["create", "update", "delete"]);
+    const controller = new AbortController();
+    const ops: string[] = [];
+    for await (const change of Invoice.changes.consume({
+      group: "g",
+      consumer: "c",
+      signal: controller.signal,
+    })) {
+      ops.push(change.op);
+      await change.ack();
+      if (change.op === "delete") controller.abort();
+    }
+    expect(ops).toEqual(["create", "update", "delete"]);
+    await disconnect();
+    expect(await refusals()).toEqual([]);
+  }, 60_000);
+
+  it("popoto-reshard moves a sharded model", async () => {
+    await connect(as("popoto-reshard", 4));
+    await Reading.bulkCreate(
+      Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, kind: `k${i % 3}`, at: i, email: `u${i}@x` })),
+    );
+    const result = await Reading.reshard({ shards: 6, batchSize: 7 });
+    expect(result.moved).toBeGreaterThan(0);
+    expect(await Reading.query.count()).toBe(40);
+    await disconnect();
+    expect(await refusals()).toEqual([]);
+  }, 60_000);
+
   it("popoto-maintenance runs check, clean and rebuild, from code and the CLI", async () => {
     await connect(as("popoto-maintenance", 2));
     await Book.create({ title: "x", author: await Author.create({ name: "a" }), pages: 1 });
@@ -252,6 +338,13 @@ describe("the README's ACL rules", () => {
     await Book.cleanIndexes();
     await Book.rebuildIndexes();
     expect((await Book.checkIndexes()).differences).toEqual([]);
+    // A row that does not decode, moved aside (RENAMENX to `$Quarantine:<key>`).
+    await Book.create({ title: "bad", author: "LpAuthor:a", pages: 2 });
+    await admin.select(2);
+    await admin.hset("LpBook:bad", "pages", Buffer.from([0xc1]));
+    await admin.select(0);
+    expect((await Book.cleanIndexes({ corrupt: "quarantine" })).corrupt).toHaveLength(1);
+    expect(await Book.exists({ title: "bad" })).toBe(false);
     await disconnect();
     for (const command of ["check", "inspect", "clean", "rebuild"]) {
       const run = await new Promise<{ code: number; out: string }>((resolve) =>
