@@ -62,12 +62,12 @@
 --     1.x's unique composite index, read by its uniqueness check); else {"UNIQUE", w, i, holder}.
 --   then, optionally: the literal "fp" (so it is found whether or not the sections above were
 --     sent), f, the number of schema fingerprints; then f groups: position of the model's
---     `$Schema` hash, position of its class set, n, then n index ids. A fingerprint (a `$Schema`
---     hash with the field "~v") absent while the class set is empty (the model holds no instance
---     yet, so every index it declares is complete) is recorded once every write is applied: each
---     id with the value "built", and "~v" "1" (docs/storage.md, "Schema fingerprint"). One absent
---     over stored instances is left absent (unknown: they may predate an index; `popoto migrate`
---     records it).
+--     `$Schema` hash, position of its class set, n, then n index ids. While the class set is empty
+--     (the model holds no instance, so every index it declares is complete) the fingerprint (a
+--     `$Schema` hash with the field "~v") is recorded anew once every write is applied: each id with
+--     the value "built", and "~v" "1" (docs/storage.md, "Schema fingerprint"), replacing one an
+--     earlier definition left. One absent over stored instances is left absent (unknown: they may
+--     predate an index; `popoto migrate` records it).
 --
 -- Returns:
 --   {"OK", existed1, …, dead, fp}  per write: whether its stored hash existed (1) or not (0); then the
@@ -356,8 +356,11 @@ end
 for _, group in ipairs(fingerprints) do
   -- HGET rather than HEXISTS: the ACL rules in the README grant HGET already (a wrong-typed key
   -- answers an error table, counted as present; its HMGET below then reports 0).
-  group.present = redis.pcall("HGET", group.key, "~v") == false and 0 or 1
-  if group.present == 0 then
+  local version = redis.pcall("HGET", group.key, "~v")
+  group.present = version == false and 0 or 1
+  -- An empty model has every index it declares complete, whatever an earlier definition recorded
+  -- (it was emptied and is written again): the fingerprint is recorded anew, this writer's ids.
+  if type(version) ~= "table" then
     local count = redis.pcall("SCARD", group.classSet)
     group.record = type(count) == "number" and count == 0
   end
@@ -480,6 +483,8 @@ for f, group in ipairs(fingerprints) do
       fields[#fields + 1] = id
       fields[#fields + 1] = "built"
     end
+    -- Anew: ids of an earlier definition (and a resume cursor of `migrate`) are not carried over.
+    if group.present == 1 then redis.call("DEL", group.key) end
     redis.pcall("HSET", group.key, unpack(fields))
     states[f] = 1
   elseif group.present == 0 then

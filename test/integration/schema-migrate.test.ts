@@ -71,6 +71,21 @@ describe("the schema fingerprint", () => {
     expect(await allKeysWithFingerprints()).toContain(KEY);
   });
 
+  it("is recorded anew by a save into a model emptied since: an earlier definition's ids go", async () => {
+    const V2 = await storedThenRedefined(3);
+    expect(await codeOf(V2.query.count({ pages__gt: 1 }))).toBe("INDEX_NOT_BUILT");
+    await V2.deleteAll();
+    await V2.create({ title: "again", pages: 7, genre: "sf" });
+    expect(await raw.hgetall(KEY)).toEqual({ "~v": "1", "sorted:pages": "built", "indexed:genre": "built" });
+    expect(await V2.query.count({ pages__gt: 1 })).toBe(1);
+    // And back: the first definition, writing into the emptied model, records only what it keeps.
+    await V2.deleteAll();
+    unregisterModel(NAME);
+    const V1 = defineV1();
+    await V1.create({ title: "old", pages: 1, genre: "x" });
+    expect(await raw.hgetall(KEY)).toEqual({ "~v": "1" });
+  });
+
   it("is not recorded by a save over stored instances that have none (unknown: trusted)", async () => {
     const V1 = defineV1();
     await V1.create({ title: "a", pages: 1, genre: "x" });
