@@ -6,7 +6,10 @@ import { relatedKeyOf } from "../../model/values.js";
 import type { Lookup } from "../lookup.js";
 import type { GeoUnit, PlanNode } from "./node.js";
 
-const GEO_UNITS: readonly string[] = ["m", "km", "ft", "mi"];
+/** GEOSEARCH's units, one entry per member of GeoUnit (the compiler keeps the two in step). */
+const GEO_UNITS = { m: true, km: true, ft: true, mi: true } as const satisfies Record<GeoUnit, true>;
+const isGeoUnit = (unit: unknown): unit is GeoUnit =>
+  typeof unit === "string" && Object.hasOwn(GEO_UNITS, unit);
 
 /**
  * `location__within: { latitude, longitude, radius, unit }` or `{ member, radius, unit }` (centred
@@ -23,13 +26,13 @@ export function geoNode(meta: ModelMeta, lookup: Lookup): PlanNode {
   const unit = value?.["unit"] ?? "m";
   if (typeof radius !== "number" || !Number.isFinite(radius) || radius < 0)
     fail(`needs a radius (a number of at least 0), received ${formatValue(radius)}.`);
-  if (typeof unit !== "string" || !GEO_UNITS.includes(unit))
-    fail(`unit must be one of m, km, ft, mi, received ${formatValue(unit)}.`);
+  if (!isGeoUnit(unit))
+    fail(`unit must be one of ${Object.keys(GEO_UNITS).join(", ")}, received ${formatValue(unit)}.`);
   const base = {
     t: "geo" as const,
     key: geoSet(meta, lookup.field),
     radius: radius as number,
-    unit: unit as GeoUnit,
+    unit: unit as GeoUnit, // checked by isGeoUnit above (fail() throws)
   };
   if (value && "member" in value) {
     const member = relatedKeyOf(value["member"]);
