@@ -361,11 +361,17 @@ export class IndexNotBuiltError extends PopotoError {
   readonly field: string;
   /** The index, as the fingerprint names it (`sorted:pages`). */
   readonly index: string;
-  constructor(model: string, field: string, index: string) {
+  /** `reader`: what would have read the index (default a query; a delete's onDelete names itself). */
+  constructor(
+    model: string,
+    field: string,
+    index: string,
+    reader = "a query on it would miss them; nothing was read",
+  ) {
     super(
       "INDEX_NOT_BUILT",
       `${model}: the index of ${model}.${field} (${index}) is not built for the instances stored before it ` +
-        `was declared, so a query on it would miss them; nothing was read. Build it with ` +
+        `was declared, so ${reader}. Build it with ` +
         `\`npx popoto migrate --models <your models file> --model ${model}\` or \`await ${model}.migrate()\`.`,
       { model },
     );

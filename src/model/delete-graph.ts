@@ -12,6 +12,7 @@ import type { ClearNode, DeleteGraph, DeleteNode } from "../write/plan-delete.js
 import type { Guard, Snapshot } from "../write/plan-write.js";
 import type { ModelMeta } from "./meta.js";
 import { incomingRelationships } from "./targets.js";
+import { assertIndexesBuilt } from "../schema/state.js";
 
 /** Commands per pipeline: a round trip stays small whatever the delete's size. */
 const READ_BATCH = 1000;
@@ -149,6 +150,34 @@ export interface DeleteRoot {
 }
 
 /**
+ * A reverse set the referring model's schema fingerprint does not list as built (a relationship
+ * declared over stored instances, before `migrate`) lacks the referrers stored before it: cascade,
+ * setNull and protect would act on part of them. Such a delete fails before anything is deleted.
+ */
+async function assertReverseSetsBuilt(
+  reads: readonly {
+    readonly incoming: { readonly model: { readonly meta: ModelMeta }; readonly field: string };
+    readonly set: string;
+  }[],
+): Promise<void> {
+  const byModel = new Map<ModelMeta, string[]>();
+  for (const { incoming, set } of reads) {
+    const sets = byModel.get(incoming.model.meta);
+    if (sets) sets.push(set);
+    else byModel.set(incoming.model.meta, [set]);
+  }
+  await Promise.all(
+    [...byModel].map(([meta, sets]) =>
+      assertIndexesBuilt(
+        meta,
+        sets,
+        "a delete's onDelete would miss the referrers stored before it; nothing was deleted",
+      ),
+    ),
+  );
+}
+
+/**
  * Walks from `roots` through every cascade, setNull and protect reverse set. With `done`, the
  * roots were deleted by an earlier round (a sweep after the targets went): only what points at
  * them now is collected. Returns the graph and the protect referrers that block it (members of a
@@ -193,6 +222,7 @@ export async function collectDeleteGraph(
           reads.push({ target: key, node, incoming, set });
       }
     }
+    await assertReverseSetsBuilt(reads);
     const members = await membersOf(reads.map((r) => r.set));
     const next: string[] = [];
     for (const { target, node, incoming, set } of reads) {

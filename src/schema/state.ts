@@ -133,7 +133,11 @@ function decidingViews(meta: ModelMeta, keys: readonly string[]): ModelMeta[] {
  * over every bucket checks each bucket before its own call, so a bucket lacking the index fails
  * the query; the buckets not known here are read together (one HGETALL each, sent at once).
  */
-export async function assertIndexesBuilt(meta: ModelMeta, keys: readonly string[]): Promise<void> {
+export async function assertIndexesBuilt(
+  meta: ModelMeta,
+  keys: readonly string[],
+  reader?: string,
+): Promise<void> {
   const needed = neededIds(meta, keys);
   if (needed.size === 0) return;
   const views = decidingViews(meta, keys);
@@ -148,6 +152,6 @@ export async function assertIndexesBuilt(meta: ModelMeta, keys: readonly string[
   const states = await Promise.all(unsure.map(readSchema));
   for (const state of states) {
     const missing = firstMissing(state, needed);
-    if (missing !== undefined) throw new IndexNotBuiltError(meta.name, missing[1], missing[0]);
+    if (missing !== undefined) throw new IndexNotBuiltError(meta.name, missing[1], missing[0], reader);
   }
 }

@@ -221,6 +221,34 @@ describe("a model that gains indexes over stored instances", () => {
     expect((await V2.checkIndexes()).counts).toMatchObject({ missing: 0, stale: 0, score: 0 });
   });
 
+  it("a delete whose onDelete would read an unbuilt reverse set fails before deleting; after migrate it cascades", async () => {
+    class Shelf extends Model("SchemaShelf", { name: KeyField() }) {}
+    try {
+      // Stored first with the shelf's key in a plain field: the same bytes a relationship stores.
+      class Plain extends Model(NAME, { title: KeyField(), shelf: Field({ null: true }) }) {}
+      const top = await Shelf.create({ name: "top" });
+      await Plain.create({ title: "a", shelf: top.redisKey });
+      unregisterModel(NAME);
+      class WithShelf extends Model(NAME, {
+        title: KeyField(),
+        shelf: Relationship(Shelf, { null: true, onDelete: "cascade" }),
+      }) {}
+      const error = await top.delete().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(IndexNotBuiltError);
+      expect(error).toMatchObject({ model: NAME, field: "shelf", index: "relationship:shelf" });
+      expect((error as Error).message).toMatch(/onDelete would miss the referrers .* nothing was deleted/);
+      expect(await Shelf.exists({ name: "top" })).toBe(true);
+      await WithShelf.migrate();
+      await top.delete();
+      expect(await WithShelf.exists({ title: "a" })).toBe(false);
+    } finally {
+      unregisterModel("SchemaShelf");
+    }
+  });
+
   it("a new relationship over stored instances is refused until built", async () => {
     class Shelf extends Model("SchemaShelf", { name: KeyField() }) {}
     try {
