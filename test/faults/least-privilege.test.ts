@@ -136,6 +136,12 @@ async function refusals(): Promise<string[]> {
     });
 }
 
+/** 40 readings over the sharded model's buckets, each with its own unique email (a claim each). */
+const seedReadings = (): Promise<unknown> =>
+  Reading.bulkCreate(
+    Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, kind: `k${i % 3}`, at: i, email: `u${i}@x` })),
+  );
+
 describe("the README's ACL rules", () => {
   it("exist for the app, maintenance and studio, and grant no KEYS, FLUSHALL, FLUSHDB, CONFIG or DEBUG", () => {
     expect([...rules.keys()].sort()).toEqual([
@@ -270,9 +276,7 @@ describe("the README's ACL rules", () => {
 
   it("popoto-app runs sharded models, cursor pages and change feeds", async () => {
     await connect(as("popoto-app", 3));
-    await Reading.bulkCreate(
-      Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, kind: `k${i % 3}`, at: i, email: `u${i}@x` })),
-    );
+    await seedReadings();
     const first = (await Reading.load({ id: "r1" }))!;
     first.email = "changed@x"; // takes a claim, releases the old one behind a fence
     await first.save();
@@ -318,9 +322,7 @@ describe("the README's ACL rules", () => {
 
   it("popoto-reshard moves a sharded model", async () => {
     await connect(as("popoto-reshard", 4));
-    await Reading.bulkCreate(
-      Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, kind: `k${i % 3}`, at: i, email: `u${i}@x` })),
-    );
+    await seedReadings();
     const result = await Reading.reshard({ shards: 6, batchSize: 7 });
     expect(result.moved).toBeGreaterThan(0);
     expect(await Reading.query.count()).toBe(40);

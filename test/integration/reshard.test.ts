@@ -9,7 +9,6 @@ import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
-  IndexedField,
   KeyField,
   Model,
   Relationship,
@@ -17,7 +16,6 @@ import {
   ReshardInProgressError,
   ReshardRefusedError,
   SortedField,
-  UniqueField,
   UniqueViolationError,
 } from "../../src/index.js";
 import { bucketOfText, bucketTag, fnv1a32 } from "../../src/keys/shards.js";
@@ -32,22 +30,10 @@ import {
   useRedis,
   workerTarget,
 } from "../support/redis.js";
+import { RsItem, RsParent } from "../support/reshard-models.js";
 import { runWorker } from "../support/run-worker.js";
 
 useRedis();
-
-class RsParent extends Model("RsParent", { id: KeyField() }) {}
-class RsItem extends Model(
-  "RsItem",
-  {
-    id: KeyField(),
-    score: SortedField({ type: "int" }),
-    kind: IndexedField(),
-    email: UniqueField({ null: true }),
-    parent: Relationship(RsParent, { null: true }),
-  },
-  { shards: 4 },
-) {}
 
 /** A model another model's relationship targets: its keys are stored by the referrer. */
 class RsTarget extends Model("RsTarget", { id: KeyField() }, { shards: 2 }) {}

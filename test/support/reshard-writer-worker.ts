@@ -6,35 +6,15 @@
  * Redis (the `$Retired` guards its writes meet). It says "started" after 10 steps and keeps
  * writing until the parent sets `reshard:<run>:stop` (at most `limit` steps), so its writes begin
  * before the move and end after it. Prints the final state it expects of every id it touched as
- * one JSON line. The models match reshard.test.ts.
+ * one JSON line. The model is reshard.test.ts's (test/support/reshard-models.ts).
  *
  * Usage: node --import tsx test/support/reshard-writer-worker.ts <redis url, or cluster:<url>,<url>…> <run id> <index> <of> <limit>
  */
-import {
-  disconnect,
-  IndexedField,
-  KeyField,
-  Model,
-  Relationship,
-  SortedField,
-  UniqueField,
-} from "../../src/index.js";
+import { disconnect } from "../../src/index.js";
+import { RsItem } from "./reshard-models.js";
 import { connectWorker } from "./worker-connect.js";
 
 const [url = "", run = "", index = "0", of = "1", limit = "0"] = process.argv.slice(2);
-
-class RsParent extends Model("RsParent", { id: KeyField() }) {}
-class RsItem extends Model(
-  "RsItem",
-  {
-    id: KeyField(),
-    score: SortedField({ type: "int" }),
-    kind: IndexedField(),
-    email: UniqueField({ null: true }),
-    parent: Relationship(RsParent, { null: true }),
-  },
-  { shards: 4 },
-) {}
 
 /** What the parent compares against: an id's score and kind, or null once deleted. */
 type Expected = Record<string, { score: number; kind: string } | null>;
