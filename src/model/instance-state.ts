@@ -20,6 +20,8 @@ export interface InstanceState {
    * loading with include() never clears a stored relationship; assigning the field drops them.
    */
   dangling: Map<string, Dangling> | undefined;
+  /** The relationship fields' values (their accessors on the model's prototype read and write here). */
+  related: Map<string, unknown> | undefined;
 }
 
 /** A relationship's keys before include() (in stored order), and those whose target is gone. */
@@ -28,21 +30,41 @@ export interface Dangling {
   readonly gone: readonly string[];
 }
 
-const states = new WeakMap<object, InstanceState>();
+const blankState = (): InstanceState => ({
+  pk: undefined,
+  snapshot: undefined,
+  stored: undefined,
+  dangling: undefined,
+  related: undefined,
+});
 
-export const stateOf = (instance: object): InstanceState => {
-  let state = states.get(instance);
-  if (!state) {
-    state = { pk: undefined, snapshot: undefined, stored: undefined, dangling: undefined };
-    states.set(instance, state);
+/**
+ * The base of InstanceBase: the state lives in a private field, a slot of the instance (a WeakMap
+ * entry per loaded instance cost more than the rest of hydration in profiles), invisible to user
+ * fields, `Object.keys`, `toEqual` and JSON.
+ */
+export class Stateful {
+  #state: InstanceState | undefined = undefined;
+
+  static stateOf(instance: object): InstanceState {
+    if (!(#state in instance)) return foreignState(instance);
+    return (instance.#state ??= blankState());
   }
+
+  static peek(instance: object): InstanceState | undefined {
+    return #state in instance ? instance.#state : foreign.get(instance);
+  }
+}
+
+/** The state of an object that is no InstanceBase (a plain record given where an instance goes). */
+const foreign = new WeakMap<object, InstanceState>();
+const foreignState = (instance: object): InstanceState => {
+  let state = foreign.get(instance);
+  if (!state) foreign.set(instance, (state = blankState()));
   return state;
 };
 
-/** The field was assigned: gone targets include() left out of it are no longer kept. */
-export const forgetDangling = (instance: object, field: string): void => {
-  states.get(instance)?.dangling?.delete(field);
-};
+export const stateOf = (instance: object): InstanceState => Stateful.stateOf(instance);
 
 /**
  * The field values a save validates: the instance itself, or, when include() left gone targets

@@ -10,7 +10,7 @@ import { AlreadyExists, deleteInstance, executeQueued } from "../write/execute-w
 import { initialValue } from "./defaults.js";
 import { inspectInstance, instanceJSON } from "./display.js";
 import { encodeValue, type Snapshot } from "./hash.js";
-import { stateOf } from "./instance-state.js";
+import { Stateful, stateOf } from "./instance-state.js";
 import { keyBody, layoutView } from "../keys/keys.js";
 import { cachedLayout } from "../shards/layout.js";
 import { runPostHooks } from "./hooks.js";
@@ -46,12 +46,13 @@ const guessSnapshot = (meta: ModelMeta, instance: Record<string, unknown>): Snap
  * The base of every model class. Its public face is typed by `ModelInstance` (model-types.ts);
  * here an instance is what it is at run time, a record of field values with these methods.
  */
-export class InstanceBase {
+export class InstanceBase extends Stateful {
   /** Field values, by name (relationship fields are accessors on the model's prototype). */
   [field: string]: unknown;
   declare readonly [MODEL_META]: ModelMeta;
 
   constructor(values?: Record<string, unknown> | typeof BLANK) {
+    super();
     const meta = this[MODEL_META];
     noteSubclass(meta.name, new.target);
     if (values === BLANK) return;

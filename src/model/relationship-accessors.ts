@@ -4,7 +4,7 @@
  */
 import type { FieldSpec } from "../fields/field.js";
 import { Reference } from "../fields/reference.js";
-import { forgetDangling } from "./instance-state.js";
+import { Stateful, stateOf } from "./instance-state.js";
 import type { ModelMeta } from "./meta.js";
 import { targetName } from "./targets.js";
 
@@ -32,13 +32,12 @@ const normalizeRelated = (meta: ModelMeta, field: string, value: unknown): unkno
 
 /** Defines the accessor of every relationship field of `meta` on `prototype`. */
 export function installRelationshipAccessors(meta: ModelMeta, prototype: object): void {
-  const relationshipValues = new WeakMap<object, Map<string, unknown>>();
   for (const field of relationshipFieldsOf(meta)) {
     Object.defineProperty(prototype, field, {
       enumerable: true,
       configurable: true,
       get(this: object): unknown {
-        const values = relationshipValues.get(this);
+        const values = Stateful.peek(this)?.related;
         const value = values?.get(field);
         if (value === undefined) return meta.fields.get(field)?.many ? [] : null;
         // Keys (as loaded, or assigned) become References when first read, not when loaded.
@@ -50,11 +49,10 @@ export function installRelationshipAccessors(meta: ModelMeta, prototype: object)
         return normalized;
       },
       set(this: object, value: unknown) {
-        let values = relationshipValues.get(this);
-        if (!values) relationshipValues.set(this, (values = new Map()));
+        const state = stateOf(this);
         const empty = meta.fields.get(field)?.many ? [] : null;
-        values.set(field, value === undefined || value === null ? empty : value);
-        forgetDangling(this, field);
+        (state.related ??= new Map()).set(field, value === undefined || value === null ? empty : value);
+        state.dangling?.delete(field);
       },
     });
   }
