@@ -1,3 +1,4 @@
+import { Decoder, encode } from "@msgpack/msgpack";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeField, decodeGeo, decodeMessage } from "../../src/encoding/codec/decode.js";
@@ -261,4 +262,75 @@ describe("round trips per type", () => {
       );
     });
   }
+});
+
+describe("scalar fast path: the same values and errors as the msgpack decoder", () => {
+  const library = new Decoder({ useBigInt64: true });
+  /** What the library makes of `bytes`: its value, or the fact that it throws. */
+  const byLibrary = (bytes: Uint8Array): { value: unknown } | "throws" => {
+    try {
+      return { value: library.decode(bytes) };
+    } catch {
+      return "throws";
+    }
+  };
+  const byPopoto = (bytes: Uint8Array): { value: unknown } | "throws" => {
+    try {
+      return { value: decodeMessage(bytes) };
+    } catch {
+      return "throws";
+    }
+  };
+  const scalar = fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }),
+    fc.double(),
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.string({ unit: "grapheme", minLength: 30, maxLength: 400 }),
+  );
+
+  it("decodes every scalar encoding as the library does (ints of each width, floats, str 8/16)", () => {
+    fc.assert(
+      fc.property(scalar, (value) => {
+        const bytes = encode(value);
+        expect(byPopoto(bytes)).toEqual(byLibrary(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+    // Each width once, and float32 (which popoto does not write but Python may).
+    for (const hexed of [
+      "cc80",
+      "cdfffe",
+      "ceffffffff",
+      "d080",
+      "d18000",
+      "d280000000",
+      "ca3fc00000",
+      "cb8000000000000000",
+    ])
+      expect(byPopoto(fromHex(hexed))).toEqual(byLibrary(fromHex(hexed)));
+    const long = "é".repeat(40_000); // str 32 above 64 KiB is left to the library
+    expect(byPopoto(encode(long))).toEqual({ value: long });
+  });
+
+  it("leaves bytes longer or shorter than their header to the library, which rejects them", () => {
+    fc.assert(
+      fc.property(scalar, fc.boolean(), (value, longer) => {
+        const bytes = encode(value);
+        const bad = longer ? Buffer.concat([bytes, Buffer.from([0])]) : bytes.subarray(0, bytes.length - 1);
+        if (bad.length === 0) return;
+        expect(byPopoto(bad)).toEqual(byLibrary(bad));
+      }),
+      { numRuns: 1000 },
+    );
+    expect(byPopoto(fromHex("c1"))).toBe("throws");
+  });
+
+  it("reads a plain Uint8Array (not a Buffer) the same way", () => {
+    // A fixstr "abc" two bytes into its ArrayBuffer.
+    const view = new Uint8Array(new Uint8Array([0x78, 0x78, 0xa3, 0x61, 0x62, 0x63]).buffer, 2);
+    expect(Buffer.isBuffer(view)).toBe(false);
+    expect(decodeMessage(view)).toBe("abc");
+  });
 });

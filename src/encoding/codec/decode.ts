@@ -173,7 +173,58 @@ const decodeTyped = (type: FieldType, raw: unknown): unknown => {
   }
 };
 
+/** No scalar fast path applies: the decoder reads the bytes. */
+const GENERAL = Symbol("general");
+
+/**
+ * nil, bools, ints up to 32 bits, floats and strings up to 64 KiB, read directly: most stored
+ * fields are one of these, and the decoder's per-call setup (a DataView over each buffer) cost
+ * more than the value. Bytes that are anything else, or longer or shorter than their header
+ * says, go to the decoder, which reads or rejects them as before.
+ */
+const unpackScalar = (bytes: Uint8Array): unknown => {
+  const head = bytes[0];
+  const length = bytes.length;
+  if (head === undefined) return GENERAL;
+  if (length === 1) {
+    if (head <= 0x7f) return head;
+    if (head >= 0xe0) return head - 0x100;
+    if (head === 0xc0) return null;
+    if (head === 0xc2) return false;
+    if (head === 0xc3) return true;
+    return GENERAL;
+  }
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, length);
+  if (head >= 0xa0 && head <= 0xbf)
+    return length === 1 + (head & 0x1f) ? buffer.toString("utf8", 1, length) : GENERAL;
+  switch (head) {
+    case 0xd9:
+      return length === 2 + (buffer[1] as number) ? buffer.toString("utf8", 2, length) : GENERAL;
+    case 0xda:
+      return length === 3 + buffer.readUInt16BE(1) ? buffer.toString("utf8", 3, length) : GENERAL;
+    case 0xcc:
+      return length === 2 ? buffer[1] : GENERAL;
+    case 0xcd:
+      return length === 3 ? buffer.readUInt16BE(1) : GENERAL;
+    case 0xce:
+      return length === 5 ? buffer.readUInt32BE(1) : GENERAL;
+    case 0xd0:
+      return length === 2 ? buffer.readInt8(1) : GENERAL;
+    case 0xd1:
+      return length === 3 ? buffer.readInt16BE(1) : GENERAL;
+    case 0xd2:
+      return length === 5 ? buffer.readInt32BE(1) : GENERAL;
+    case 0xca:
+      return length === 5 ? buffer.readFloatBE(1) : GENERAL;
+    case 0xcb:
+      return length === 9 ? buffer.readDoubleBE(1) : GENERAL;
+  }
+  return GENERAL;
+};
+
 const unpack = (bytes: Uint8Array): unknown => {
+  const scalar = unpackScalar(bytes);
+  if (scalar !== GENERAL) return scalar;
   try {
     return decoder.decode(bytes);
   } catch (error) {
