@@ -3,7 +3,7 @@ import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { CorruptDataError, describeReceived, ValidationError } from "../errors.js";
 import { bucketOfInstanceKey, declaredModel, inBucket } from "../keys/keys.js";
 import { LayoutMoved, retiredCheckOf, withLayout } from "../shards/read-layout.js";
-import { decodeHash, valuesFromKey } from "./hash.js";
+import { decodeHash, hashFromFlat, valuesFromKey } from "./hash.js";
 import { hydrateRow, type BlankConstructible } from "./hydrate-row.js";
 import type { InstanceBase } from "./instance.js";
 import { instanceKeyOf } from "./key-string.js";
@@ -74,17 +74,18 @@ async function loadExact(
   Class: BlankConstructible,
   key: string,
 ): Promise<InstanceBase | null> {
-  let flat: Record<string, Buffer>;
+  let flat: Buffer[];
   try {
-    flat = await getConnection().hgetallBuffer(key);
+    // Upper case: ioredis applies its HGETALL reply transformer (a plain object built with an
+    // `in` check per field) to the lower-case name only; the flat reply goes straight into the Map.
+    flat = (await getConnection().callBuffer("HGETALL", key)) as Buffer[];
   } catch (error) {
     if (error instanceof Error && error.message.startsWith("WRONGTYPE"))
       throw new CorruptDataError(meta.name, key, "(hash)", "the key holds another Redis type than a hash");
     throw wrapRedisError(error);
   }
-  const hash = new Map<string, Buffer>();
-  for (const field in flat) hash.set(field, flat[field] as Buffer);
-  if (hash.size === 0) return null;
+  if (flat.length === 0) return null;
+  const hash = hashFromFlat(flat);
   return hydrateRow(meta, Class, { key, values: decodeHash(meta, key, hash), hash });
 }
 

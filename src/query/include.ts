@@ -1,7 +1,7 @@
 import { getConnection, wrapRedisError } from "../connection/connection.js";
 import { QueryError } from "../errors.js";
 import type { FieldSpec } from "../fields/field.js";
-import { decodeHash } from "../model/hash.js";
+import { decodeHash, hashFromFlat } from "../model/hash.js";
 import { stateOf } from "../model/instance-state.js";
 import type { ModelMeta } from "../model/meta.js";
 import { targetModel } from "../model/targets.js";
@@ -40,7 +40,8 @@ const keyOf = (value: unknown): string | undefined =>
 async function loadRows(wanted: readonly { meta: ModelMeta; key: string }[]): Promise<(Row | undefined)[]> {
   if (wanted.length === 0) return [];
   const pipeline = getConnection().pipeline();
-  for (const { key } of wanted) pipeline.hgetallBuffer(key);
+  // Upper case: the flat reply, without ioredis's object transformer (see loadExact).
+  for (const { key } of wanted) pipeline.callBuffer("HGETALL", key);
   let results: [Error | null, unknown][];
   try {
     results = (await pipeline.exec()) ?? [];
@@ -50,7 +51,7 @@ async function loadRows(wanted: readonly { meta: ModelMeta; key: string }[]): Pr
   return wanted.map(({ meta, key }, i) => {
     const [error, flat] = results[i] ?? [null, null];
     if (error) throw wrapRedisError(error);
-    const hash = new Map(Object.entries((flat ?? {}) as Record<string, Buffer>));
+    const hash = hashFromFlat((flat ?? []) as Buffer[]);
     return hash.size > 0 ? { key, values: decodeHash(meta, key, hash), hash } : undefined;
   });
 }
