@@ -14,7 +14,7 @@ import { resolveCondition, type Condition } from "./condition.js";
 import { parseLookup } from "./lookup.js";
 import { intersect, sortedSetFor, type PlanNode } from "./plan.js";
 import { resolveLookups } from "./traverse.js";
-import { contradiction } from "./row-check.js";
+import { contradiction, rowChecks } from "./row-check.js";
 import { reportRowProblem } from "./row-problems.js";
 import { countQuery, hasGeo, loadRows, nameWrongType, planKeys, runQuery } from "./stepwise.js";
 import type { RowProblem } from "../errors.js";
@@ -83,8 +83,10 @@ export function serverOrder(
  */
 export function dropDrifted(meta: ModelMeta, lookups: readonly Lookup[], rows: Row[]): Row[] {
   if (lookups.length === 0) return rows;
+  const checks = rowChecks(meta, lookups);
+  if (checks.length === 0) return rows;
   return rows.filter((row) => {
-    const found = contradiction(meta, row.key, row.values, lookups);
+    const found = contradiction(meta, row.key, row.values, checks);
     if (found === undefined) return true;
     reportRowProblem({ kind: "drift", model: meta.name, key: row.key, ...found });
     return false;

@@ -151,6 +151,28 @@ function inStoredLayout(meta: ModelMeta, spec: FieldSpec, lookup: Lookup): Looku
   return { ...lookup, value: Array.isArray(lookup.value) ? lookup.value.map(one) : one(lookup.value) };
 }
 
+/** A direct lookup as rows are checked against it: its field's spec and its stored spelling. */
+export interface RowCheck {
+  readonly lookup: Lookup;
+  readonly spec: FieldSpec;
+  readonly stored: Lookup;
+}
+
+/**
+ * The direct lookups of a query, prepared once for every row it returns (a relationship lookup's
+ * keys are respelled for the stored layout here, not per row). Lookups through a relationship
+ * path, or on fields the model does not declare, are not checked.
+ */
+export function rowChecks(meta: ModelMeta, lookups: readonly Lookup[]): RowCheck[] {
+  const checks: RowCheck[] = [];
+  for (const lookup of lookups) {
+    if (lookup.path.length > 0) continue;
+    const spec = meta.fields.get(lookup.field);
+    if (spec) checks.push({ lookup, spec, stored: inStoredLayout(meta, spec, lookup) });
+  }
+  return checks;
+}
+
 /**
  * The first direct lookup a row's values contradict, with a message, or undefined when the row
  * matches (or its values cannot tell). Lookups on fields the row does not carry are skipped.
@@ -159,14 +181,12 @@ export function contradiction(
   meta: ModelMeta,
   key: string,
   values: ReadonlyMap<string, unknown>,
-  lookups: readonly Lookup[],
+  checks: readonly RowCheck[],
 ): { field: string; message: string } | undefined {
-  for (const lookup of lookups) {
-    if (lookup.path.length > 0 || !values.has(lookup.field)) continue;
-    const spec = meta.fields.get(lookup.field);
-    if (!spec) continue;
+  for (const { lookup, spec, stored: asStored } of checks) {
+    if (!values.has(lookup.field)) continue;
     const stored = values.get(lookup.field);
-    if (lookupHolds(spec, inStoredLayout(meta, spec, lookup), stored) !== false) continue;
+    if (lookupHolds(spec, asStored, stored) !== false) continue;
     return {
       field: lookup.field,
       message:
