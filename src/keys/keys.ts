@@ -498,6 +498,11 @@ const FINGERPRINTED = {
   "$CompositeF:": "composite",
 } as const;
 
+const FINGERPRINTED_ENTRIES = Object.entries(FINGERPRINTED) as [
+  keyof typeof FINGERPRINTED,
+  FingerprintedKind,
+][];
+
 /** The kinds of index the schema fingerprint records. */
 export type FingerprintedKind = (typeof FINGERPRINTED)[keyof typeof FINGERPRINTED];
 
@@ -511,13 +516,14 @@ export const indexOfKey = (
   model: ModelMeta,
   key: string,
 ): { readonly kind: FingerprintedKind; readonly field: string } | undefined => {
-  for (const [prefix, kind] of Object.entries(FINGERPRINTED) as [
-    keyof typeof FINGERPRINTED,
-    FingerprintedKind,
-  ][]) {
-    const head = `${prefix}${modelTag(model)}:`;
-    if (!key.startsWith(head)) continue;
-    const rest = key.slice(head.length);
+  // Every index prefix starts with "$", no instance key does: a query loading a thousand rows by
+  // key passes them all through here, so they are turned away before any string is built.
+  if (!key.startsWith("$")) return undefined;
+  for (const [prefix, kind] of FINGERPRINTED_ENTRIES) {
+    if (!key.startsWith(prefix)) continue;
+    const tag = `${modelTag(model)}:`;
+    if (!key.startsWith(tag, prefix.length)) return undefined;
+    const rest = key.slice(prefix.length + tag.length);
     const end = rest.indexOf(":");
     return { kind, field: end === -1 ? rest : rest.slice(0, end) };
   }
