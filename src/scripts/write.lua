@@ -322,6 +322,24 @@ if not probe then
   end
 end
 
+-- The schema fingerprints, read before the writes below add to the class sets: its version and
+-- the writer's index ids in one HMGET (a wrong-typed key answers an error table: counted as
+-- present, nothing recorded, the state reported is 0), and whether the model is empty. An empty
+-- model has every index it declares complete, whatever an earlier definition recorded (it was
+-- emptied and is written again): the fingerprint is then recorded anew, this writer's ids. The
+-- SCARD also proves the class set a set, so the type checks below need not ask.
+for _, group in ipairs(fingerprints) do
+  local values = redis.pcall("HMGET", group.key, "~v", unpack(group.ids))
+  local wrong = type(values) ~= "table" or values.err ~= nil
+  group.present = (wrong or values[1]) and 1 or 0
+  group.values = not wrong and values or nil
+  local count = redis.pcall("SCARD", group.classSet)
+  if type(count) == "number" then
+    proven[group.classSet] = true
+    group.record = not wrong and count == 0
+  end
+end
+
 local TYPES = { s = "set", z = "zset", g = "zset", h = "hash" }
 local function checkType(key, want)
   if proven[key] or (probe and probe.key == key) then return nil end
@@ -349,21 +367,6 @@ end
 for _, change in ipairs(changes) do
   local bad = checkType(change.key, "stream")
   if bad then return bad end
-end
-
--- Whether each model is empty is read before the writes below add to its class set. (A key of
--- another type answers an error: then nothing is recorded, and the state reported is 0.)
-for _, group in ipairs(fingerprints) do
-  -- HGET rather than HEXISTS: the ACL rules in the README grant HGET already (a wrong-typed key
-  -- answers an error table, counted as present; its HMGET below then reports 0).
-  local version = redis.pcall("HGET", group.key, "~v")
-  group.present = version == false and 0 or 1
-  -- An empty model has every index it declares complete, whatever an earlier definition recorded
-  -- (it was emptied and is written again): the fingerprint is recorded anew, this writer's ids.
-  if type(version) ~= "table" then
-    local count = redis.pcall("SCARD", group.classSet)
-    group.record = type(count) == "number" and count == 0
-  end
 end
 
 -- Phase 2: every check passed; only writes from here on.
@@ -489,17 +492,12 @@ for f, group in ipairs(fingerprints) do
     states[f] = 1
   elseif group.present == 0 then
     states[f] = -1
+  elseif not group.values then
+    states[f] = 0
   else
     states[f] = 1
-    if #group.ids > 0 then
-      local values = redis.pcall("HMGET", group.key, unpack(group.ids))
-      if type(values) ~= "table" or values.err then
-        states[f] = 0
-      else
-        for j = 1, #group.ids do
-          if values[j] ~= "built" then states[f] = 0 break end
-        end
-      end
+    for j = 1, #group.ids do
+      if group.values[j + 1] ~= "built" then states[f] = 0 break end
     end
   end
 end

@@ -207,6 +207,24 @@ describe("a key of the wrong Redis type", () => {
     expect(error, String(error)).toBeInstanceOf(PopotoError);
   });
 
+  it("the class set holding a string: a create fails naming it and writes nothing", async () => {
+    // write.lua's fingerprint read sends SCARD to the class set, which proves it a set when it
+    // answers a count; answering an error it proves nothing, and the type check still refuses.
+    await Owner.create({ name: "solo" });
+    await raw.del("$Class:Owner");
+    await raw.set("$Class:Owner", "not a set");
+    const before = JSON.stringify(await dump());
+    let error: unknown;
+    try {
+      await Owner.create({ name: "fresh" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error, String(error)).toBeInstanceOf(PopotoError);
+    expect(String(error)).toContain("$Class:Owner");
+    expect(JSON.stringify(await dump()), "nothing was written").toBe(before);
+  });
+
   it("a loaded row replaced by a string, then a save that checks nothing: fails, writes nothing", async () => {
     const row = (await Row.load({ name: "r2" }))!;
     await raw.del("Row:r2");
