@@ -46,23 +46,16 @@ const blankState = (): InstanceState => ({
 export class Stateful {
   #state: InstanceState | undefined = undefined;
 
+  /** Callers pass model instances, typed loosely (records, hooks' instances); each is a Stateful. */
   static stateOf(instance: object): InstanceState {
-    if (!(#state in instance)) return foreignState(instance);
-    return (instance.#state ??= blankState());
+    return ((instance as Stateful).#state ??= blankState());
   }
 
+  /** The state if there is one; undefined for an instance never touched, or another object (a prototype). */
   static peek(instance: object): InstanceState | undefined {
-    return #state in instance ? instance.#state : foreign.get(instance);
+    return #state in instance ? instance.#state : undefined;
   }
 }
-
-/** The state of an object that is no InstanceBase (a plain record given where an instance goes). */
-const foreign = new WeakMap<object, InstanceState>();
-const foreignState = (instance: object): InstanceState => {
-  let state = foreign.get(instance);
-  if (!state) foreign.set(instance, (state = blankState()));
-  return state;
-};
 
 export const stateOf = (instance: object): InstanceState => Stateful.stateOf(instance);
 
